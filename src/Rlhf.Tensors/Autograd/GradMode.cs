@@ -1,0 +1,26 @@
+namespace Rlhf.Tensors.Autograd;
+
+/// <summary>
+/// Per-thread switch for graph recording. <c>using (Tensor.NoGrad()) { ... }</c> runs inference without building
+/// a graph (reference-model log-probs, sampling, evaluation). Scopes nest.
+/// </summary>
+public static class GradMode
+{
+    [ThreadStatic] private static int t_disabledDepth;
+
+    /// <summary>True when ops record the graph on this thread.</summary>
+    public static bool IsEnabled => t_disabledDepth == 0;
+
+    /// <summary>Turns recording off until the scope is disposed.</summary>
+    public static Scope Disable()
+    {
+        t_disabledDepth++;
+        return new Scope();
+    }
+
+    /// <summary>Re-enables recording when disposed (nesting-safe).</summary>
+    public readonly struct Scope : IDisposable
+    {
+        public void Dispose() => t_disabledDepth--;
+    }
+}
