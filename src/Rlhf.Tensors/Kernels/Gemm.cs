@@ -75,26 +75,9 @@ public static unsafe class Gemm
         {
             var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel);
             long flops = 2L * m * n * k;
-            int threads = flops < 2_000_000 ? 1 : Math.Max(1, MaxThreads);
-            var (mr, nr) = Tile(kernel);
-            // split the larger of m and n into per-thread ranges aligned to the tile, so threads never share a C tile
-            bool splitN = n >= m;
-            int extent = splitN ? n : m, unit = splitN ? nr : mr;
-            int units = (extent + unit - 1) / unit;
-            threads = Math.Min(threads, units);
-            if (threads <= 1)
-            {
-                job.Run(0, m, 0, n);
-                return;
-            }
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int u0 = (int)((long)units * t / threads), u1 = (int)((long)units * (t + 1) / threads);
-                int lo = u0 * unit, hi = Math.Min(extent, u1 * unit);
-                if (lo >= hi) return;
-                if (splitN) job.Run(0, m, lo, hi);
-                else job.Run(lo, hi, 0, n);
-            });
+            int threads = flops < 4_000_000 ? 1 : Math.Max(1, MaxThreads);
+            if (threads <= 1) job.Run(0, m, 0, n);
+            else job.RunParallel(m, n, threads);
         }
     }
 
@@ -128,13 +111,78 @@ public static unsafe class Gemm
     private readonly struct Job(bool transA, bool transB, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, GemmKernel kernel)
     {
+        /// <summary>
+        /// Multi-threaded GEMM. Phase 1: all threads pack the whole of op(B) into NR-wide panels, slice by slice
+        /// (each thread packs its own panels, so B is read and packed once in total). Phase 2: each thread computes
+        /// its own rows of C (its own columns when C has too few rows to share), packing only its own rows of A.
+        /// The two phases are separate fork/joins, so no thread ever waits on a barrier inside a job.
+        /// </summary>
+        public void RunParallel(int m, int n, int threads)
+        {
+            var (mr, nr) = Tile(kernel);
+            int panels = (n + nr - 1) / nr, nPadded = panels * nr;
+            float* packedB = SharedPackBuffer((long)k * nPadded);
+            var self = this;
+
+            // phase 1: pack op(B); slice pc (depth kc) starts at pc·nPadded, panel j of it at pc·nPadded + j·nr·kc
+            int packThreads = Math.Min(threads, panels);
+            Parallel.For(0, packThreads, new ParallelOptions { MaxDegreeOfParallelism = packThreads }, t =>
+            {
+                int j0 = (int)((long)panels * t / packThreads) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / packThreads) * nr);
+                for (int pc = 0; pc < self.K; pc += KC)
+                {
+                    int kc = Math.Min(KC, self.K - pc);
+                    PackB(self.TransB, self.B, self.Ldb, pc, kc, j0, j1 - j0, nr, packedB + (long)pc * nPadded + (long)j0 * kc);
+                }
+            });
+
+            // phase 2: split rows when every thread gets a few MR-row panels, else split column panels
+            int rowPanels = (m + mr - 1) / mr;
+            bool splitRows = rowPanels >= 4 * threads || rowPanels >= panels;
+            int units = splitRows ? rowPanels : panels;
+            int workers = Math.Min(threads, units);
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, t =>
+            {
+                int u0 = (int)((long)units * t / workers), u1 = (int)((long)units * (t + 1) / workers);
+                if (splitRows) self.ComputePacked(packedB, nPadded, u0 * mr, Math.Min(m, u1 * mr), 0, n);
+                else self.ComputePacked(packedB, nPadded, 0, m, u0 * nr, Math.Min(n, u1 * nr));
+            });
+        }
+
+        private int K => k;
+        private bool TransB => transB;
+        private float* B => b;
+        private int Ldb => ldb;
+
+        /// <summary>C rows [i0, i1) × columns [j0, j1) from an already packed op(B) (j0 a multiple of NR).</summary>
+        private void ComputePacked(float* packedB, int nPadded, int i0, int i1, int j0, int j1)
+        {
+            var (mr, nr) = Tile(kernel);
+            float* tile = stackalloc float[6 * 32];
+            float* packA = ThreadPackA();
+            for (int jc = j0; jc < j1; jc += NC)
+            {
+                int nc = Math.Min(NC, j1 - jc);
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    float* slice = packedB + (long)pc * nPadded + (long)jc * kc;
+                    for (int ic = i0; ic < i1; ic += MC)
+                    {
+                        int mc = Math.Min(MC, i1 - ic);
+                        PackA(transA, a, lda, ic, mc, pc, kc, mr, packA);
+                        Block(kernel, packA, slice, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile);
+                    }
+                }
+            }
+        }
+
         /// <summary>Computes the C block rows [i0, i1) × columns [j0, j1) (all of k).</summary>
         public void Run(int i0, int i1, int j0, int j1)
         {
             var (mr, nr) = Tile(kernel);
             float* tile = stackalloc float[6 * 32];
-            float* packA = t_packA;
-            if (packA == null) t_packA = packA = (float*)NativeMemory.AlignedAlloc((nuint)(MC * KC * sizeof(float)), 64);
+            float* packA = ThreadPackA();
             float* packB = t_packB;
             if (packB == null) t_packB = packB = (float*)NativeMemory.AlignedAlloc((nuint)((NC + 32) * KC * sizeof(float)), 64);
 
@@ -149,31 +197,60 @@ public static unsafe class Gemm
                     {
                         int mc = Math.Min(MC, i1 - ic);
                         PackA(transA, a, lda, ic, mc, pc, kc, mr, packA);
-                        for (int jr = 0; jr < nc; jr += nr)
-                        {
-                            int nrEff = Math.Min(nr, nc - jr);
-                            float* bPanel = packB + jr * kc;
-                            for (int ir = 0; ir < mc; ir += mr)
-                            {
-                                int mrEff = Math.Min(mr, mc - ir);
-                                float* aPanel = packA + ir * kc;
-                                float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
-                                if (mrEff == mr && nrEff == nr)
-                                {
-                                    MicroKernel(kernel, kc, aPanel, bPanel, cTile, ldc);
-                                }
-                                else
-                                {
-                                    // edge tile: full-size tile into a scratch buffer (panels are zero-padded), then add the valid part
-                                    new Span<float>(tile, mr * nr).Clear();
-                                    MicroKernel(kernel, kc, aPanel, bPanel, tile, nr);
-                                    for (int r = 0; r < mrEff; r++)
-                                        for (int q = 0; q < nrEff; q++)
-                                            cTile[(long)r * ldc + q] += tile[r * nr + q];
-                                }
-                            }
-                        }
+                        Block(kernel, packA, packB, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile);
                     }
+                }
+            }
+        }
+    }
+
+    private static float* ThreadPackA()
+    {
+        float* packA = t_packA;
+        if (packA == null) t_packA = packA = (float*)NativeMemory.AlignedAlloc((nuint)((MC + 8) * KC * sizeof(float)), 64);
+        return packA;
+    }
+
+    [ThreadStatic] private static float* t_shared;
+    [ThreadStatic] private static long t_sharedLength;
+
+    /// <summary>The calling thread's buffer for a whole packed op(B), grown on demand (64-byte aligned).</summary>
+    private static float* SharedPackBuffer(long floats)
+    {
+        if (t_sharedLength < floats)
+        {
+            if (t_shared != null) NativeMemory.AlignedFree(t_shared);
+            t_sharedLength = Math.Max(floats, t_sharedLength * 3 / 2);
+            t_shared = (float*)NativeMemory.AlignedAlloc((nuint)(t_sharedLength * sizeof(float)), 64);
+        }
+        return t_shared;
+    }
+
+    /// <summary>One packed A block (mc×kc) times one packed B slice (kc×nc) into C (mc×nc), tile by tile.</summary>
+    private static void Block(GemmKernel kernel, float* packA, float* packB, int kc, int mc, int nc, float* c, int ldc, float* tile)
+    {
+        var (mr, nr) = Tile(kernel);
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nrEff = Math.Min(nr, nc - jr);
+            float* bPanel = packB + jr * kc;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int mrEff = Math.Min(mr, mc - ir);
+                float* aPanel = packA + ir * kc;
+                float* cTile = c + (long)ir * ldc + jr;
+                if (mrEff == mr && nrEff == nr)
+                {
+                    MicroKernel(kernel, kc, aPanel, bPanel, cTile, ldc);
+                }
+                else
+                {
+                    // edge tile: full-size tile into a scratch buffer (panels are zero-padded), then add the valid part
+                    new Span<float>(tile, mr * nr).Clear();
+                    MicroKernel(kernel, kc, aPanel, bPanel, tile, nr);
+                    for (int r = 0; r < mrEff; r++)
+                        for (int q = 0; q < nrEff; q++)
+                            cTile[(long)r * ldc + q] += tile[r * nr + q];
                 }
             }
         }
@@ -202,10 +279,33 @@ public static unsafe class Gemm
             float* panel = dst + ir * kc;
             if (!transA)
             {
-                for (int r = 0; r < rows; r++)
+                float* src = a + (long)(i0 + ir) * lda + p0;
+                if (rows == 6 && mr == 6)
                 {
-                    float* src = a + (long)(i0 + ir + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) panel[p * mr + r] = src[p];
+                    // six row streams, sequential writes: dst[p, 0..5] = A[i..i+5, p]
+                    float* r0 = src, r1 = src + lda, r2 = src + 2L * lda, r3 = src + 3L * lda, r4 = src + 4L * lda, r5 = src + 5L * lda;
+                    float* d = panel;
+                    int p = 0;
+                    if (Avx.IsSupported)
+                    {
+                        // 8 k-values of the 6 rows at once: an 8×8 transpose (rows 6, 7 are dummies), each output
+                        // column stored as 8 floats at stride 6 in increasing order, so the 2 spill-over floats are
+                        // overwritten by the next store (the buffer has slack for the last one)
+                        for (; p + 8 <= kc; p += 8, d += 48)
+                            Transpose8x8Store6(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p, d);
+                    }
+                    for (; p < kc; p++, d += 6)
+                    {
+                        d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+                    }
+                }
+                else
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* row = src + (long)r * lda;
+                        for (int p = 0; p < kc; p++) panel[p * mr + r] = row[p];
+                    }
                 }
             }
             else
@@ -250,7 +350,20 @@ public static unsafe class Gemm
             }
             else
             {
-                for (int q = 0; q < cols; q++)
+                int q0 = 0;
+                if (Avx.IsSupported)
+                {
+                    // 8 columns × 8 k-values at a time through an 8×8 register transpose
+                    for (; q0 + 8 <= cols; q0 += 8)
+                    {
+                        float* src = b + (long)(j0 + jr + q0) * ldb + p0;
+                        int p = 0;
+                        for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, ldb, panel + p * nr + q0, nr);
+                        for (; p < kc; p++)
+                            for (int q = 0; q < 8; q++) panel[p * nr + q0 + q] = src[(long)q * ldb + p];
+                    }
+                }
+                for (int q = q0; q < cols; q++)
                 {
                     float* src = b + (long)(j0 + jr + q) * ldb + p0;
                     for (int p = 0; p < kc; p++) panel[p * nr + q] = src[p];
@@ -261,11 +374,54 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>dst[c·dstStride + r] = src[r·srcStride + c] for an 8×8 block (AVX unpack/shuffle/permute transpose).</summary>
+    private static void Transpose8x8(float* src, long srcStride, float* dst, long dstStride)
+    {
+        Transpose8(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride), Avx.LoadVector256(src + 2 * srcStride),
+            Avx.LoadVector256(src + 3 * srcStride), Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride),
+            Avx.LoadVector256(src + 6 * srcStride), Avx.LoadVector256(src + 7 * srcStride),
+            out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+        Avx.Store(dst, o0); Avx.Store(dst + dstStride, o1); Avx.Store(dst + 2 * dstStride, o2); Avx.Store(dst + 3 * dstStride, o3);
+        Avx.Store(dst + 4 * dstStride, o4); Avx.Store(dst + 5 * dstStride, o5); Avx.Store(dst + 6 * dstStride, o6); Avx.Store(dst + 7 * dstStride, o7);
+    }
+
+    /// <summary>Transposes 8 values from each of 6 rows and stores column c at dst + 6c (8-wide stores, ascending).</summary>
+    private static void Transpose8x8Store6(float* r0, float* r1, float* r2, float* r3, float* r4, float* r5, float* dst)
+    {
+        var v5 = Avx.LoadVector256(r5);
+        Transpose8(Avx.LoadVector256(r0), Avx.LoadVector256(r1), Avx.LoadVector256(r2), Avx.LoadVector256(r3),
+            Avx.LoadVector256(r4), v5, v5, v5,
+            out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+        Avx.Store(dst, o0); Avx.Store(dst + 6, o1); Avx.Store(dst + 12, o2); Avx.Store(dst + 18, o3);
+        Avx.Store(dst + 24, o4); Avx.Store(dst + 30, o5); Avx.Store(dst + 36, o6); Avx.Store(dst + 42, o7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
+        out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3,
+        out Vector256<float> o4, out Vector256<float> o5, out Vector256<float> o6, out Vector256<float> o7)
+    {
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        o0 = Avx.Permute2x128(u0, u4, 0x20); o1 = Avx.Permute2x128(u1, u5, 0x20);
+        o2 = Avx.Permute2x128(u2, u6, 0x20); o3 = Avx.Permute2x128(u3, u7, 0x20);
+        o4 = Avx.Permute2x128(u0, u4, 0x31); o5 = Avx.Permute2x128(u1, u5, 0x31);
+        o6 = Avx.Permute2x128(u2, u6, 0x31); o7 = Avx.Permute2x128(u3, u7, 0x31);
+    }
+
     /// <summary>C[6×32] += A panel (kc×6) · B panel (kc×32): 12 zmm accumulators, B rows in 2 zmm, A broadcast.</summary>
     private static void Micro6x32(int kc, float* a, float* b, float* c, int ldc)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc, 32);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
@@ -299,7 +455,31 @@ public static unsafe class Gemm
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        PrefetchTile(c, ldc, 16);
+        // k unrolled by two: fewer loop-control uops per FMA
+        int p = 0;
+        for (; p + 1 < kc; p += 2)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            b0 = Vector256.Load(b + 16);
+            b1 = Vector256.Load(b + 24);
+            x = Vector256.Create(a[6]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[7]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[8]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[9]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[10]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[11]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            a += 12;
+            b += 32;
+        }
+        for (; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
@@ -318,6 +498,18 @@ public static unsafe class Gemm
         AddRow256(c + 3 * ldc, c30, c31);
         AddRow256(c + 4 * ldc, c40, c41);
         AddRow256(c + 5 * ldc, c50, c51);
+    }
+
+    /// <summary>Starts pulling the 6 C rows into L1 while the k loop runs (C is usually in L3 by now).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int width)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < 6; r++)
+        {
+            Sse.Prefetch0(c + (long)r * ldc);
+            Sse.Prefetch0(c + (long)r * ldc + width - 1);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
