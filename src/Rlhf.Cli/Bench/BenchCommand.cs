@@ -129,7 +129,8 @@ public static class BenchCommand
             if (asJson) return 0;
 
             var table = new Table()
-                .Title($"GEMM fp32, kernel {Gemm.NativeKernel}, {nThreads} threads, median of {nRepeats}, peak {F(peak)} GFLOP/s")
+                .Title($"GEMM fp32: {Gemm.NativeKernel} kernel, {nThreads} threads, median of {nRepeats}")
+                .Caption($"% of peak: against {F(peak)} GFLOP/s FMA peak on {nThreads} threads")
                 .AddColumns("M×K×N", "Variant", "Median ms", "GFLOP/s", "% of peak");
             foreach (var r in rows)
                 table.AddRow(r.Shape.Replace('x', '×'), $"{r.Variant} ({Formula(r.Variant)})",
