@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Rlhf.Tensors.Kernels;
+using Spectre.Console;
+
+namespace Rlhf.Cli.Bench;
+
+/// <summary>
+/// <c>rlhf bench peak</c> and <c>rlhf bench gemm</c>: throughput of this machine's FMA units and of our GEMM, as a
+/// Spectre table or (<c>--json</c>) one JSON object per line on stdout. Progress notes go to stderr.
+/// </summary>
+public static class BenchCommand
+{
+    /// <summary>Builds the <c>bench</c> command with its <c>peak</c> and <c>gemm</c> verbs.</summary>
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Measure compute throughput on this machine (GFLOP/s). Compare ratios within one run, not absolute numbers across machines.");
+        bench.Add(CreatePeak());
+        bench.Add(CreateGemm());
+        return bench;
+    }
+
+    private static Option<bool> JsonOption() =>
+        new("--json") { Description = "Print one JSON object per line (machine-readable) instead of a table." };
+
+    private static Option<int> ThreadsOption()
+    {
+        var threads = new Option<int>("--threads")
+        {
+            Description = "Threads to use; the default is one per logical core.",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        return Require(threads, t => t >= 1, "--threads must be at least 1.");
+    }
+
+    private static Command CreatePeak()
+    {
+        var json = JsonOption();
+        var threads = ThreadsOption();
+        var seconds = new Option<double>("--seconds")
+        {
+            Description = "How long to run the FMA loop, in seconds.",
+            DefaultValueFactory = _ => 1.0,
+        };
+        Require(seconds, s => s > 0 && s <= 600, "--seconds must be in (0, 600].");
+        var peak = new Command("peak", "Measure the FMA peak: a register-only loop of 12 independent fused multiply-adds on every core at once (Vector512 if native, else Vector256+FMA, else scalar). This is the ceiling for any fp32 GEMM here.")
+        {
+            json, seconds, threads,
+        };
+        peak.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var result = FmaPeak.Measure(TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(threads));
+            var record = ToRecord(result);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(BenchJson.Line(record));
+                return 0;
+            }
+            var table = new Table().Title("FMA peak (fp32)")
+                .AddColumns("GFLOP/s (all cores)", "GFLOP/s per core", "Vector width", "Cores", "Seconds");
+            table.AddRow(F(record.Gflops), F(record.GflopsPerCore), $"{record.Width} bit", $"{record.Cores}", F(record.Seconds, "0.00"));
+            Console(output).Write(table);
+            return 0;
+        });
+        return peak;
+    }
+
+    private static Command CreateGemm()
+    {
+        var json = JsonOption();
+        var threads = ThreadsOption();
+        var repeats = new Option<int>("--repeats")
+        {
+            Description = "Timed runs per shape, after warm-up (at least 2 runs and 0.2 s); the median is reported.",
+            DefaultValueFactory = _ => 7,
+        };
+        Require(repeats, r => r >= 1, "--repeats must be at least 1.");
+        var peakOption = new Option<double?>("--peak")
+        {
+            Description = "Peak GFLOP/s (all threads) to express results against; default: measure it for 1 s first (as `rlhf bench peak`).",
+        };
+        Require(peakOption, p => p is > 0 && double.IsFinite(p.Value), "--peak must be a positive number of GFLOP/s.");
+        var shapes = new Option<GemmCase[]>("--shape")
+        {
+            Description = "Shape to run as MxKxN[:VV], VV = NN (A·B), NT (A·Bᵀ), TN (Aᵀ·B) or TT; repeatable.",
+            DefaultValueFactory = _ => [.. GemmCase.Standard],
+            CustomParser = ParseShapes,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var gemm = new Command("gemm", "Time our fp32 GEMM (C = op(A)·op(B), row-major) on GPT-sized shapes: median GFLOP/s of N runs and % of the measured FMA peak.")
+        {
+            json, repeats, peakOption, threads, shapes,
+        };
+        gemm.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            int nThreads = parse.GetValue(threads), nRepeats = parse.GetValue(repeats);
+            bool asJson = parse.GetValue(json);
+            double peak;
+            if (parse.GetValue(peakOption) is double given) peak = given;
+            else
+            {
+                error.WriteLine($"measuring FMA peak on {nThreads} threads for 1 s...");
+                var measured = FmaPeak.Measure(TimeSpan.FromSeconds(1), nThreads);
+                if (asJson) output.WriteLine(BenchJson.Line(ToRecord(measured)));
+                peak = measured.Gflops;
+            }
+
+            var rows = new List<GemmRecord>();
+            int saved = Gemm.MaxThreads;
+            Gemm.MaxThreads = nThreads;
+            try
+            {
+                foreach (var c in parse.GetValue(shapes)!)
+                {
+                    error.WriteLine($"gemm {c.Shape}:{c.Variant} ({c.Formula}), {nRepeats} repeats...");
+                    double seconds = GemmBench.MedianSeconds(c, nRepeats);
+                    double gflops = GemmBench.Gflops(c.Flops, seconds);
+                    var row = new GemmRecord("gemm", "rlhf", c.Shape, c.Variant, Math.Round(gflops, 2), Math.Round(100 * gflops / peak, 1),
+                        Math.Round(seconds * 1e3, 3), nRepeats, Gemm.NativeKernel.ToString(), nThreads);
+                    if (asJson) output.WriteLine(BenchJson.Line(row));
+                    rows.Add(row);
+                }
+            }
+            finally { Gemm.MaxThreads = saved; }
+            if (asJson) return 0;
+
+            var table = new Table()
+                .Title($"GEMM fp32: {Gemm.NativeKernel} kernel, {nThreads} threads, median of {nRepeats}")
+                .Caption($"% of peak: against {F(peak)} GFLOP/s FMA peak on {nThreads} threads")
+                .AddColumns("M×K×N", "Variant", "Median ms", "GFLOP/s", "% of peak");
+            foreach (var r in rows)
+                table.AddRow(r.Shape.Replace('x', '×'), $"{r.Variant} ({Formula(r.Variant)})",
+                    F(r.MedianMs, "0.00"), F(r.Gflops), F(r.PctOfPeak));
+            Console(output).Write(table);
+            return 0;
+        });
+        return gemm;
+    }
+
+    /// <summary>Adds a range check to <paramref name="option"/>; values that do not even convert are left to the parser's own error.</summary>
+    private static Option<T> Require<T>(Option<T> option, Func<T, bool> valid, string message)
+    {
+        option.Validators.Add(r =>
+        {
+            T value;
+            try { value = r.GetValueOrDefault<T>()!; }
+            catch (InvalidOperationException) { return; } // e.g. "many" for an int: the parser already reports it
+            if (!valid(value)) r.AddError(message);
+        });
+        return option;
+    }
+
+    private static GemmCase[] ParseShapes(ArgumentResult result)
+    {
+        var cases = new List<GemmCase>();
+        foreach (var token in result.Tokens)
+        {
+            var c = GemmCase.TryParse(token.Value, out var message);
+            if (c is null) result.AddError($"--shape: {message}");
+            else cases.Add(c);
+        }
+        return [.. cases];
+    }
+
+    private static string Formula(string variant) => $"A{(variant[0] == 'T' ? "ᵀ" : "")}·B{(variant[1] == 'T' ? "ᵀ" : "")}";
+
+    private static PeakRecord ToRecord(FmaPeakResult r) =>
+        new("peak", "rlhf", Math.Round(r.Gflops, 2), Math.Round(r.GflopsPerCore, 2), r.Width, r.Cores, Math.Round(r.Seconds, 3));
+
+    private static string F(double value, string format = "0.0") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    // tables go to the invocation's output writer, so tests (and redirection) see them like JSON lines
+    private static IAnsiConsole Console(TextWriter output) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(output),
+        Ansi = output == System.Console.Out && !System.Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+    });
+}

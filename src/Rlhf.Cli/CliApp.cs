@@ -1,0 +1,25 @@
+using System.CommandLine;
+using Rlhf.Cli.Bench;
+
+namespace Rlhf.Cli;
+
+/// <summary>The <c>rlhf</c> command tree. Verbs so far: <c>bench peak</c>, <c>bench gemm</c>.</summary>
+public static class CliApp
+{
+    /// <summary>Builds the root command with every verb attached.</summary>
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("rlhf: a complete RLHF system (SFT, reward model, PPO) in C# on a plain CPU, with its own tensor engine.");
+        root.Add(BenchCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given writers; returns the exit code (0 = success).</summary>
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var config = new InvocationConfiguration();
+        if (output is not null) config.Output = output;
+        if (error is not null) config.Error = error;
+        return Create().Parse(args).Invoke(config);
+    }
+}

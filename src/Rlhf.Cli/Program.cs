@@ -1,0 +1,1 @@
+return Rlhf.Cli.CliApp.Run(args);
