@@ -75,7 +75,7 @@ public static unsafe class Gemm
         {
             var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel);
             long flops = 2L * m * n * k;
-            int threads = flops < 4_000_000 ? 1 : Math.Max(1, MaxThreads);
+            int threads = flops < 4_000_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency);
             if (threads <= 1) job.Run(0, m, 0, n);
             else job.RunParallel(m, n, threads);
         }
@@ -115,7 +115,8 @@ public static unsafe class Gemm
         /// Multi-threaded GEMM. Phase 1: all threads pack the whole of op(B) into NR-wide panels, slice by slice
         /// (each thread packs its own panels, so B is read and packed once in total). Phase 2: each thread computes
         /// its own rows of C (its own columns when C has too few rows to share), packing only its own rows of A.
-        /// The two phases are separate fork/joins, so no thread ever waits on a barrier inside a job.
+        /// The two phases are separate fork/joins on <see cref="WorkerPool"/>, so no thread ever waits on a barrier
+        /// inside a job (and a busy pool simply runs the parts in turn).
         /// </summary>
         public void RunParallel(int m, int n, int threads)
         {
@@ -126,7 +127,7 @@ public static unsafe class Gemm
 
             // phase 1: pack op(B); slice pc (depth kc) starts at pc·nPadded, panel j of it at pc·nPadded + j·nr·kc
             int packThreads = Math.Min(threads, panels);
-            Parallel.For(0, packThreads, new ParallelOptions { MaxDegreeOfParallelism = packThreads }, t =>
+            WorkerPool.Run(packThreads, t =>
             {
                 int j0 = (int)((long)panels * t / packThreads) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / packThreads) * nr);
                 for (int pc = 0; pc < self.K; pc += KC)
@@ -141,7 +142,7 @@ public static unsafe class Gemm
             bool splitRows = rowPanels >= 4 * threads || rowPanels >= panels;
             int units = splitRows ? rowPanels : panels;
             int workers = Math.Min(threads, units);
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, t =>
+            WorkerPool.Run(workers, t =>
             {
                 int u0 = (int)((long)units * t / workers), u1 = (int)((long)units * (t + 1) / workers);
                 if (splitRows) self.ComputePacked(packedB, nPadded, u0 * mr, Math.Min(m, u1 * mr), 0, n);
@@ -327,50 +328,53 @@ public static unsafe class Gemm
     /// </summary>
     private static void PackB(bool transB, float* b, int ldb, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
+        if (!transB)
+        {
+            // row by row: each row of B is read once, sequentially (rows are ldb apart, often a multiple of 4 KiB,
+            // so walking down a column of rows would thrash the cache sets), and scattered into the panels
+            int full = nc / nr * nr;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = b + (long)(p0 + p) * ldb + j0;
+                float* row = dst + p * nr;
+                int jr = 0;
+                for (; jr < full; jr += nr)
+                    for (int q = 0; q < nr; q += 8) Vector256.Store(Vector256.Load(src + jr + q), row + (long)jr * kc + q);
+                if (jr < nc)
+                {
+                    float* edge = row + (long)jr * kc;
+                    int cols = nc - jr;
+                    for (int q = 0; q < cols; q++) edge[q] = src[jr + q];
+                    for (int q = cols; q < nr; q++) edge[q] = 0f;
+                }
+            }
+            return;
+        }
+        // Bᵀ stored n×k: column j of op(B) is a contiguous row of the storage
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
             float* panel = dst + jr * kc;
-            if (!transB)
+            int q0 = 0;
+            if (Avx.IsSupported)
             {
-                for (int p = 0; p < kc; p++)
+                // 8 columns × 8 k-values at a time through an 8×8 register transpose
+                for (; q0 + 8 <= cols; q0 += 8)
                 {
-                    float* src = b + (long)(p0 + p) * ldb + j0 + jr;
-                    float* row = panel + p * nr;
-                    if (cols == nr)
-                    {
-                        Buffer.MemoryCopy(src, row, nr * sizeof(float), nr * sizeof(float));
-                    }
-                    else
-                    {
-                        for (int q = 0; q < cols; q++) row[q] = src[q];
-                        for (int q = cols; q < nr; q++) row[q] = 0f;
-                    }
+                    float* src = b + (long)(j0 + jr + q0) * ldb + p0;
+                    int p = 0;
+                    for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, ldb, panel + p * nr + q0, nr);
+                    for (; p < kc; p++)
+                        for (int q = 0; q < 8; q++) panel[p * nr + q0 + q] = src[(long)q * ldb + p];
                 }
             }
-            else
+            for (int q = q0; q < cols; q++)
             {
-                int q0 = 0;
-                if (Avx.IsSupported)
-                {
-                    // 8 columns × 8 k-values at a time through an 8×8 register transpose
-                    for (; q0 + 8 <= cols; q0 += 8)
-                    {
-                        float* src = b + (long)(j0 + jr + q0) * ldb + p0;
-                        int p = 0;
-                        for (; p + 8 <= kc; p += 8) Transpose8x8(src + p, ldb, panel + p * nr + q0, nr);
-                        for (; p < kc; p++)
-                            for (int q = 0; q < 8; q++) panel[p * nr + q0 + q] = src[(long)q * ldb + p];
-                    }
-                }
-                for (int q = q0; q < cols; q++)
-                {
-                    float* src = b + (long)(j0 + jr + q) * ldb + p0;
-                    for (int p = 0; p < kc; p++) panel[p * nr + q] = src[p];
-                }
-                for (int q = cols; q < nr; q++)
-                    for (int p = 0; p < kc; p++) panel[p * nr + q] = 0f;
+                float* src = b + (long)(j0 + jr + q) * ldb + p0;
+                for (int p = 0; p < kc; p++) panel[p * nr + q] = src[p];
             }
+            for (int q = cols; q < nr; q++)
+                for (int p = 0; p < kc; p++) panel[p * nr + q] = 0f;
         }
     }
 
