@@ -104,6 +104,20 @@ public class ElementwiseOpsTests
     }
 
     [Fact]
+    public void Binary_LargeTensorWithScalar_ChunkedRowMatchesElementwise()
+    {
+        var a = GradCheck.Random(19, 1f, 300, 301);
+        var y = (a / 3f).ToArray();
+        var y2 = (3f / a).ToArray();
+        var av = a.ToArray();
+        for (int i = 0; i < av.Length; i++)
+        {
+            Assert.Equal(av[i] / 3f, y[i]);
+            Assert.Equal(3f / av[i], y2[i]);
+        }
+    }
+
+    [Fact]
     public void Binary_NonContiguousInput_MatchesContiguousCopy()
     {
         var a = GradCheck.Random(17, 1f, 4, 6);

@@ -59,6 +59,20 @@ public static partial class Ops
     private static void BinaryForwardBroadcast<TOp>(ElementwisePlan plan, Tensor a, Tensor b, Tensor y) where TOp : IElementwiseBinaryOp
     {
         int n = plan.Inner, sa = plan.InnerStride(0), sb = plan.InnerStride(1);
+        if (plan.Rows == 1)
+        {
+            // one long row (tensor op scalar-shaped tensor): chunk along it so large tensors still run in parallel
+            ElementwiseParallel.For(n, (s, len) =>
+            {
+                ReadOnlySpan<float> A = a.Span, B = b.Span;
+                var yr = y.Span.Slice(s, len);
+                if (sa == 1 && sb == 1) TOp.Apply(A.Slice(s, len), B.Slice(s, len), yr);
+                else if (sa == 1) TOp.Apply(A.Slice(s, len), B[0], yr);
+                else if (sb == 1) TOp.Apply(A[0], B.Slice(s, len), yr);
+                else yr.Fill(TOp.Apply(A[0], B[0]));
+            });
+            return;
+        }
         ElementwiseParallel.ForRows(plan.Rows, n, (r0, count) =>
         {
             ReadOnlySpan<float> A = a.Span, B = b.Span;
