@@ -1,0 +1,35 @@
+using System.Numerics.Tensors;
+using Rlhf.Tensors.Kernels;
+
+namespace Rlhf.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// y = max(a, b) element-wise with NumPy broadcasting (NaN in either operand gives NaN).
+    /// Backward: the gradient goes to a where a ≥ b, else to b — on ties it goes entirely to the FIRST argument
+    /// (PyTorch splits ties in half). PPO's max(−A·r, −A·clip(r)) puts the unclipped term first, so at the clip
+    /// boundary the gradient flows. If a is NaN the gradient goes to b.
+    /// </summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => Binary<MaximumOp>("Maximum", a, b);
+
+    private readonly struct MaximumOp : IElementwiseBinaryOp
+    {
+        public static float Apply(float a, float b) => MathF.Max(a, b);
+        public static void Apply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Max(a, b, y);
+        public static void Apply(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Max(a, b, y);
+        public static void Apply(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Max(b, a, y);
+
+        public static void AccumulateGradA(ReadOnlySpan<float> g, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> y,
+            Span<float> da, Span<float> scratch)
+        {
+            for (int i = 0; i < da.Length; i++) if (a[i] >= b[i]) da[i] += g[i];
+        }
+
+        public static void AccumulateGradB(ReadOnlySpan<float> g, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> y,
+            Span<float> db, Span<float> scratch)
+        {
+            for (int i = 0; i < db.Length; i++) if (!(a[i] >= b[i])) db[i] += g[i];
+        }
+    }
+}
