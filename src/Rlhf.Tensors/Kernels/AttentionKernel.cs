@@ -79,7 +79,7 @@ public static unsafe class AttentionKernel
 
     private static void Run(int pairs, long workPerPair, Action<int> body)
     {
-        if (pairs > 1 && pairs * workPerPair >= RowPartition.MinParallelWork) Parallel.For(0, pairs, body);
+        if (pairs > 1 && pairs * workPerPair >= RowPartition.MinParallelWork) WorkerPool.Run(pairs, body);
         else for (int p = 0; p < pairs; p++) body(p);
     }
 

@@ -1,7 +1,7 @@
 namespace Rlhf.Tensors.Kernels;
 
 /// <summary>
-/// Splits element-wise work into fixed-size chunks and runs them on the thread pool when the work is large.
+/// Splits element-wise work into fixed-size chunks and runs them on the <see cref="WorkerPool"/> when the work is large.
 /// Chunk boundaries depend only on the element count (never on the number of threads), and each element is
 /// computed by exactly one chunk, so results are bit-identical with or without threading.
 /// </summary>
@@ -20,7 +20,7 @@ internal static class ElementwiseParallel
             return;
         }
         int chunks = (count + grain - 1) / grain;
-        Parallel.For(0, chunks, c =>
+        WorkerPool.Run(chunks, c =>
         {
             int start = c * grain;
             body(start, Math.Min(grain, count - start));

@@ -1,7 +1,7 @@
 namespace Rlhf.Tensors.Kernels;
 
 /// <summary>
-/// Array access to gradients for kernels that run inside lambdas (Parallel.For bodies cannot capture spans).
+/// Array access to gradients for kernels that run inside lambdas (parallel bodies are lambdas, which cannot capture spans).
 /// </summary>
 internal static class GradStorage
 {

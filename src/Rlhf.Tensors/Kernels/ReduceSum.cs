@@ -74,7 +74,7 @@ internal static class ReduceSum
             return;
         }
         var partial = new double[blocks * cols];
-        Parallel.For(0, blocks, b =>
+        WorkerPool.Run(blocks, b =>
         {
             var acc = partial.AsSpan(b * cols, cols);
             int end = Math.Min(rows, (b + 1) * rowsPerBlock);
@@ -96,7 +96,7 @@ internal static class ReduceSum
         int blocks = (length + BlockElements - 1) / BlockElements;
         if (blocks <= 1) return Sum(x.AsSpan(offset, length));
         var partial = new double[blocks];
-        Parallel.For(0, blocks, b =>
+        WorkerPool.Run(blocks, b =>
         {
             int start = b * BlockElements;
             partial[b] = Sum(x.AsSpan(offset + start, Math.Min(BlockElements, length - start)));

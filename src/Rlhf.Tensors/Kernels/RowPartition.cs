@@ -19,7 +19,7 @@ internal static class RowPartition
             return;
         }
         int chunks = Math.Min(rows, threads * 4); // a few chunks per thread evens out stragglers
-        Parallel.For(0, chunks, c => body((int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks)));
+        WorkerPool.Run(chunks, c => body((int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks)));
     }
 
     /// <summary>

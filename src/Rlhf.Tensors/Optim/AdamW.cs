@@ -1,3 +1,4 @@
+using Rlhf.Tensors.Kernels;
 namespace Rlhf.Tensors.Optim;
 
 /// <summary>
@@ -96,7 +97,7 @@ public sealed class AdamW : IOptimizer
             work += _params[i].Size;
         }
         StepCount++;
-        if (work >= ParallelThreshold) Parallel.For(0, _chunks.Length, UpdateChunk);
+        if (work >= ParallelThreshold) WorkerPool.Run(_chunks.Length, UpdateChunk);
         else for (int c = 0; c < _chunks.Length; c++) UpdateChunk(c);
     }
 

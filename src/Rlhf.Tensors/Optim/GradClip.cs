@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Rlhf.Tensors.Kernels;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -39,7 +40,7 @@ public static class GradClip
             var (gi, start, length) = chunks[c];
             partial[c] = SumOfSquares(grads[gi].Span.Slice(start, length));
         }
-        if (total >= ParallelThreshold) Parallel.For(0, chunks.Count, Sum);
+        if (total >= ParallelThreshold) WorkerPool.Run(chunks.Count, Sum);
         else for (int c = 0; c < chunks.Count; c++) Sum(c);
         double sumSq = 0;
         foreach (double s in partial) sumSq += s;
