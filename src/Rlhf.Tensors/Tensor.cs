@@ -248,7 +248,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>Allocates an output without clearing it (the caller overwrites every element).</summary>
-    internal static Tensor Uninitialized(params int[] shape) => new(GC.AllocateUninitializedArray<float>(ShapeSize(shape)), shape);
+    public static Tensor Uninitialized(params int[] shape) => new(GC.AllocateUninitializedArray<float>(ShapeSize(shape)), shape);
 
     // ---------------------------------------------------------------- autograd
 

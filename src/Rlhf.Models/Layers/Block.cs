@@ -1,0 +1,53 @@
+using Rlhf.Tensors;
+
+namespace Rlhf.Models.Layers;
+
+/// <summary>
+/// One GPT-2 transformer block (pre-LayerNorm):
+/// x = x + c_proj(attn(c_attn(ln_1(x)))); x = x + mlp.c_proj(gelu(mlp.c_fc(ln_2(x)))).
+/// Parameter keys follow HF GPT-2: <c>h.{i}.ln_1</c>, <c>h.{i}.attn.c_attn</c>, <c>h.{i}.attn.c_proj</c>,
+/// <c>h.{i}.ln_2</c>, <c>h.{i}.mlp.c_fc</c>, <c>h.{i}.mlp.c_proj</c>.
+/// </summary>
+public sealed class Block
+{
+    private readonly GptConfig _config;
+
+    public LayerNorm Ln1 { get; }
+    public Linear Attn { get; }
+    public Linear AttnProj { get; }
+    public LayerNorm Ln2 { get; }
+    public Linear Fc { get; }
+    public Linear MlpProj { get; }
+
+    /// <summary>GPT-2 init: weights N(0, 0.02²); residual projections N(0, (0.02/√(2L))²) (GPT-2 paper, nanoGPT).</summary>
+    public Block(GptConfig config, int index, Rng rng)
+    {
+        _config = config;
+        int C = config.NEmbd;
+        string p = $"h.{index}";
+        float std = 0.02f, residualStd = 0.02f / MathF.Sqrt(2 * config.NLayer);
+        Ln1 = new LayerNorm($"{p}.ln_1", C, config.LayerNormEpsilon);
+        Attn = new Linear($"{p}.attn.c_attn", C, 3 * C, rng, std);
+        AttnProj = new Linear($"{p}.attn.c_proj", C, C, rng, residualStd);
+        Ln2 = new LayerNorm($"{p}.ln_2", C, config.LayerNormEpsilon);
+        Fc = new Linear($"{p}.mlp.c_fc", C, 4 * C, rng, std);
+        MlpProj = new Linear($"{p}.mlp.c_proj", 4 * C, C, rng, residualStd);
+    }
+
+    /// <summary>All parameters in checkpoint order.</summary>
+    public IEnumerable<Tensor> Parameters() =>
+    [
+        Ln1.Weight, Ln1.Bias, Attn.Weight, Attn.Bias, AttnProj.Weight, AttnProj.Bias,
+        Ln2.Weight, Ln2.Bias, Fc.Weight, Fc.Bias, MlpProj.Weight, MlpProj.Bias,
+    ];
+
+    /// <summary>(B, T, C) → (B, T, C); <paramref name="keyMask"/> (B·T, true = real token) or null.</summary>
+    public Tensor Forward(Tensor x, bool[]? keyMask)
+    {
+        var qkv = Attn.Forward(Ln1.Forward(x));                         // (B, T, 3C)
+        var y = Ops.CausalSelfAttention(qkv, _config.NHead, keyMask);   // (B, T, C)
+        x = x + AttnProj.Forward(y);                                    // (B, T, C)
+        var h = Ops.Gelu(Fc.Forward(Ln2.Forward(x)));                   // (B, T, 4C)
+        return x + MlpProj.Forward(h);                                  // (B, T, C)
+    }
+}

@@ -1,0 +1,26 @@
+using Rlhf.Tensors;
+
+namespace Rlhf.Models.Layers;
+
+/// <summary>
+/// y = x·W + b with W stored (in, out) — the orientation of GPT-2's Conv1D, so HF checkpoint tensors load without a
+/// transpose. Backward comes from the MatMul and BiasAdd ops.
+/// </summary>
+public sealed class Linear
+{
+    /// <summary>Weight (in, out).</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>Bias (out).</summary>
+    public Tensor Bias { get; }
+
+    /// <summary>Creates the layer with W ~ N(0, std²), b = 0, named <paramref name="prefix"/>.weight / .bias.</summary>
+    public Linear(string prefix, int inFeatures, int outFeatures, Rng rng, float std)
+    {
+        Weight = Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, inFeatures, outFeatures));
+        Bias = Parameter.Create($"{prefix}.bias", Tensor.Zeros(outFeatures));
+    }
+
+    /// <summary>(..., in) → (..., out).</summary>
+    public Tensor Forward(Tensor x) => Ops.BiasAdd(Ops.MatMul(x, Weight), Bias);
+}
