@@ -18,6 +18,8 @@ public static class BenchCommand
         var bench = new Command("bench", "Measure compute throughput on this machine (GFLOP/s). Compare ratios within one run, not absolute numbers across machines.");
         bench.Add(CreatePeak());
         bench.Add(CreateGemm());
+        bench.Add(CreateModel("train", "Time GPT training steps (forward, cross-entropy, backward, AdamW) on random tokens, batch 8: median tokens/s. Also prints forward-only tokens/s."));
+        bench.Add(CreateModel("generate", "Time KV-cache generation: batch 8, 64-token random prompt, 64 new tokens, multinomial sampling: tokens/s."));
         return bench;
     }
 
@@ -139,6 +141,58 @@ public static class BenchCommand
             return 0;
         });
         return gemm;
+    }
+
+    private static Command CreateModel(string name, string description)
+    {
+        var json = JsonOption();
+        var config = new Option<string>("--config")
+        {
+            Description = "Model config: A (6 layers, d=384, T=256, vocab 8192) or B (4 layers, d=256, T=128, vocab 4096).",
+            DefaultValueFactory = _ => "A",
+        };
+        config.AcceptOnlyFromAmong("A", "B", "a", "b");
+        var repeats = new Option<int>("--repeats")
+        {
+            Description = "Timed steps (train) or runs (generate) after warm-up; the median is reported.",
+            DefaultValueFactory = _ => 5,
+        };
+        Require(repeats, r => r >= 1, "--repeats must be at least 1.");
+        var command = new Command(name, description) { json, config, repeats };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            string configName = parse.GetValue(config)!.ToUpperInvariant();
+            var gpt = ModelBench.Config(configName);
+            long parameters = new Rlhf.Models.Gpt(gpt).ParameterCount;
+            int n = parse.GetValue(repeats), threads = Environment.ProcessorCount;
+            var records = new List<ModelRecord>();
+            if (name == "train")
+            {
+                error.WriteLine($"bench train config {configName}: {n} steps after 3 warm-up...");
+                var (tps, ms) = ModelBench.Train(gpt, n);
+                records.Add(new ModelRecord("train", configName, Math.Round(tps, 1), "rlhf", Math.Round(ms, 1), parameters, threads));
+                error.WriteLine($"bench forward config {configName}...");
+                records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, n), 1), "rlhf", null, parameters, threads));
+            }
+            else
+            {
+                error.WriteLine($"bench generate config {configName}: {n} runs after 1 warm-up...");
+                records.Add(new ModelRecord("generate", configName, Math.Round(ModelBench.Generate(gpt, n), 1), "rlhf", null, parameters, threads));
+            }
+            if (parse.GetValue(json))
+            {
+                foreach (var r in records) output.WriteLine(BenchJson.Line(r));
+                return 0;
+            }
+            var table = new Table().Title($"GPT config {configName} ({parameters:N0} parameters), batch {ModelBench.Batch}, {threads} threads")
+                .AddColumns("Bench", "Tokens/s", "ms/step");
+            foreach (var r in records) table.AddRow(r.Bench, F(r.TokensPerS), r.MsPerStep is double m ? F(m) : "");
+            Console(output).Write(table);
+            return 0;
+        });
+        return command;
     }
 
     /// <summary>Adds a range check to <paramref name="option"/>; values that do not even convert are left to the parser's own error.</summary>

@@ -22,5 +22,5 @@ public sealed class Linear
     }
 
     /// <summary>(..., in) → (..., out).</summary>
-    public Tensor Forward(Tensor x) => Ops.BiasAdd(Ops.MatMul(x, Weight), Bias);
+    public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
 }

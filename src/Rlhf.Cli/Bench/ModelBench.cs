@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Rlhf.Models;
+using Rlhf.Models.Generation;
+using Rlhf.Tensors;
+using Rlhf.Tensors.Optim;
+
+namespace Rlhf.Cli.Bench;
+
+/// <summary>
+/// The GPT workloads of <c>rlhf bench train|generate</c>, defined exactly as the PyTorch peer
+/// (benchmarks/peer/gpt_torch.py) defines them, so tokens/s can be compared as a ratio:
+/// <list type="bullet">
+/// <item>train: batch 8 × T random tokens, forward, cross-entropy over all positions, backward, AdamW
+/// (lr 3e-4, wd 0.1, β 0.9/0.95), zero_grad; tokens/s = B·T / step time, median after 3 warm-up steps.</item>
+/// <item>forward: the same forward + logits without autograd.</item>
+/// <item>generate: batch 8, 64-token random prompt, 64 new tokens, multinomial sampling at temperature 1 with the KV
+/// cache; tokens/s = 8·64 / (prefill + decode time).</item>
+/// </list>
+/// </summary>
+public static class ModelBench
+{
+    public const int Batch = 8;
+
+    /// <summary>Config A or B by name.</summary>
+    public static GptConfig Config(string name) => name.ToUpperInvariant() switch
+    {
+        "A" => GptConfig.A,
+        "B" => GptConfig.B,
+        _ => throw new ArgumentException($"unknown config '{name}': expected A or B"),
+    };
+
+    /// <summary>Median training tokens/s over <paramref name="steps"/> timed steps (after 3 warm-up steps).</summary>
+    public static (double TokensPerSecond, double MsPerStep) Train(GptConfig config, int steps)
+    {
+        var model = new Gpt(config, seed: 1);
+        var optimizer = new AdamW(model.Parameters(), new AdamWConfig(LearningRate: 3e-4f, WeightDecay: 0.1f));
+        int T = config.NPositions;
+        var (ids, targets) = RandomBatch(config, T, seed: 2);
+        var times = new List<double>();
+        for (int s = 0; s < steps + 3; s++)
+        {
+            var sw = Stopwatch.StartNew();
+            optimizer.ZeroGrad();
+            var loss = Ops.CrossEntropy(model.Logits(model.Forward(ids, Batch, T)), targets);
+            loss.Backward();
+            optimizer.Step();
+            if (s >= 3) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        double median = Median(times);
+        return (Batch * T / median, median * 1e3);
+    }
+
+    /// <summary>Median forward-only (no autograd) tokens/s.</summary>
+    public static double Forward(GptConfig config, int repeats)
+    {
+        var model = new Gpt(config, seed: 1);
+        int T = config.NPositions;
+        var (ids, _) = RandomBatch(config, T, seed: 2);
+        var times = new List<double>();
+        using var noGrad = Tensor.NoGrad();
+        for (int s = 0; s < repeats + 2; s++)
+        {
+            var sw = Stopwatch.StartNew();
+            model.Logits(model.Forward(ids, Batch, T));
+            if (s >= 2) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        return Batch * T / Median(times);
+    }
+
+    /// <summary>Median generation tokens/s (8 × 64 new tokens after a 64-token prompt).</summary>
+    public static double Generate(GptConfig config, int repeats, int promptTokens = 64, int newTokens = 64)
+    {
+        var model = new Gpt(config, seed: 1);
+        var rng = new Rng(3);
+        var prompts = new int[Batch][];
+        for (int b = 0; b < Batch; b++)
+        {
+            prompts[b] = new int[promptTokens];
+            for (int t = 0; t < promptTokens; t++) prompts[b][t] = rng.NextInt(config.VocabSize);
+        }
+        // no end-of-text stop: every row produces all new tokens, as in the peer
+        var generation = new GenerationConfig(MaxNewTokens: newTokens, Temperature: 1f, StopAtEndOfText: false);
+        var times = new List<double>();
+        for (int s = 0; s < repeats + 1; s++)
+        {
+            var sw = Stopwatch.StartNew();
+            Generator.Generate(model, prompts, endOfTextId: 0, generation, rng);
+            if (s >= 1) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        return Batch * newTokens / Median(times);
+    }
+
+    private static (int[] Ids, int[] Targets) RandomBatch(GptConfig config, int T, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var ids = new int[Batch * T];
+        var targets = new int[Batch * T];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = rng.NextInt(config.VocabSize);
+            targets[i] = rng.NextInt(config.VocabSize);
+        }
+        return (ids, targets);
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int n = values.Count;
+        return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+    }
+}
