@@ -259,6 +259,7 @@ public sealed partial class Tensor
     /// </summary>
     public static Tensor Record(Tensor output, string op, Tensor[] inputs, Action<Tensor> backward)
     {
+        if (OpProfiler.Enabled) OpProfiler.RecordForward(op);
         if (!GradMode.IsEnabled) return output;
         bool any = false;
         foreach (var t in inputs) any |= t.RequiresGrad;
@@ -301,7 +302,12 @@ public sealed partial class Tensor
         {
             var t = order[i];
             var node = t.Node!;
-            if (t.Grad is not null) node.Backward(t.Grad);
+            if (t.Grad is not null)
+            {
+                long start = OpProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+                node.Backward(t.Grad);
+                if (OpProfiler.Enabled) OpProfiler.RecordBackward(node.Op, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
             // free the graph and interior gradients (PyTorch's retain_graph=False, retain_grad=False)
             t.Node = null;
             t.Grad = null;
