@@ -274,51 +274,59 @@ public static unsafe class Gemm
     /// </summary>
     private static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
+        if (transA)
+        {
+            // Aᵀ stored k×m: row p of the storage holds op(A)[i0.., p] contiguously. Walk the storage rows once,
+            // sequentially (they are lda apart, often a multiple of 4 KiB), scattering mr values into each panel.
+            int full = mc / mr * mr;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = a + (long)(p0 + p) * lda + i0;
+                float* d = dst + p * mr;
+                for (int ir = 0; ir < full; ir += mr)
+                    for (int r = 0; r < mr; r++) d[ir * kc + r] = src[ir + r];
+                if (full < mc)
+                {
+                    for (int r = 0; r < mc - full; r++) d[full * kc + r] = src[full + r];
+                    for (int r = mc - full; r < mr; r++) d[full * kc + r] = 0f;
+                }
+            }
+            return;
+        }
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
             float* panel = dst + ir * kc;
-            if (!transA)
+            float* src = a + (long)(i0 + ir) * lda + p0;
+            if (rows == 6 && mr == 6)
             {
-                float* src = a + (long)(i0 + ir) * lda + p0;
-                if (rows == 6 && mr == 6)
+                // six row streams, sequential writes: dst[p, 0..5] = A[i..i+5, p]
+                float* r0 = src, r1 = src + lda, r2 = src + 2L * lda, r3 = src + 3L * lda, r4 = src + 4L * lda, r5 = src + 5L * lda;
+                float* d = panel;
+                int p = 0;
+                if (Avx.IsSupported)
                 {
-                    // six row streams, sequential writes: dst[p, 0..5] = A[i..i+5, p]
-                    float* r0 = src, r1 = src + lda, r2 = src + 2L * lda, r3 = src + 3L * lda, r4 = src + 4L * lda, r5 = src + 5L * lda;
-                    float* d = panel;
-                    int p = 0;
-                    if (Avx.IsSupported)
-                    {
-                        // 8 k-values of the 6 rows at once: an 8×8 transpose (rows 6, 7 are dummies), each output
-                        // column stored as 8 floats at stride 6 in increasing order, so the 2 spill-over floats are
-                        // overwritten by the next store (the buffer has slack for the last one)
-                        for (; p + 8 <= kc; p += 8, d += 48)
-                            Transpose8x8Store6(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p, d);
-                    }
-                    for (; p < kc; p++, d += 6)
-                    {
-                        d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
-                    }
+                    // 8 k-values of the 6 rows at once: an 8×8 transpose (rows 6, 7 are dummies), each output
+                    // column stored as 8 floats at stride 6 in increasing order, so the 2 spill-over floats are
+                    // overwritten by the next store (the buffer has slack for the last one)
+                    for (; p + 8 <= kc; p += 8, d += 48)
+                        Transpose8x8Store6(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p, d);
                 }
-                else
+                for (; p < kc; p++, d += 6)
                 {
-                    for (int r = 0; r < rows; r++)
-                    {
-                        float* row = src + (long)r * lda;
-                        for (int p = 0; p < kc; p++) panel[p * mr + r] = row[p];
-                    }
+                    d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
                 }
             }
             else
             {
-                for (int p = 0; p < kc; p++)
+                for (int r = 0; r < rows; r++)
                 {
-                    float* src = a + (long)(p0 + p) * lda + i0 + ir;
-                    for (int r = 0; r < rows; r++) panel[p * mr + r] = src[r];
+                    float* row = src + (long)r * lda;
+                    for (int p = 0; p < kc; p++) panel[p * mr + r] = row[p];
                 }
+                for (int r = rows; r < mr; r++)
+                    for (int p = 0; p < kc; p++) panel[p * mr + r] = 0f;
             }
-            for (int r = rows; r < mr; r++)
-                for (int p = 0; p < kc; p++) panel[p * mr + r] = 0f;
         }
     }
 
