@@ -62,7 +62,7 @@ public static class BpeTrainer
                 foreach (string s in specials)
                 {
                     int i = rest.IndexOf(s, StringComparison.Ordinal);
-                    if (i >= 0 && i < at) { at = i; skip = s.Length; }
+                    if (i >= 0 && (i < at || (i == at && s.Length > skip))) { at = i; skip = s.Length; }   // leftmost, longest
                 }
                 ReadOnlySpan<char> piece = rest[..at];
                 foreach (ValueMatch m in regex.EnumerateMatches(piece))
@@ -80,7 +80,6 @@ public static class BpeTrainer
             words[w0] = Array.ConvertAll(bytes, b => (int)b);
             freqs[w0++] = count;
         }
-        wordCounts = null!;
 
         var tokens = new List<string>(256 + maxMerges);
         var tokenIds = new Dictionary<string, int>(StringComparer.Ordinal);

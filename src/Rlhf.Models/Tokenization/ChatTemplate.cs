@@ -20,6 +20,7 @@ namespace Rlhf.Models.Tokenization;
 /// end-of-text). Not supported: multi-turn conversations, system prompts; a prompt that itself contains
 /// "\nAssistant:" is not escaped.
 /// </summary>
+/// <param name="tokenizer">The tokenizer to encode with.</param>
 public sealed class ChatTemplate(BpeTokenizer tokenizer)
 {
     /// <summary>Text before the prompt.</summary>

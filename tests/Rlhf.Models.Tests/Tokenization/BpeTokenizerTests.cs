@@ -149,6 +149,19 @@ public class BpeTokenizerTests
     }
 
     [Fact]
+    public void MergeOrder_FollowsRanks_WhenANeighbourChangesFirst()
+    {
+        // "zabc" with merges 0: b c, 1: a b, 2: z a, 3: a bc. GPT-2: b c → [z, a, bc]; now (z,a)=2 beats (a,bc)=3 →
+        // [za, bc]. The (a,b) heap entry left over from the start must not merge a with bc at rank 1.
+        var vocab = ByteVocab();
+        vocab.AddRange(["bc", "ab", "za", "abc", "<|endoftext|>"]);
+        var tok = new BpeTokenizer(vocab, [("b", "c"), ("a", "b"), ("z", "a"), ("a", "bc")], ["<|endoftext|>"]);
+        Assert.Equal([258, 256], tok.Encode("zabc"));
+        Assert.Equal(new Gpt2BpeReference(tok).Encode("zabc"), tok.Encode("zabc"));
+        Assert.Equal([259], tok.Encode("abc"));
+    }
+
+    [Fact]
     public void UnseenCharacters_FallBackToByteTokens()
     {
         var tok = TokenizerTestData.Trained;
