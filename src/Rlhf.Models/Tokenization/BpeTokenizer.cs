@@ -1,0 +1,327 @@
+using System.Buffers;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Rlhf.Models.Tokenization;
+
+/// <summary>
+/// Byte-level BPE tokenizer, as GPT-2: text → words by <see cref="Gpt2PreTokenizer"/> → each word's UTF-8 bytes as
+/// single-byte tokens → merges applied lowest rank first (the rank is the merge's line in merges.txt) until none
+/// applies. Every string is encodable (all 256 byte tokens are required in the vocab) and decoding is the exact
+/// inverse for valid UTF-16 input; unpaired surrogates encode as U+FFFD.
+/// <para>
+/// Merging uses a min-heap of (rank, position) over a linked list of symbols, O(n log n) per word, so long words
+/// (CJK runs, whitespace runs) stay cheap; results are cached per word. For well-formed merge lists (each merge
+/// comes after the merges that build its two parts, as every trained list does) this equals GPT-2's
+/// "merge all occurrences of the lowest-ranked pair, repeat" loop.
+/// </para>
+/// <para>
+/// Special tokens (<see cref="EndOfTextToken"/>, optional <see cref="PadToken"/>, others) are vocab entries that BPE
+/// never produces. <see cref="Encode(string, bool)"/> treats their text as plain text by default (safe for user data);
+/// with allowSpecial it cuts the text at them first (leftmost, longest match) and emits their ids. GPT-2 has no pad
+/// token; then <see cref="PadId"/> is the end-of-text id, which is safe when padding positions are masked out.
+/// </para>
+/// Thread-safe: all state is immutable except the word cache, which is locked. Not supported: dropout, unknown
+/// tokens, added tokens that are not special, add_prefix_space, normalizers.
+/// </summary>
+public sealed partial class BpeTokenizer
+{
+    /// <summary>The end-of-text token (GPT-2's id 50256); required in every vocab.</summary>
+    public const string EndOfTextToken = "<|endoftext|>";
+
+    /// <summary>The optional padding token.</summary>
+    public const string PadToken = "<|pad|>";
+
+    private const int MaxCacheEntries = 1 << 18;
+
+    private readonly record struct Merge(int Rank, int Id);
+
+    private readonly string[] _tokens;        // id → vocab string (byte-level characters; specials: their own text)
+    private readonly byte[][] _tokenBytes;    // id → the bytes it decodes to
+    private readonly bool[] _isSpecial;
+    private readonly Dictionary<string, int> _ids;
+    private readonly int[] _byteIds = new int[256];
+    private readonly (string Left, string Right)[] _merges;
+    private readonly Dictionary<long, Merge> _mergeByPair;   // (left << 32 | right) → rank and merged id
+    private readonly string[] _specials;      // longest first, so that at one position the longest wins
+    private readonly int[] _specialIds;       // parallel to _specials
+    private readonly Dictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
+
+    /// <summary>
+    /// A tokenizer from its vocab (<paramref name="vocab"/>[id] = the token's byte-level string, see
+    /// <c>bytes_to_unicode</c>; a special token's entry is its plain text), its merges in rank order (each a pair
+    /// of vocab strings whose concatenation is also in the vocab) and the vocab entries that are special tokens
+    /// (<see cref="EndOfTextToken"/> must be one of them).
+    /// </summary>
+    /// <exception cref="ArgumentException">The vocab, merges or special tokens are inconsistent; the message says how.</exception>
+    public BpeTokenizer(IReadOnlyList<string> vocab, IReadOnlyList<(string Left, string Right)> merges,
+        IEnumerable<string> specialTokens)
+        : this(vocab, merges, specialTokens, "vocab", i => $"merge {i}", msg => new ArgumentException(msg))
+    {
+    }
+
+    // Shared by the public constructor and the file loaders: vocabSource and mergeSource(i) prefix error messages
+    // (a file name, file:line), fail makes the exception.
+    private BpeTokenizer(IReadOnlyList<string> vocab, IReadOnlyList<(string Left, string Right)> merges,
+        IEnumerable<string> specialTokens, string vocabSource, Func<int, string> mergeSource, Func<string, Exception> fail)
+    {
+        int n = vocab.Count;
+        _tokens = new string[n];
+        _tokenBytes = new byte[n][];
+        _isSpecial = new bool[n];
+        _ids = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        for (int id = 0; id < n; id++)
+        {
+            string token = vocab[id] ?? throw fail($"{vocabSource}: id {id} has no token");
+            if (token.Length == 0) throw fail($"{vocabSource}: id {id} is the empty string");
+            if (!_ids.TryAdd(token, id)) throw fail($"{vocabSource}: token {Quote(token)} has two ids, {_ids[token]} and {id}");
+            _tokens[id] = token;
+        }
+
+        var specials = new List<(string Token, int Id)>();
+        foreach (string s in specialTokens)
+        {
+            if (s is null || !_ids.TryGetValue(s, out int id))
+                throw fail($"{vocabSource}: special token {Quote(s ?? "null")} is not in the vocab");
+            if (_isSpecial[id]) continue;
+            _isSpecial[id] = true;
+            specials.Add((s, id));
+        }
+        specials.Sort((a, b) => a.Token.Length != b.Token.Length ? b.Token.Length - a.Token.Length : a.Id - b.Id);
+        _specials = specials.Select(s => s.Token).ToArray();
+        _specialIds = specials.Select(s => s.Id).ToArray();
+        EndOfTextId = _ids.TryGetValue(EndOfTextToken, out int eot) && _isSpecial[eot]
+            ? eot : throw fail($"{vocabSource}: the special token {EndOfTextToken} is missing");
+        HasPadToken = _ids.TryGetValue(PadToken, out int pad) && _isSpecial[pad];
+        PadId = HasPadToken ? pad : EndOfTextId;
+
+        Array.Fill(_byteIds, -1);
+        for (int id = 0; id < n; id++)
+        {
+            string token = _tokens[id];
+            if (_isSpecial[id]) { _tokenBytes[id] = Encoding.UTF8.GetBytes(token); continue; }
+            _tokenBytes[id] = ByteLevel.TryDecode(token) ?? throw fail(
+                $"{vocabSource}: token {Quote(token)} (id {id}) is not a special token but has a character that is " +
+                $"not byte-level (U+{(int)token.First(c => !ByteLevel.IsByteChar(c)):X4})");
+            if (token.Length == 1) _byteIds[_tokenBytes[id][0]] = id;
+        }
+        int missing = Array.IndexOf(_byteIds, -1);
+        if (missing >= 0)
+            throw fail($"{vocabSource}: the single-byte token for byte 0x{missing:X2} ({Quote(ByteLevel.ByteToChar[missing].ToString())}) is missing; byte-level BPE needs all 256");
+
+        _merges = new (string, string)[merges.Count];
+        _mergeByPair = new Dictionary<long, Merge>(merges.Count);
+        for (int rank = 0; rank < merges.Count; rank++)
+        {
+            var (left, right) = merges[rank];
+            int l = MergePart(left), r = MergePart(right);
+            if (!_ids.TryGetValue(left + right, out int merged) || _isSpecial[merged])
+                throw fail($"{mergeSource(rank)}: merge {Quote(left)} {Quote(right)} makes {Quote(left + right)}, which is not a (non-special) vocab token");
+            if (!_mergeByPair.TryAdd(Key(l, r), new Merge(rank, merged)))
+                throw fail($"{mergeSource(rank)}: merge {Quote(left)} {Quote(right)} appears twice");
+            _merges[rank] = (left, right);
+
+            int MergePart(string part) => part is not null && _ids.TryGetValue(part, out int id) && !_isSpecial[id]
+                ? id : throw fail($"{mergeSource(rank)}: merge part {Quote(part ?? "null")} is not a (non-special) vocab token");
+        }
+        _cacheBySpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Number of tokens, special ones included; ids are 0..VocabSize-1.</summary>
+    public int VocabSize => _tokens.Length;
+
+    /// <summary>Id of <see cref="EndOfTextToken"/>.</summary>
+    public int EndOfTextId { get; }
+
+    /// <summary>Id of <see cref="PadToken"/> when the vocab has it as a special token, else <see cref="EndOfTextId"/>.</summary>
+    public int PadId { get; }
+
+    /// <summary>Whether <see cref="PadToken"/> is a special token of this vocab.</summary>
+    public bool HasPadToken { get; }
+
+    /// <summary>The merges in rank order, as pairs of vocab strings.</summary>
+    public IReadOnlyList<(string Left, string Right)> Merges => _merges;
+
+    /// <summary>The special tokens' texts, longest first.</summary>
+    public IReadOnlyList<string> SpecialTokens => _specials;
+
+    /// <summary>The vocab string of <paramref name="id"/> (byte-level characters, e.g. <c>"Ġworld"</c>; a special token's text).</summary>
+    public string IdToToken(int id) => _tokens[CheckId(id)];
+
+    /// <summary>The id of a vocab string, if it is one.</summary>
+    public bool TryGetId(string token, out int id) => _ids.TryGetValue(token, out id);
+
+    /// <summary>Whether <paramref name="id"/> is a special token.</summary>
+    public bool IsSpecial(int id) => _isSpecial[CheckId(id)];
+
+    /// <summary>The bytes <paramref name="id"/> decodes to (for streaming decoders that join bytes themselves).</summary>
+    public ReadOnlySpan<byte> TokenBytes(int id) => _tokenBytes[CheckId(id)];
+
+    /// <summary>
+    /// The ids of <paramref name="text"/>. With <paramref name="allowSpecial"/> false (the default) special-token
+    /// strings in the text are encoded as ordinary text; with true they become their special ids.
+    /// </summary>
+    public int[] Encode(string text, bool allowSpecial = false)
+    {
+        var ids = new List<int>(text.Length / 3 + 4);
+        EncodeTo(text, ids, allowSpecial);
+        return ids.ToArray();
+    }
+
+    /// <summary>Appends the ids of <paramref name="text"/> to <paramref name="output"/>; see <see cref="Encode(string, bool)"/>.</summary>
+    public void EncodeTo(ReadOnlySpan<char> text, List<int> output, bool allowSpecial = false)
+    {
+        while (allowSpecial)
+        {
+            // Leftmost occurrence of any special token; _specials is longest first, so a tie goes to the longest.
+            int at = -1, which = -1;
+            for (int s = 0; s < _specials.Length; s++)
+            {
+                int i = text.IndexOf(_specials[s], StringComparison.Ordinal);
+                if (i >= 0 && (at < 0 || i < at)) { at = i; which = s; }
+            }
+            if (at < 0) break;
+            EncodeOrdinary(text[..at], output);
+            output.Add(_specialIds[which]);
+            text = text[(at + _specials[which].Length)..];
+        }
+        EncodeOrdinary(text, output);
+    }
+
+    private void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
+    {
+        foreach (ValueMatch m in Gpt2PreTokenizer.Regex().EnumerateMatches(text))
+        {
+            ReadOnlySpan<char> word = text.Slice(m.Index, m.Length);
+            int[]? ids;
+            lock (_cache) _cacheBySpan.TryGetValue(word, out ids);
+            if (ids is null)
+            {
+                ids = EncodeWord(word);
+                lock (_cache)
+                {
+                    if (_cache.Count >= MaxCacheEntries) _cache.Clear();   // bound memory on endless streams of new words
+                    _cacheBySpan.TryAdd(word, ids);
+                }
+            }
+            output.AddRange(ids);
+        }
+    }
+
+    // One pre-tokenized word: UTF-8 bytes → byte tokens → merges.
+    private int[] EncodeWord(ReadOnlySpan<char> word)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(word.Length);
+        byte[]? rented = null;
+        Span<byte> bytes = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        int n = Encoding.UTF8.GetBytes(word, bytes);
+        var symbols = new int[n];
+        for (int i = 0; i < n; i++) symbols[i] = _byteIds[bytes[i]];
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        return ApplyMerges(symbols);
+    }
+
+    /// <summary>
+    /// Applies the merges to one word's symbols: repeatedly merge the adjacent pair of lowest rank (leftmost on ties).
+    /// Symbols form a linked list over their start positions; the heap holds (rank, left position) and stale entries
+    /// (a side already merged away) are skipped when popped.
+    /// </summary>
+    private int[] ApplyMerges(int[] symbols)
+    {
+        int n = symbols.Length;
+        if (n < 2) return symbols;
+        var next = new int[n];
+        var prev = new int[n];
+        for (int i = 0; i < n; i++) { prev[i] = i - 1; next[i] = i + 1 < n ? i + 1 : -1; }
+        var heap = new PriorityQueue<int, long>(n);
+        for (int i = 0; i + 1 < n; i++) Push(i);
+        int alive = n;
+        while (heap.TryDequeue(out int i, out long priority))
+        {
+            int j = next[i];
+            if (symbols[i] < 0 || j < 0 || !_mergeByPair.TryGetValue(Key(symbols[i], symbols[j]), out Merge m)
+                || m.Rank != (int)(priority >> 32))
+                continue;                                      // stale: the pair at i changed since it was pushed
+            symbols[i] = m.Id;
+            symbols[j] = -1;
+            int k = next[j];
+            next[i] = k;
+            if (k >= 0) prev[k] = i;
+            alive--;
+            if (prev[i] >= 0) Push(prev[i]);
+            if (k >= 0) Push(i);
+        }
+        var result = new int[alive];
+        for (int i = 0, w = 0; i >= 0; i = next[i]) result[w++] = symbols[i];   // position 0 is never merged away
+        return result;
+
+        void Push(int i)
+        {
+            if (_mergeByPair.TryGetValue(Key(symbols[i], symbols[next[i]]), out Merge m))
+                heap.Enqueue(i, (long)m.Rank << 32 | (uint)i);
+        }
+    }
+
+    /// <summary>
+    /// The text of <paramref name="ids"/>: their bytes joined and read as UTF-8, invalid sequences replaced by U+FFFD
+    /// (one per maximal invalid subpart, as Python's <c>errors="replace"</c>). Special tokens give their text unless
+    /// <paramref name="skipSpecial"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside 0..VocabSize-1.</exception>
+    public string Decode(ReadOnlySpan<int> ids, bool skipSpecial = false)
+    {
+        int total = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if ((uint)ids[i] >= (uint)_tokens.Length)
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Decode: ids[{i}] = {ids[i]} is outside the vocab (size {_tokens.Length}).");
+            if (!(skipSpecial && _isSpecial[ids[i]])) total += _tokenBytes[ids[i]].Length;
+        }
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+        int w = 0;
+        foreach (int id in ids)
+        {
+            if (skipSpecial && _isSpecial[id]) continue;
+            _tokenBytes[id].CopyTo(buffer, w);
+            w += _tokenBytes[id].Length;
+        }
+        string text = Encoding.UTF8.GetString(buffer, 0, w);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return text;
+    }
+
+    /// <summary>
+    /// A readable form of one token for debugging: its bytes as UTF-8 text, with bytes that are not part of a valid
+    /// UTF-8 sequence shown as <c>\xNN</c> and control characters as <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\u00NN</c>
+    /// (and a backslash as <c>\\</c>), so that whitespace and partial characters are visible.
+    /// </summary>
+    public string TokenToString(int id)
+    {
+        ReadOnlySpan<byte> bytes = TokenBytes(id);
+        var sb = new StringBuilder();
+        while (!bytes.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf8(bytes, out Rune rune, out int used);
+            if (status != OperationStatus.Done)
+            {
+                for (int i = 0; i < used; i++) sb.Append($"\\x{bytes[i]:X2}");
+            }
+            else if (rune.Value == '\\') sb.Append(@"\\");
+            else if (rune.Value == '\n') sb.Append(@"\n");
+            else if (rune.Value == '\r') sb.Append(@"\r");
+            else if (rune.Value == '\t') sb.Append(@"\t");
+            else if (Rune.IsControl(rune)) sb.Append($"\\u{rune.Value:X4}");
+            else sb.Append(rune.ToString());
+            bytes = bytes[used..];
+        }
+        return sb.ToString();
+    }
+
+    private int CheckId(int id) => (uint)id < (uint)_tokens.Length
+        ? id : throw new ArgumentOutOfRangeException(nameof(id), $"Token id {id} is outside the vocab (size {_tokens.Length}).");
+
+    private static long Key(int left, int right) => (long)left << 32 | (uint)right;
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", @"\\").Replace("\"", "\\\"") + "\"";
+}
