@@ -35,7 +35,7 @@ public enum GemmKernel
 public static unsafe class Gemm
 {
     private const int KC = 256;   // depth of one packed slice: an MR×KC A panel + a KC×NR B panel stay in L1/L2
-    private const int MC = 96;    // rows of A per packed block (multiple of 6 and 4): MC×KC×4 B = 96 KiB, in L2
+    private const int MC = 192;   // rows of A per packed block (multiple of 6 and 4): MC×KC×4 B = 192 KiB, in L2
     private const int NC = 3072;  // columns of B per packed block (multiple of 32/16/8): KC×NC×4 B = 3 MiB, in L3
 
     /// <summary>Upper bound on threads (defaults to the core count).</summary>
@@ -62,18 +62,18 @@ public static unsafe class Gemm
     {
         Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
         if (m == 0 || n == 0) return;
-        if (!accumulate)
+        if (k == 0)
         {
-            for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
         }
-        if (k == 0) return;
         if (kernel == GemmKernel.Auto) kernel = NativeKernel;
 
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel);
+            var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel, accumulate);
             long flops = 2L * m * n * k;
             int threads = flops < 4_000_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency);
             if (threads <= 1) job.Run(0, m, 0, n);
@@ -109,7 +109,7 @@ public static unsafe class Gemm
     }
 
     private readonly struct Job(bool transA, bool transB, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, GemmKernel kernel)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, GemmKernel kernel, bool accumulate)
     {
         /// <summary>
         /// Multi-threaded GEMM. Phase 1: all threads pack the whole of op(B) into NR-wide panels, slice by slice
@@ -172,7 +172,7 @@ public static unsafe class Gemm
                     {
                         int mc = Math.Min(MC, i1 - ic);
                         PackA(transA, a, lda, ic, mc, pc, kc, mr, packA);
-                        Block(kernel, packA, slice, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile);
+                        Block(kernel, packA, slice, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile, overwrite: pc == 0 && !accumulate);
                     }
                 }
             }
@@ -198,7 +198,7 @@ public static unsafe class Gemm
                     {
                         int mc = Math.Min(MC, i1 - ic);
                         PackA(transA, a, lda, ic, mc, pc, kc, mr, packA);
-                        Block(kernel, packA, packB, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile);
+                        Block(kernel, packA, packB, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile, overwrite: pc == 0 && !accumulate);
                     }
                 }
             }
@@ -228,7 +228,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>One packed A block (mc×kc) times one packed B slice (kc×nc) into C (mc×nc), tile by tile.</summary>
-    private static void Block(GemmKernel kernel, float* packA, float* packB, int kc, int mc, int nc, float* c, int ldc, float* tile)
+    private static void Block(GemmKernel kernel, float* packA, float* packB, int kc, int mc, int nc, float* c, int ldc, float* tile, bool overwrite)
     {
         var (mr, nr) = Tile(kernel);
         for (int jr = 0; jr < nc; jr += nr)
@@ -242,29 +242,31 @@ public static unsafe class Gemm
                 float* cTile = c + (long)ir * ldc + jr;
                 if (mrEff == mr && nrEff == nr)
                 {
-                    MicroKernel(kernel, kc, aPanel, bPanel, cTile, ldc);
+                    MicroKernel(kernel, kc, aPanel, bPanel, cTile, ldc, overwrite);
                 }
                 else
                 {
                     // edge tile: full-size tile into a scratch buffer (panels are zero-padded), then add the valid part
-                    new Span<float>(tile, mr * nr).Clear();
-                    MicroKernel(kernel, kc, aPanel, bPanel, tile, nr);
+                    MicroKernel(kernel, kc, aPanel, bPanel, tile, nr, overwrite: true);
                     for (int r = 0; r < mrEff; r++)
                         for (int q = 0; q < nrEff; q++)
-                            cTile[(long)r * ldc + q] += tile[r * nr + q];
+                        {
+                            float* dst = cTile + (long)r * ldc + q;
+                            *dst = overwrite ? tile[r * nr + q] : *dst + tile[r * nr + q];
+                        }
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc)
+    private static void MicroKernel(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         switch (kernel)
         {
-            case GemmKernel.Avx512: Micro6x32(kc, a, b, c, ldc); break;
-            case GemmKernel.Avx2: Micro6x16(kc, a, b, c, ldc); break;
-            default: Micro4x8Scalar(kc, a, b, c, ldc); break;
+            case GemmKernel.Avx512: Micro6x32(kc, a, b, c, ldc, overwrite); break;
+            case GemmKernel.Avx2: Micro6x16(kc, a, b, c, ldc, overwrite); break;
+            default: Micro4x8Scalar(kc, a, b, c, ldc, overwrite); break;
         }
     }
 
@@ -428,8 +430,8 @@ public static unsafe class Gemm
         o6 = Avx.Permute2x128(u2, u6, 0x31); o7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 
-    /// <summary>C[6×32] += A panel (kc×6) · B panel (kc×32): 12 zmm accumulators, B rows in 2 zmm, A broadcast.</summary>
-    private static void Micro6x32(int kc, float* a, float* b, float* c, int ldc)
+    /// <summary>C[6×32] (+)= A panel (kc×6) · B panel (kc×32): 12 zmm accumulators, B rows in 2 zmm, A broadcast.</summary>
+    private static void Micro6x32(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -447,23 +449,28 @@ public static unsafe class Gemm
             a += 6;
             b += 32;
         }
-        AddRow512(c, c00, c01);
-        AddRow512(c + ldc, c10, c11);
-        AddRow512(c + 2 * ldc, c20, c21);
-        AddRow512(c + 3 * ldc, c30, c31);
-        AddRow512(c + 4 * ldc, c40, c41);
-        AddRow512(c + 5 * ldc, c50, c51);
+        StoreRow512(c, c00, c01, overwrite);
+        StoreRow512(c + ldc, c10, c11, overwrite);
+        StoreRow512(c + 2 * ldc, c20, c21, overwrite);
+        StoreRow512(c + 3 * ldc, c30, c31, overwrite);
+        StoreRow512(c + 4 * ldc, c40, c41, overwrite);
+        StoreRow512(c + 5 * ldc, c50, c51, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow512(float* row, Vector512<float> v0, Vector512<float> v1)
+    private static void StoreRow512(float* row, Vector512<float> v0, Vector512<float> v1, bool overwrite)
     {
-        (Vector512.Load(row) + v0).Store(row);
-        (Vector512.Load(row + 16) + v1).Store(row + 16);
+        if (!overwrite)
+        {
+            v0 += Vector512.Load(row);
+            v1 += Vector512.Load(row + 16);
+        }
+        v0.Store(row);
+        v1.Store(row + 16);
     }
 
-    /// <summary>C[6×16] += A panel (kc×6) · B panel (kc×16): 12 ymm accumulators, B rows in 2 ymm, A broadcast.</summary>
-    private static void Micro6x16(int kc, float* a, float* b, float* c, int ldc)
+    /// <summary>C[6×16] (+)= A panel (kc×6) · B panel (kc×16): 12 ymm accumulators, B rows in 2 ymm, A broadcast.</summary>
+    private static void Micro6x16(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -504,12 +511,12 @@ public static unsafe class Gemm
             a += 6;
             b += 16;
         }
-        AddRow256(c, c00, c01);
-        AddRow256(c + ldc, c10, c11);
-        AddRow256(c + 2 * ldc, c20, c21);
-        AddRow256(c + 3 * ldc, c30, c31);
-        AddRow256(c + 4 * ldc, c40, c41);
-        AddRow256(c + 5 * ldc, c50, c51);
+        StoreRow256(c, c00, c01, overwrite);
+        StoreRow256(c + ldc, c10, c11, overwrite);
+        StoreRow256(c + 2 * ldc, c20, c21, overwrite);
+        StoreRow256(c + 3 * ldc, c30, c31, overwrite);
+        StoreRow256(c + 4 * ldc, c40, c41, overwrite);
+        StoreRow256(c + 5 * ldc, c50, c51, overwrite);
     }
 
     /// <summary>Starts pulling the 6 C rows into L1 while the k loop runs (C is usually in L3 by now).</summary>
@@ -525,14 +532,19 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow256(float* row, Vector256<float> v0, Vector256<float> v1)
+    private static void StoreRow256(float* row, Vector256<float> v0, Vector256<float> v1, bool overwrite)
     {
-        (Vector256.Load(row) + v0).Store(row);
-        (Vector256.Load(row + 8) + v1).Store(row + 8);
+        if (!overwrite)
+        {
+            v0 += Vector256.Load(row);
+            v1 += Vector256.Load(row + 8);
+        }
+        v0.Store(row);
+        v1.Store(row + 8);
     }
 
-    /// <summary>C[4×8] += A panel (kc×4) · B panel (kc×8), plain scalar code (no SIMD, fused multiply-add per term).</summary>
-    private static void Micro4x8Scalar(int kc, float* a, float* b, float* c, int ldc)
+    /// <summary>C[4×8] (+)= A panel (kc×4) · B panel (kc×8), plain scalar code (no SIMD, fused multiply-add per term).</summary>
+    private static void Micro4x8Scalar(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         float* acc = stackalloc float[32];
         new Span<float>(acc, 32).Clear();
@@ -547,6 +559,6 @@ public static unsafe class Gemm
             b += 8;
         }
         for (int r = 0; r < 4; r++)
-            for (int q = 0; q < 8; q++) c[(long)r * ldc + q] += acc[r * 8 + q];
+            for (int q = 0; q < 8; q++) c[(long)r * ldc + q] = overwrite ? acc[r * 8 + q] : c[(long)r * ldc + q] + acc[r * 8 + q];
     }
 }
