@@ -118,10 +118,11 @@ public sealed class Gpt
         {
             var block = Blocks[l];
             var qkv = block.Attn.Forward(block.Ln1.Forward(x));                                 // (B, n, 3C)
-            var qs = qkv.Span;
             var (kCache, vCache) = cache.Layer(l);                                              // (B, cap, C) each
-            for (int b = 0; b < B; b++)
+            // rows are independent: append each row's new k, v to its cache and attend, in parallel over rows
+            WorkerPool.Run(B, b =>
             {
+                var qs = qkv.Span;
                 for (int t = 0; t < n; t++)
                 {
                     int src = (b * n + t) * 3 * C, dst = (b * cache.Capacity + start + t) * C;
@@ -132,7 +133,7 @@ public sealed class Gpt
                 AttentionKernel.Decode(qs.Slice(b * n * 3 * C), 3 * C,
                     kCache.AsSpan(rowBase, cache.Capacity * C), vCache.AsSpan(rowBase, cache.Capacity * C), C,
                     start, n, Config.NHead, Config.HeadSize, cache.KeyMask(b), attn.Span.Slice(b * n * C, n * C), C);
-            }
+            });
             x = x + block.AttnProj.Forward(attn);
             x = x + block.MlpProj.Forward(Ops.Gelu(block.Fc.Forward(block.Ln2.Forward(x))));
         }

@@ -91,3 +91,33 @@ public class GemmTests
         Assert.Contains("A has 15 elements", ex.Message);
     }
 }
+
+/// <summary>The small-m (decode) path: short wide products, multithreaded, all transpose variants.</summary>
+public class GemmSmallMTests
+{
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void SmallM_WideProducts_EqualReference(bool ta, bool tb)
+    {
+        var rng = new Rng(21);
+        foreach (var (m, n, k) in new[] { (1, 1000, 77), (8, 1152, 384), (16, 403, 129), (5, 8192, 40) })
+        {
+            int lda = ta ? m : k, ldb = tb ? k : n;
+            var a = new float[(ta ? k : m) * lda];
+            var b = new float[(tb ? n : k) * ldb];
+            rng.FillUniform(a, -1, 1);
+            rng.FillUniform(b, -1, 1);
+            var expected = new float[m * n];
+            var actual = new float[m * n];
+            rng.FillUniform(expected, -1, 1);
+            expected.CopyTo(actual, 0);
+            GemmReference.Multiply(ta, tb, m, n, k, a, lda, b, ldb, expected, n, accumulate: true);
+            Gemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, actual, n, accumulate: true);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-4 * (1 + Math.Sqrt(k)), $"m={m} n={n} k={k}: C[{i}] {expected[i]} vs {actual[i]}");
+        }
+    }
+}

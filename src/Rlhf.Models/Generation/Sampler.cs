@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Rlhf.Tensors;
 
 namespace Rlhf.Models.Generation;
@@ -18,13 +19,12 @@ public static class Sampler
         if (V == 0) throw new ArgumentException("Sampler: empty logits");
         float temperature = config.Temperature == 0 ? 1f : config.Temperature;
 
-        // log-softmax of logits / T (stable): logp_i = z_i − max − log Σ exp(z_j − max)
-        float max = float.NegativeInfinity;
-        for (int i = 0; i < V; i++) max = MathF.Max(max, logits[i] / temperature);
-        double sum = 0;
-        for (int i = 0; i < V; i++) sum += Math.Exp(logits[i] / temperature - max);
-        float logZ = max + (float)Math.Log(sum);
-
+        // log-softmax of logits / T (stable): logp_i = z_i − max − log Σ exp(z_j − max), with z = logits / T
+        var z = scratch[..V];
+        TensorPrimitives.Divide(logits, temperature, z);
+        float max = TensorPrimitives.Max(z);
+        TensorPrimitives.Subtract(z, max, z);
+        float logZ = max + MathF.Log(TensorPrimitives.Sum(ExpInPlace(z)));
         int token;
         if (config.Temperature == 0)
         {
@@ -33,13 +33,18 @@ public static class Sampler
         }
         else
         {
-            var p = scratch[..V];
-            for (int i = 0; i < V; i++) p[i] = MathF.Exp(logits[i] / temperature - logZ);
+            var p = scratch[..V]; // holds exp(z − max): unnormalised probabilities (the filters and the draw need no normalisation)
             if (config.TopK > 0 && config.TopK < V) KeepTopK(p, config.TopK);
             if (config.TopP < 1f) KeepTopP(p, config.TopP);
             token = Draw(p, rng);
         }
         return (token, logits[token] / temperature - logZ);
+    }
+
+    private static Span<float> ExpInPlace(Span<float> x)
+    {
+        TensorPrimitives.Exp(x, x);
+        return x;
     }
 
     /// <summary>Zeroes all but the k largest probabilities (ties at the threshold are kept).</summary>

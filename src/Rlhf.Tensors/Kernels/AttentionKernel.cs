@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Rlhf.Tensors.Kernels;
 
@@ -221,24 +222,71 @@ public static unsafe class AttentionKernel
         float scale = 1f / MathF.Sqrt(headSize);
         var rented = ArrayPool<float>.Shared.Rent(keys);
         var s = rented.AsSpan(0, keys);
-        for (int i = 0; i < nNew; i++)
+        fixed (float* pq = q)
+        fixed (float* pk = kCache)
+        fixed (float* pv = vCache)
+        fixed (float* po = output)
+        fixed (float* ps = s)
         {
-            int n = start + i + 1; // keys visible to this query
-            for (int h = 0; h < nHead; h++)
+            for (int i = 0; i < nNew; i++)
             {
-                var qi = q.Slice(i * ldq + h * headSize, headSize);
-                var oi = output.Slice(i * ldo + h * headSize, headSize);
-                for (int j = 0; j < n; j++)
-                    s[j] = keyMask.IsEmpty || keyMask[j] ? TensorPrimitives.Dot(qi, kCache.Slice(j * ldkv + h * headSize, headSize)) : float.NegativeInfinity;
-                var row = s[..n];
-                oi.Clear();
-                float max = SoftmaxKernel.Max(row);
-                if (float.IsNegativeInfinity(max)) continue;
-                float inv = 1f / SoftmaxKernel.ExpStore(row, scale, scale * max, row, FastExp.Prefer512);
-                for (int j = 0; j < n; j++)
-                    if (row[j] != 0f) TensorPrimitives.MultiplyAdd(vCache.Slice(j * ldkv + h * headSize, headSize), row[j] * inv, oi, oi);
+                int n = start + i + 1; // keys visible to this query
+                for (int h = 0; h < nHead; h++)
+                {
+                    float* qi = pq + (long)i * ldq + h * headSize;
+                    float* oi = po + (long)i * ldo + h * headSize;
+                    // scores s_j = q·k_j for visible, unmasked keys (inline dots: one call per key costs more than the math)
+                    for (int j = 0; j < n; j++)
+                        ps[j] = keyMask.IsEmpty || keyMask[j] ? DotInline(qi, pk + (long)j * ldkv + h * headSize, headSize) : float.NegativeInfinity;
+                    var row = s[..n];
+                    float max = SoftmaxKernel.Max(row);
+                    if (float.IsNegativeInfinity(max))
+                    {
+                        new Span<float>(oi, headSize).Clear();
+                        continue;
+                    }
+                    float inv = 1f / SoftmaxKernel.ExpStore(row, scale, scale * max, row, FastExp.Prefer512);
+                    WeightedSumInline(ps, n, inv, pv + h * headSize, ldkv, oi, headSize);
+                }
             }
         }
         ArrayPool<float>.Shared.Return(rented);
+    }
+
+    /// <summary>Σ_p a[p]·b[p] with 8-lane vectors (scalar tail).</summary>
+    private static float DotInline(float* a, float* b, int n)
+    {
+        int p = 0;
+        float sum = 0f;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc = Vector256<float>.Zero;
+            for (; p + 8 <= n; p += 8) acc = Vector256.FusedMultiplyAdd(Vector256.Load(a + p), Vector256.Load(b + p), acc);
+            sum = Vector256.Sum(acc);
+        }
+        for (; p < n; p++) sum = MathF.FusedMultiplyAdd(a[p], b[p], sum);
+        return sum;
+    }
+
+    /// <summary>out[c] = scale · Σ_j w[j]·v[j·ldv + c] for c &lt; width (keys with w = 0 skipped), 8 columns per register.</summary>
+    private static void WeightedSumInline(float* w, int n, float scale, float* v, int ldv, float* output, int width)
+    {
+        int c = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; c + 8 <= width; c += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int j = 0; j < n; j++)
+                    if (w[j] != 0f) acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[j]), Vector256.Load(v + (long)j * ldv + c), acc);
+                (acc * scale).Store(output + c);
+            }
+        }
+        for (; c < width; c++)
+        {
+            float acc = 0f;
+            for (int j = 0; j < n; j++) if (w[j] != 0f) acc = MathF.FusedMultiplyAdd(w[j], v[(long)j * ldv + c], acc);
+            output[c] = acc * scale;
+        }
     }
 }

@@ -32,7 +32,7 @@ public enum GemmKernel
 /// results are bit-identical across runs and thread counts. <see cref="GemmReference"/> is the scalar oracle.
 /// </para>
 /// </summary>
-public static unsafe class Gemm
+public static unsafe partial class Gemm
 {
     private const int KC = 256;   // depth of one packed slice: an MR×KC A panel + a KC×NR B panel stay in L1/L2
     private const int MC = 192;   // rows of A per packed block (multiple of 6 and 4): MC×KC×4 B = 192 KiB, in L2
@@ -73,9 +73,14 @@ public static unsafe class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel, accumulate);
             long flops = 2L * m * n * k;
             int threads = flops < 4_000_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency);
+            if (UseSmallM(m, kernel))
+            {
+                MultiplySmallM(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, flops < 500_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency));
+                return;
+            }
+            var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel, accumulate);
             if (threads <= 1) job.Run(0, m, 0, n);
             else job.RunParallel(m, n, threads);
         }
@@ -228,6 +233,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>One packed A block (mc×kc) times one packed B slice (kc×nc) into C (mc×nc), tile by tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(GemmKernel kernel, float* packA, float* packB, int kc, int mc, int nc, float* c, int ldc, float* tile, bool overwrite)
     {
         var (mr, nr) = Tile(kernel);
@@ -274,6 +280,7 @@ public static unsafe class Gemm
     /// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into MR-row panels: panel r holds, for each p, MR consecutive values
     /// (rows past the edge are zero).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         if (transA)
@@ -336,6 +343,7 @@ public static unsafe class Gemm
     /// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into NR-column panels: panel j holds, for each p, NR consecutive
     /// values (columns past the edge are zero).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool transB, float* b, int ldb, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
         if (!transB)
@@ -389,6 +397,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>dst[c·dstStride + r] = src[r·srcStride + c] for an 8×8 block (AVX unpack/shuffle/permute transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8x8(float* src, long srcStride, float* dst, long dstStride)
     {
         Transpose8(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride), Avx.LoadVector256(src + 2 * srcStride),
@@ -400,6 +409,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>Transposes 8 values from each of 6 rows and stores column c at dst + 6c (8-wide stores, ascending).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8x8Store6(float* r0, float* r1, float* r2, float* r3, float* r4, float* r5, float* dst)
     {
         var v5 = Avx.LoadVector256(r5);
@@ -431,6 +441,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>C[6×32] (+)= A panel (kc×6) · B panel (kc×32): 12 zmm accumulators, B rows in 2 zmm, A broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Micro6x32(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -470,6 +481,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>C[6×16] (+)= A panel (kc×6) · B panel (kc×16): 12 ymm accumulators, B rows in 2 ymm, A broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Micro6x16(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -544,6 +556,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>C[4×8] (+)= A panel (kc×4) · B panel (kc×8), plain scalar code (no SIMD, fused multiply-add per term).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Micro4x8Scalar(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
     {
         float* acc = stackalloc float[32];
