@@ -255,7 +255,8 @@ public sealed partial class Tensor
     /// <summary>
     /// Records <paramref name="output"/> as produced by an op named <paramref name="op"/> from <paramref name="inputs"/>,
     /// if grad mode is on and any input requires grad. <paramref name="backward"/> receives the output gradient
-    /// (contiguous, output shape) and must accumulate into the inputs' <see cref="GradBuffer"/>s.
+    /// (contiguous, output shape) and must accumulate into the inputs' <see cref="GradBuffer"/>s; it must not keep a
+    /// reference to that gradient (interior gradient buffers are recycled once their node's backward has run).
     /// </summary>
     public static Tensor Record(Tensor output, string op, Tensor[] inputs, Action<Tensor> backward)
     {
@@ -272,7 +273,7 @@ public sealed partial class Tensor
     /// <summary>The gradient storage of this tensor as a span, allocated (zeros) on first use.</summary>
     public Span<float> GradBuffer()
     {
-        Grad ??= Zeros(_shape);
+        Grad ??= new Tensor(GradientPool.RentZeroed(Size), _shape);
         return Grad.Span;
     }
 
@@ -308,8 +309,10 @@ public sealed partial class Tensor
                 node.Backward(t.Grad);
                 if (OpProfiler.Enabled) OpProfiler.RecordBackward(node.Op, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
-            // free the graph and interior gradients (PyTorch's retain_graph=False, retain_grad=False)
+            // free the graph and interior gradients (PyTorch's retain_graph=False, retain_grad=False); the
+            // interior gradient buffer was made by GradBuffer and nobody else holds it, so it is recycled
             t.Node = null;
+            if (t.Grad is { Offset: 0 } grad && grad.Storage.Length == grad.Size) GradientPool.Return(grad.Storage);
             t.Grad = null;
             t.RequiresGrad = false;
         }
