@@ -131,10 +131,10 @@ public static unsafe partial class Gemm
             var self = this;
 
             // phase 1: pack op(B); slice pc (depth kc) starts at pc·nPadded, panel j of it at pc·nPadded + j·nr·kc
-            int packThreads = Math.Min(threads, panels);
-            WorkerPool.Run(packThreads, t =>
+            int packChunks = Math.Min(panels, threads * 3);
+            WorkerPool.Run(packChunks, t =>
             {
-                int j0 = (int)((long)panels * t / packThreads) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / packThreads) * nr);
+                int j0 = (int)((long)panels * t / packChunks) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / packChunks) * nr);
                 for (int pc = 0; pc < self.K; pc += KC)
                 {
                     int kc = Math.Min(KC, self.K - pc);
@@ -146,10 +146,12 @@ public static unsafe partial class Gemm
             int rowPanels = (m + mr - 1) / mr;
             bool splitRows = rowPanels >= 4 * threads || rowPanels >= panels;
             int units = splitRows ? rowPanels : panels;
-            int workers = Math.Min(threads, units);
-            WorkerPool.Run(workers, t =>
+            // a few chunks per thread, claimed dynamically: when a core is busy with another process, the free one
+            // takes more chunks instead of waiting for a fixed half (each chunk still owns whole C tiles)
+            int chunks = Math.Min(units, threads * 3);
+            WorkerPool.Run(chunks, t =>
             {
-                int u0 = (int)((long)units * t / workers), u1 = (int)((long)units * (t + 1) / workers);
+                int u0 = (int)((long)units * t / chunks), u1 = (int)((long)units * (t + 1) / chunks);
                 if (splitRows) self.ComputePacked(packedB, nPadded, u0 * mr, Math.Min(m, u1 * mr), 0, n);
                 else self.ComputePacked(packedB, nPadded, 0, m, u0 * nr, Math.Min(n, u1 * nr));
             });

@@ -34,11 +34,11 @@ public static class WorkerPool
         }
         try
         {
-            var job = new Job(body, parts);
             int helpers = Math.Min(Workers.Length, parts - 1);
+            var job = new Job(body, parts, helpers);
             for (int w = 0; w < helpers; w++) Workers[w].Post(job);
             job.Work();
-            job.WaitAll(helpers);
+            job.WaitAll();
             if (job.Error is not null) throw new AggregateException(job.Error);
         }
         finally
@@ -55,10 +55,11 @@ public static class WorkerPool
     }
 
     /// <summary>One job: parts are claimed with an atomic counter, so a slow thread never holds others up.</summary>
-    private sealed class Job(Action<int> body, int parts)
+    private sealed class Job(Action<int> body, int parts, int helpers)
     {
         private int _next = -1;
         private int _finishedHelpers;
+        private readonly ManualResetEventSlim _done = new(initialState: helpers == 0, spinCount: 200);
         public Exception? Error;
 
         public void Work()
@@ -71,12 +72,19 @@ public static class WorkerPool
             }
         }
 
-        public void HelperDone() => Interlocked.Increment(ref _finishedHelpers);
-
-        public void WaitAll(int helpers)
+        public void HelperDone()
         {
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _finishedHelpers) < helpers) spin.SpinOnce(sleep1Threshold: -1);
+            if (Interlocked.Increment(ref _finishedHelpers) == helpers) _done.Set();
+        }
+
+        /// <summary>
+        /// Waits for the helpers' last parts: a short spin, then blocking — so when another process holds the other
+        /// core, the caller's core is handed to the straggling worker instead of being burnt spinning.
+        /// </summary>
+        public void WaitAll()
+        {
+            _done.Wait();
+            _done.Dispose();
         }
     }
 
