@@ -1,15 +1,22 @@
 using System.CommandLine;
 using Rlhf.Cli.Bench;
+using Rlhf.Cli.Commands;
 
 namespace Rlhf.Cli;
 
-/// <summary>The <c>rlhf</c> command tree. Verbs so far: <c>bench peak</c>, <c>bench gemm</c>.</summary>
+/// <summary>
+/// The <c>rlhf</c> command tree: <c>tokenizer train</c>, <c>pretrain</c>, <c>sft</c>, <c>generate</c>, and <c>bench peak|gemm|train|generate</c>.
+/// </summary>
 public static class CliApp
 {
     /// <summary>Builds the root command with every verb attached.</summary>
     public static RootCommand Create()
     {
         var root = new RootCommand("rlhf: a complete RLHF system (SFT, reward model, PPO) in C# on a plain CPU, with its own tensor engine.");
+        root.Add(TokenizerCommand.Create());
+        root.Add(PretrainCommand.Create());
+        root.Add(SftCommand.Create());
+        root.Add(GenerateCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Common;
+using Rlhf.Training.Logging;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary>Pieces every training/inference verb uses: error reporting, option checks, progress settings.</summary>
+internal static class CommandSupport
+{
+    /// <summary>Exit code of a training verb stopped by a signal after saving its checkpoint (128 + SIGINT, as shells report Ctrl+C).</summary>
+    public const int StoppedExitCode = 130;
+
+    /// <summary>
+    /// Runs a verb body with the invocation's output and error writers. Expected user errors (missing or malformed
+    /// files, a checkpoint with missing tensors, settings that cannot work) print <c>error: message</c> on stderr and
+    /// return 1 without a stack trace; anything else is a bug and propagates to System.CommandLine's handler.
+    /// </summary>
+    public static int Guard(ParseResult parse, Func<TextWriter, TextWriter, int> body)
+    {
+        var output = parse.InvocationConfiguration.Output;
+        var error = parse.InvocationConfiguration.Error;
+        try { return body(output, error); }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or TrainingException)
+        {
+            output.Flush();
+            error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Adds a range check to <paramref name="option"/>; values that do not even convert are left to the parser's own error.</summary>
+    public static Option<T> Require<T>(this Option<T> option, Func<T, bool> valid, string message)
+    {
+        option.Validators.Add(r =>
+        {
+            T value;
+            try { value = r.GetValueOrDefault<T>()!; }
+            catch (InvalidOperationException) { return; }
+            if (!valid(value)) r.AddError(message);
+        });
+        return option;
+    }
+
+    /// <summary>True when the user typed <paramref name="option"/> (not just its default).</summary>
+    public static bool Given(this ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    /// <summary>Progress display: auto-detected on the real console, plain lines into any other writer (tests, redirection by callers).</summary>
+    public static TrainingProgressOptions? Progress(TextWriter output) =>
+        ReferenceEquals(output, Console.Out) ? null : new TrainingProgressOptions { PlainOutput = output, Interactive = false };
+
+    /// <summary>Throws <see cref="FileNotFoundException"/> naming <paramref name="path"/> when it is not an existing file; returns it.</summary>
+    public static string ExistingFile(string path) =>
+        File.Exists(path) ? path : throw new FileNotFoundException($"{path}: no such file", path);
+
+    /// <summary>Loads a tokenizer directory (or tokenizer.json file), with a clear error when the path does not exist.</summary>
+    public static BpeTokenizer LoadTokenizer(string path) =>
+        Directory.Exists(path) || File.Exists(path) ? BpeTokenizer.Load(path) : throw new DirectoryNotFoundException($"{path}: no such file or directory (expected a tokenizer directory)");
+
+    /// <summary>Turns the escapes <c>\n</c>, <c>\t</c> and <c>\\</c> typed on a command line into the characters.</summary>
+    public static string Unescape(string text) => text.Replace("\\\\", "\0").Replace("\\n", "\n").Replace("\\t", "\t").Replace('\0', '\\');
+}

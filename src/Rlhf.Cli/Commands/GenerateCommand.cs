@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Generation;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors;
+using Rlhf.Training.Common;
+using Rlhf.Training.Data;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary><c>rlhf generate</c>: sample completions from a trained model (<see cref="Generator"/>, KV cache, batched).</summary>
+public static class GenerateCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Builds the <c>generate</c> verb.</summary>
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory (HF GPT-2 layout with tokenizer.json), or a training run directory (its checkpoint/ is used).", Required = true };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the model directory)." };
+        var prompt = new Option<string[]>("--prompt") { Description = "Prompt text; repeatable. An empty prompt samples unconditionally (from <|endoftext|>)." };
+        var prompts = new Option<string?>("--prompts") { Description = "JSONL file of {\"prompt\": ...} lines (other fields are ignored)." };
+        var template = new Option<bool>("--template") { Description = "Wrap each prompt in the chat template (\"User: {prompt}\\nAssistant:\") as SFT models expect; prints only the response." };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate at most per prompt (stops earlier at <|endoftext|>).", DefaultValueFactory = _ => 64 }
+            .Require(v => v >= 1, "--max-new-tokens must be at least 1.");
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 1f }
+            .Require(v => v >= 0 && float.IsFinite(v), "--temperature must be ≥ 0.");
+        var topK = new Option<int>("--top-k") { Description = "Sample only among the k most likely tokens (0 = all).", DefaultValueFactory = _ => 0 }
+            .Require(v => v >= 0, "--top-k must be ≥ 0.");
+        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling: the smallest set of tokens with this much probability (1 = all).", DefaultValueFactory = _ => 1f }
+            .Require(v => v > 0 && v <= 1, "--top-p must be in (0, 1].");
+        var seed = new Option<ulong>("--seed") { Description = "Sampling seed (same seed, prompts and --batch: same output).", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Prompts generated together.", DefaultValueFactory = _ => 8 }
+            .Require(v => v >= 1, "--batch must be at least 1.");
+        var json = new Option<bool>("--json") { Description = "One JSON object per prompt: prompt, completion, tokens, mean_logprob, finished." };
+
+        var command = new Command("generate", "Sample text from a model: batched KV-cache decoding with temperature, top-k and top-p. Prints each completion "
+            + "(prompts separated by a line \"---\"), or JSON lines with --json.")
+        {
+            model, tokenizer, prompt, prompts, template, maxNew, temperature, topK, topP, seed, batch, json,
+        };
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        {
+            var texts = new List<string>(parse.GetValue(prompt) ?? []);
+            if (parse.GetValue(prompts) is { } file) texts.AddRange(Jsonl.Read<PromptRecord>(CommandSupport.ExistingFile(file)).Select(r => r.Record.Prompt));
+            if (texts.Count == 0) throw new TrainingException("nothing to generate from: give --prompt \"...\" or --prompts <file.jsonl>");
+
+            string dir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(model)!);
+            var gpt = HfCheckpoint.Load(dir);
+            var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? dir);
+            var chat = parse.GetValue(template) ? new ChatTemplate(tok) : null;
+            var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
+            var ids = new List<int[]>(texts.Count);
+            foreach (string text in texts)
+            {
+                int[] p = chat is not null ? chat.EncodePrompt(text) : tok.Encode(text);
+                if (p.Length == 0) p = [tok.EndOfTextId]; // unconditional: start from end-of-text as GPT-2 does
+                if (p.Length + config.MaxNewTokens > gpt.Config.NPositions)
+                    throw new TrainingException($"prompt \"{Shorten(text)}\" is {p.Length} tokens; with --max-new-tokens {config.MaxNewTokens} that exceeds "
+                        + $"the model context of {gpt.Config.NPositions} tokens");
+                ids.Add(p);
+            }
+
+            var rng = new Rng(parse.GetValue(seed));
+            bool asJson = parse.GetValue(json);
+            int size = parse.GetValue(batch);
+            for (int start = 0; start < ids.Count; start += size)
+            {
+                var chunk = ids.GetRange(start, Math.Min(size, ids.Count - start));
+                var results = Generator.Generate(gpt, chunk, tok.EndOfTextId, config, rng);
+                for (int i = 0; i < results.Count; i++)
+                {
+                    var r = results[i];
+                    string completion = chat is not null ? chat.DecodeResponse(r.Completion) : Decode(tok, r.Completion);
+                    if (asJson)
+                    {
+                        double? mean = r.LogProbs.Length == 0 ? null : r.LogProbs.Average(lp => (double)lp);
+                        output.WriteLine(JsonSerializer.Serialize(new GenerationRecord(texts[start + i], completion, r.Completion.Length, mean, r.Finished), Json));
+                    }
+                    else
+                    {
+                        if (start + i > 0) output.WriteLine("---");
+                        output.WriteLine(completion);
+                    }
+                }
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The completion's text, cut at the first end-of-text, special tokens dropped.</summary>
+    private static string Decode(BpeTokenizer tok, int[] completion)
+    {
+        int end = Array.IndexOf(completion, tok.EndOfTextId);
+        return tok.Decode(end >= 0 ? completion.AsSpan(0, end) : completion, skipSpecial: true);
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

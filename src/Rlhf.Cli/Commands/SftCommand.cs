@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Common;
+using Rlhf.Training.Data;
+using Rlhf.Training.Sft;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary><c>rlhf sft</c>: supervised fine-tuning on prompt/response pairs (<see cref="SftTrainer"/>).</summary>
+public static class SftCommand
+{
+    /// <summary>Builds the <c>sft</c> verb.</summary>
+    public static Command Create()
+    {
+        var defaults = new SftConfig { OutDir = "" };
+        var training = new TrainingOptions(defaults, "Optimizer steps; 0 = --epochs passes over the training examples.",
+            "Fraction of the examples held out (seeded random choice) for the validation loss, when --val-data is not given.");
+        var data = new Option<string>("--data") { Description = "JSONL file, one {\"prompt\": ..., \"response\": ...} object per line.", Required = true };
+        var valData = new Option<string?>("--val-data") { Description = "Held-out JSONL file for the validation loss (default: hold out --val-fraction of --data)." };
+        var init = new Option<string?>("--init") { Description = "Pretrained model directory to fine-tune (HF GPT-2 layout, e.g. a pretrain run's checkpoint/). Required unless --resume." };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --init directory, or the checkpoint's with --resume)." };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training examples when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
+            .Require(v => v >= 1, "--epochs must be at least 1.");
+
+        var command = new Command("sft", "Supervised fine-tuning: each example becomes \"User: {prompt}\\nAssistant: {response}<|endoftext|>\" and the loss "
+            + "covers only the response tokens and the end-of-text. Shuffled epochs, held-out loss, metrics.jsonl, checkpoints with exact --resume.")
+        {
+            data, valData, init, tokenizer, epochs,
+        };
+        training.AddTo(command);
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        {
+            string outDir = parse.GetValue(training.Out)!;
+            bool resume = parse.GetValue(training.Resume);
+            SftConfig? saved = resume ? TrainingCheckpoint.ReadState<SftConfig, SftSamplerState>(outDir, SftTrainer.Kind).State.Config : null;
+            if (!resume) TrainingSetup.CheckFresh(outDir);
+            string? initDir = parse.GetValue(init) is { } i ? TrainingCheckpoint.ResolveModelDirectory(i) : null;
+            if (!resume && initDir is null) throw new TrainingException("--init is required: the pretrained model directory to fine-tune (e.g. a pretrain run's checkpoint/)");
+            string tokenizerDir = parse.GetValue(tokenizer) ?? (resume ? TrainingCheckpoint.Find(outDir)! : initDir!);
+            var template = new ChatTemplate(CommandSupport.LoadTokenizer(tokenizerDir));
+
+            var examples = SftData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!), template);
+            var val = parse.GetValue(valData) is { } v ? SftData.Load(CommandSupport.ExistingFile(v), template) : null;
+            var runConfig = saved is null
+                ? training.Apply(parse, defaults with { InitCheckpoint = initDir, Epochs = parse.GetValue(epochs) }, onlyGiven: false)
+                : training.Apply(parse, parse.Given(epochs) ? saved with { Epochs = parse.GetValue(epochs) } : saved, onlyGiven: true);
+            output.WriteLine($"sft: {examples.Count} examples from {parse.GetValue(data)}" + (val is null ? "" : $", {val.Count} held-out from {parse.GetValue(valData)}"));
+            using var stop = new StopSignal(error);
+            var result = new SftTrainer(runConfig, template.Tokenizer, examples, val, output, CommandSupport.Progress(output)).Run(resume, stop.Token);
+            return result.Stopped ? CommandSupport.StoppedExitCode : 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Rlhf.Training.Common;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary>
+/// The options shared by <c>rlhf pretrain</c> and <c>rlhf sft</c>, with defaults taken from the trainer's config
+/// record so the help text and the library agree. <see cref="Apply{T}"/> writes them into a config: all of them for
+/// a fresh run, only the ones typed for <c>--resume</c> (the rest come from the checkpoint, and the trainer refuses
+/// a typed value that would change the run).
+/// </summary>
+internal sealed class TrainingOptions
+{
+    public Option<string> Out { get; } = new("--out") { Description = "Run directory: metrics.jsonl and checkpoint/ (model in HF layout + tokenizer.json, optimizer state, trainer_state.json).", Required = true };
+    public Option<bool> Resume { get; } = new("--resume") { Description = "Continue the run in --out from its checkpoint, bit-identical to an uninterrupted run. Settings come from the checkpoint; only --steps, --eval-interval, --eval-batches, --checkpoint-interval (and SFT --epochs) may change." };
+    public Option<int> Batch { get; }
+    public Option<int?> SeqLen { get; } = new("--seq-len") { Description = "Tokens per row (default: the model context)." };
+    public Option<int> Steps { get; }
+    public Option<float> Lr { get; }
+    public Option<float?> MinLr { get; } = new("--min-lr") { Description = "Learning rate at the last step, end of the cosine decay (default: --lr / 10)." };
+    public Option<int> Warmup { get; }
+    public Option<float> WeightDecay { get; }
+    public Option<float> GradClip { get; }
+    public Option<int> EvalInterval { get; }
+    public Option<int> EvalBatches { get; }
+    public Option<int> CheckpointInterval { get; }
+    public Option<double> ValFraction { get; }
+    public Option<ulong> Seed { get; }
+
+    public TrainingOptions(TrainerConfig d, string stepsDescription, string valDescription)
+    {
+        Batch = new Option<int>("--batch") { Description = "Rows per optimizer step.", DefaultValueFactory = _ => d.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
+        SeqLen.Require(v => v is null or >= 2, "--seq-len must be at least 2.");
+        Steps = new Option<int>("--steps") { Description = stepsDescription, DefaultValueFactory = _ => d.MaxSteps }.Require(v => v >= 0, "--steps must be ≥ 0.");
+        Lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, β 0.9/0.95).", DefaultValueFactory = _ => d.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be a positive number.");
+        MinLr.Require(v => v is null || (v >= 0 && float.IsFinite(v.Value)), "--min-lr must be ≥ 0.");
+        Warmup = new Option<int>("--warmup") { Description = "Linear warmup steps before the cosine decay.", DefaultValueFactory = _ => d.WarmupSteps }.Require(v => v >= 0, "--warmup must be ≥ 0.");
+        WeightDecay = new Option<float>("--weight-decay") { Description = "AdamW decoupled weight decay (matrices and embeddings only).", DefaultValueFactory = _ => d.WeightDecay }.Require(v => v >= 0 && float.IsFinite(v), "--weight-decay must be ≥ 0.");
+        GradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0 = off).", DefaultValueFactory = _ => d.GradClip }.Require(v => v >= 0 && float.IsFinite(v), "--grad-clip must be ≥ 0.");
+        EvalInterval = new Option<int>("--eval-interval") { Description = "Evaluate the held-out loss every N steps (also at step 0 and at the end; 0 = only those).", DefaultValueFactory = _ => d.EvalInterval }.Require(v => v >= 0, "--eval-interval must be ≥ 0.");
+        EvalBatches = new Option<int>("--eval-batches") { Description = "Held-out batches per evaluation, the same ones each time (0 = no evaluation).", DefaultValueFactory = _ => d.EvalBatches }.Require(v => v >= 0, "--eval-batches must be ≥ 0.");
+        CheckpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full training state every N steps (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
+        ValFraction = new Option<double>("--val-fraction") { Description = valDescription, DefaultValueFactory = _ => d.ValFraction }.Require(v => v >= 0 && v < 1, "--val-fraction must be in [0, 1).");
+        Seed = new Option<ulong>("--seed") { Description = "Seed of the model initialisation and the batch order.", DefaultValueFactory = _ => d.Seed };
+    }
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed])
+            command.Add(o);
+    }
+
+    /// <summary>The options written into <paramref name="config"/>: every one, or (<paramref name="onlyGiven"/>) only those typed.</summary>
+    public T Apply<T>(ParseResult p, T config, bool onlyGiven) where T : TrainerConfig
+    {
+        bool Use(Option o) => !onlyGiven || p.Given(o);
+        TrainerConfig c = config with { OutDir = p.GetValue(Out)! };
+        if (Use(Batch)) c = c with { BatchSize = p.GetValue(Batch) };
+        if (Use(SeqLen)) c = c with { SeqLen = p.GetValue(SeqLen) };
+        if (Use(Steps)) c = c with { MaxSteps = p.GetValue(Steps) };
+        if (Use(Lr)) c = c with { LearningRate = p.GetValue(Lr) };
+        if (Use(MinLr)) c = c with { MinLearningRate = p.GetValue(MinLr) };
+        if (Use(Warmup)) c = c with { WarmupSteps = p.GetValue(Warmup) };
+        if (Use(WeightDecay)) c = c with { WeightDecay = p.GetValue(WeightDecay) };
+        if (Use(GradClip)) c = c with { GradClip = p.GetValue(GradClip) };
+        if (Use(EvalInterval)) c = c with { EvalInterval = p.GetValue(EvalInterval) };
+        if (Use(EvalBatches)) c = c with { EvalBatches = p.GetValue(EvalBatches) };
+        if (Use(CheckpointInterval)) c = c with { CheckpointInterval = p.GetValue(CheckpointInterval) };
+        if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
+        if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
+        return (T)c;
+    }
+}

@@ -1,0 +1,41 @@
+using Rlhf.Models;
+using Rlhf.Tensors;
+using Rlhf.Tensors.Optim;
+
+namespace Rlhf.Training.Common;
+
+/// <summary>What one optimizer step did.</summary>
+/// <param name="Loss">Mean cross-entropy over the batch's counted targets (before the update).</param>
+/// <param name="GradNorm">Global L2 norm of the gradients before clipping.</param>
+/// <param name="LearningRate">Learning rate the update used.</param>
+/// <param name="Skipped">True when the gradients were not finite and no update was made.</param>
+public readonly record struct StepResult(double Loss, double GradNorm, float LearningRate, bool Skipped);
+
+/// <summary>One next-token training step, shared by the trainers.</summary>
+public static class TrainStep
+{
+    /// <summary>
+    /// Forward → logits (B, T, V) → mean cross-entropy over targets ≠ −100 → backward → clip the global gradient norm
+    /// to <paramref name="gradClip"/> (0: no clipping) → AdamW update at <paramref name="learningRate"/> → drop the
+    /// gradients. Non-finite gradients skip the update (the step still counts) rather than poison the weights.
+    /// No attention mask is needed for right-padded rows: causal attention never lets a real position see the
+    /// padding after it, and padded positions carry target −100.
+    /// </summary>
+    public static StepResult Run(Gpt model, IOptimizer optimizer, float learningRate, int[] inputs, int[] targets, int batch, int time, float gradClip)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var logits = model.Logits(model.Forward(inputs, batch, time)); // (B, T, V)
+        var loss = Ops.CrossEntropy(logits, targets);                   // scalar
+        loss.Backward();
+        double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, gradClip > 0 ? gradClip : float.PositiveInfinity);
+        bool finite = double.IsFinite(norm);
+        if (finite)
+        {
+            optimizer.LearningRate = learningRate;
+            optimizer.Step();
+        }
+        optimizer.ZeroGrad();
+        return new StepResult(loss.Item(), norm, learningRate, !finite);
+    }
+}

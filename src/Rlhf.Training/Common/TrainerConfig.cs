@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Rlhf.Models;
+using Rlhf.Tensors.Optim;
+
+namespace Rlhf.Training.Common;
+
+/// <summary>
+/// Settings shared by the trainers (nanoGPT train.py's globals): model source, batch shape, AdamW with a warmup +
+/// cosine learning-rate schedule, gradient clipping, evaluation, checkpointing, seed. Derived records add their own
+/// (<see cref="Pretrain.PretrainConfig"/>, <see cref="Sft.SftConfig"/>). Stored in <c>trainer_state.json</c>; a
+/// resumed run must use the same values except for the fields <see cref="CheckResumable"/> lets change.
+/// </summary>
+public abstract record TrainerConfig
+{
+    /// <summary>Run directory: <c>metrics.jsonl</c> and <c>checkpoint/</c> go here.</summary>
+    public required string OutDir { get; init; }
+
+    /// <summary>Architecture of a fresh model (initialised from <see cref="Seed"/>); ignored when <see cref="InitCheckpoint"/> is set.</summary>
+    public GptConfig? Model { get; init; }
+
+    /// <summary>HF checkpoint directory whose weights (and architecture) the run starts from; null: a fresh <see cref="Model"/>.</summary>
+    public string? InitCheckpoint { get; init; }
+
+    /// <summary>Rows per step, B.</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Sequence length T (pretraining: window; SFT: max prompt + response tokens); null: the model context.</summary>
+    public int? SeqLen { get; init; }
+
+    /// <summary>Optimizer steps to run (SFT: 0 means <see cref="Sft.SftConfig.Epochs"/> epochs).</summary>
+    public int MaxSteps { get; init; } = 1000;
+
+    /// <summary>Peak learning rate, reached after the warmup.</summary>
+    public float LearningRate { get; init; } = 1e-3f;
+
+    /// <summary>Floor of the cosine decay, reached at the last step; null: <see cref="LearningRate"/> / 10.</summary>
+    public float? MinLearningRate { get; init; }
+
+    /// <summary>Linear warmup steps (clamped to the run length).</summary>
+    public int WarmupSteps { get; init; } = 100;
+
+    /// <summary>AdamW decoupled weight decay on matrices and embeddings (not biases or LayerNorm gains).</summary>
+    public float WeightDecay { get; init; } = 0.1f;
+
+    /// <summary>Gradients are scaled down to this global L2 norm when larger; 0 disables clipping.</summary>
+    public float GradClip { get; init; } = 1f;
+
+    /// <summary>Evaluate the held-out loss every this many steps (and at step 0 and the last step); 0: only at the last step.</summary>
+    public int EvalInterval { get; init; } = 100;
+
+    /// <summary>Held-out batches per evaluation (the same batches every time); 0 disables evaluation.</summary>
+    public int EvalBatches { get; init; } = 20;
+
+    /// <summary>Save the full training state every this many steps (always at the end); 0: only at the end.</summary>
+    public int CheckpointInterval { get; init; } = 500;
+
+    /// <summary>Fraction of the data held out for evaluation, in [0, 1).</summary>
+    public double ValFraction { get; init; } = 0.05;
+
+    /// <summary>Seeds the fresh model's initialisation and the batch order.</summary>
+    public ulong Seed { get; init; } = 1337;
+
+    /// <summary>The learning rate per step for a run of <paramref name="totalSteps"/> steps: warmup, then cosine to the floor at the last step.</summary>
+    public LrSchedule Schedule(int totalSteps)
+    {
+        int warmup = Math.Min(WarmupSteps, totalSteps);
+        return new LrSchedule(LearningRate, MinLearningRate ?? LearningRate / 10, warmup, Math.Max(totalSteps, warmup));
+    }
+
+    /// <summary>AdamW settings (β1 0.9, β2 0.95, ε 1e-8 as nanoGPT; decay on rank ≥ 2 parameters).</summary>
+    public AdamWConfig Optimizer() => new(LearningRate, WeightDecay: WeightDecay);
+
+    /// <summary>Throws <see cref="TrainingException"/> listing every value out of range.</summary>
+    public virtual void Validate()
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string message) { if (!ok) problems.Add(message); }
+        Check(!string.IsNullOrWhiteSpace(OutDir), "the output directory is empty");
+        Check(Model is not null || InitCheckpoint is not null, "neither a model architecture nor an init checkpoint is given");
+        try { Model?.Validate(); }
+        catch (ArgumentException e) { problems.Add(e.Message); }
+        Check(BatchSize >= 1, $"batch size {BatchSize} must be ≥ 1");
+        Check(SeqLen is null or >= 2, $"sequence length {SeqLen} must be ≥ 2");
+        Check(MaxSteps >= 0, $"max steps {MaxSteps} must be ≥ 0");
+        Check(LearningRate > 0 && float.IsFinite(LearningRate), $"learning rate {LearningRate} must be positive");
+        Check(MinLearningRate is null || (MinLearningRate >= 0 && MinLearningRate <= LearningRate), $"min learning rate {MinLearningRate} must be in [0, learning rate]");
+        Check(WarmupSteps >= 0, $"warmup steps {WarmupSteps} must be ≥ 0");
+        Check(WeightDecay >= 0 && float.IsFinite(WeightDecay), $"weight decay {WeightDecay} must be ≥ 0");
+        Check(GradClip >= 0 && float.IsFinite(GradClip), $"grad clip {GradClip} must be ≥ 0 (0 = off)");
+        Check(EvalInterval >= 0, $"eval interval {EvalInterval} must be ≥ 0");
+        Check(EvalBatches >= 0, $"eval batches {EvalBatches} must be ≥ 0");
+        Check(CheckpointInterval >= 0, $"checkpoint interval {CheckpointInterval} must be ≥ 0");
+        Check(ValFraction >= 0 && ValFraction < 1, $"validation fraction {ValFraction} must be in [0, 1)");
+        if (problems.Count > 0) throw new TrainingException($"invalid training settings: {string.Join("; ", problems)}");
+    }
+
+    /// <summary>This config without the fields a resumed run may change (run length, evaluation and checkpoint cadence, paths).</summary>
+    protected virtual TrainerConfig ResumeInvariant() =>
+        this with { OutDir = "", InitCheckpoint = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0 };
+
+    /// <summary>
+    /// Throws <see cref="TrainingException"/> naming every setting in which <paramref name="current"/> differs from the
+    /// checkpoint's <paramref name="saved"/>, except those a resume may change (max steps, eval and checkpoint cadence,
+    /// paths): any other change would make the resumed run differ from an uninterrupted one.
+    /// </summary>
+    public static void CheckResumable(TrainerConfig saved, TrainerConfig current)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        ArgumentNullException.ThrowIfNull(current);
+        var a = (JsonObject)JsonSerializer.SerializeToNode(saved.ResumeInvariant(), saved.GetType(), TrainingCheckpoint.Json)!;
+        var b = (JsonObject)JsonSerializer.SerializeToNode(current.ResumeInvariant(), current.GetType(), TrainingCheckpoint.Json)!;
+        var diffs = new List<string>();
+        foreach (string key in a.Select(kv => kv.Key).Union(b.Select(kv => kv.Key)))
+        {
+            string x = a[key]?.ToJsonString() ?? "null", y = b[key]?.ToJsonString() ?? "null";
+            if (x != y) diffs.Add($"{key} {x} → {y}");
+        }
+        if (diffs.Count > 0)
+            throw new TrainingException($"cannot resume exactly with changed settings ({string.Join("; ", diffs)}); "
+                + "only the number of steps, the eval and checkpoint intervals and eval batches may change on resume");
+    }
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rlhf.Models;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors.Optim;
+using Rlhf.Training.Data;
+
+namespace Rlhf.Training.Common;
+
+/// <summary>
+/// The full training state in <c>&lt;out&gt;/checkpoint/</c>: the model in Hugging Face GPT-2 layout
+/// (<c>model.safetensors</c>, <c>config.json</c>) with <c>tokenizer.json</c>, so the directory is also a usable model
+/// (<c>rlhf generate --model</c>, <c>--init</c>); the optimizer moments (<c>optimizer.safetensors</c>); and
+/// <c>trainer_state.json</c> (<see cref="TrainerState{TConfig, TSampler}"/>).
+/// <para>
+/// Saving is atomic at the directory level: everything is written into <c>checkpoint.tmp/</c>, then the old
+/// <c>checkpoint/</c> is renamed to <c>checkpoint.old/</c>, the new one renamed into place and the old one deleted.
+/// A crash leaves either the previous checkpoint or the new one; when it falls between the two renames only
+/// <c>checkpoint.old/</c> exists, and <see cref="Find"/> resumes from it. Files are not fsynced one by one, so a power
+/// loss right after a save may lose that save. One writer per run directory.
+/// </para>
+/// </summary>
+public static class TrainingCheckpoint
+{
+    /// <summary>The checkpoint's directory name inside the run directory.</summary>
+    public const string DirectoryName = "checkpoint";
+
+    /// <summary>Trainer state file name.</summary>
+    public const string StateFile = "trainer_state.json";
+
+    /// <summary>Optimizer state file name.</summary>
+    public const string OptimizerFile = "optimizer.safetensors";
+
+    /// <summary>JSON settings of <c>trainer_state.json</c>: snake_case names, indented, NaN allowed (no evaluation yet).</summary>
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        RespectNullableAnnotations = true,
+    };
+
+    /// <summary>The checkpoint directory of run directory <paramref name="outDir"/> to resume from, or null when there is none.</summary>
+    public static string? Find(string outDir)
+    {
+        string current = Path.Combine(outDir, DirectoryName), old = current + ".old";
+        if (File.Exists(Path.Combine(current, StateFile))) return current;
+        if (File.Exists(Path.Combine(old, StateFile))) return old; // a save died between its two renames
+        return null;
+    }
+
+    /// <summary>
+    /// A model directory given by the user: an HF checkpoint directory itself, or a run directory holding
+    /// <c>checkpoint/</c> (so <c>--model out</c> works as well as <c>--model out/checkpoint</c>).
+    /// </summary>
+    public static string ResolveModelDirectory(string path)
+    {
+        if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile))) return path;
+        if (Find(path) is { } run) return run;
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such model directory");
+        throw new FileNotFoundException($"{path}: not a model directory (no {HfCheckpoint.ConfigFile}, and no {DirectoryName}/ of a training run)");
+    }
+
+    /// <summary>Saves model, tokenizer, optimizer and <paramref name="state"/> into <c>&lt;outDir&gt;/checkpoint/</c>, atomically (see the type).</summary>
+    public static string Save<TConfig, TSampler>(string outDir, Gpt model, BpeTokenizer tokenizer, IOptimizer optimizer,
+        TrainerState<TConfig, TSampler> state) where TConfig : TrainerConfig
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(state);
+        string final = Path.Combine(outDir, DirectoryName), tmp = final + ".tmp", old = final + ".old";
+        Directory.CreateDirectory(outDir);
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); // left by a save that died midway
+        Directory.CreateDirectory(tmp);
+        var metadata = new Dictionary<string, string> { ["step"] = state.Step.ToString(CultureInfo.InvariantCulture), ["trainer"] = state.Kind };
+        HfCheckpoint.Save(tmp, model, metadata: metadata, eosTokenId: tokenizer.EndOfTextId);
+        tokenizer.Save(tmp);
+        optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
+        File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
+
+        if (Directory.Exists(final))
+        {
+            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+            Directory.Move(final, old);
+        }
+        Directory.Move(tmp, final);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        return final;
+    }
+
+    /// <summary>
+    /// The checkpoint directory and trainer state of run <paramref name="outDir"/> for a resume by trainer
+    /// <paramref name="kind"/>. Throws <see cref="TrainingException"/> when there is no checkpoint or another trainer
+    /// wrote it, <see cref="DataFormatException"/> when the state file is malformed.
+    /// </summary>
+    public static (string Directory, TrainerState<TConfig, TSampler> State) ReadState<TConfig, TSampler>(string outDir, string kind)
+        where TConfig : TrainerConfig
+    {
+        string dir = Find(outDir) ?? throw new TrainingException(
+            $"nothing to resume: no checkpoint in {outDir} (expected {Path.Combine(outDir, DirectoryName, StateFile)}); start without --resume");
+        string path = Path.Combine(dir, StateFile);
+        TrainerState<TConfig, TSampler>? state;
+        try { state = JsonSerializer.Deserialize<TrainerState<TConfig, TSampler>>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new DataFormatException($"{path}: not a valid trainer state ({e.Message})", e); }
+        if (state is null) throw new DataFormatException($"{path}: not a valid trainer state (null)");
+        if (state.Kind != kind) throw new TrainingException($"{path}: this checkpoint was written by the {state.Kind} trainer, not {kind}");
+        return (dir, state);
+    }
+}

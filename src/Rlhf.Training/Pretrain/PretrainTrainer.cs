@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors.Optim;
+using Rlhf.Training.Common;
+using Rlhf.Training.Data;
+using Rlhf.Training.Logging;
+
+namespace Rlhf.Training.Pretrain;
+
+/// <summary>
+/// Language-model pretraining on a packed token stream, laid out like nanoGPT's train.py: model, data, optimizer,
+/// then a loop of (batch → forward → cross-entropy → backward → clip → AdamW at the scheduled learning rate), with a
+/// validation loss every <see cref="TrainerConfig.EvalInterval"/> steps and the full training state saved every
+/// <see cref="TrainerConfig.CheckpointInterval"/> steps and at the end (<see cref="TrainingCheckpoint"/>).
+/// <para>
+/// Data: the corpus is split by <see cref="TokenDataset.Split"/> (the last <see cref="TrainerConfig.ValFraction"/> of
+/// the tokens are validation); training batches are random (T+1)-token windows of the train split
+/// (<see cref="PackedBatchSampler"/>), evaluation uses the first <see cref="TrainerConfig.EvalBatches"/> batches of
+/// consecutive validation windows, the same ones every time, so val-loss changes are not sampling noise.
+/// </para>
+/// <para>
+/// Exact resume: <c>Run(resume: true)</c> restores weights, AdamW moments and step counts, the sampler's generator and
+/// the best val loss, and cuts <c>metrics.jsonl</c> back to the checkpoint's step; every later loss is then
+/// bit-identical to an uninterrupted run's (the engine's kernels do not depend on thread timing).
+/// Cancelling <see cref="Run"/>'s token stops after the current step and saves a checkpoint.
+/// Not supported: gradient accumulation, dropout, multiple processes.
+/// </para>
+/// </summary>
+public sealed class PretrainTrainer
+{
+    /// <summary>The trainer's name in checkpoints and logs.</summary>
+    public const string Kind = "pretrain";
+
+    private readonly BpeTokenizer _tokenizer;
+    private readonly TokenDataset _corpus;
+    private readonly TextWriter _log;
+    private readonly TrainingProgressOptions? _progress;
+
+    /// <summary>
+    /// A trainer over <paramref name="corpus"/> (tokens of <paramref name="tokenizer"/>, which is saved with every
+    /// checkpoint). Messages go to <paramref name="log"/> (default: stdout); <paramref name="progress"/> configures the
+    /// progress display.
+    /// </summary>
+    public PretrainTrainer(PretrainConfig config, BpeTokenizer tokenizer, TokenDataset corpus, TextWriter? log = null,
+        TrainingProgressOptions? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(corpus);
+        (Config, _tokenizer, _corpus, _log, _progress) = (config, tokenizer, corpus, log ?? Console.Out, progress);
+    }
+
+    /// <summary>The settings as given (the run resolves the model and sequence length from them).</summary>
+    public PretrainConfig Config { get; }
+
+    /// <summary>Test hook, called after each step is logged and checkpointed; throwing from it simulates a crash.</summary>
+    internal Action<int>? AfterStep { get; init; }
+
+    /// <summary>Trains to <see cref="TrainerConfig.MaxSteps"/>, fresh or (<paramref name="resume"/>) from the run's checkpoint.</summary>
+    public PretrainResult Run(bool resume = false, CancellationToken cancel = default)
+    {
+        Config.Validate();
+        string outDir = Config.OutDir;
+
+        // ---- model: the run's checkpoint (resume), an init checkpoint, or a fresh one
+        TrainerState<PretrainConfig, PackedSamplerState>? state = null;
+        string? resumeDir = null;
+        if (resume) (resumeDir, state) = TrainingCheckpoint.ReadState<PretrainConfig, PackedSamplerState>(outDir, Kind);
+        var model = TrainingSetup.LoadModel(Config, resumeDir);
+        var cfg = Config with { Model = model.Config, SeqLen = Config.SeqLen ?? model.Config.NPositions };
+        if (state is not null) TrainerConfig.CheckResumable(state.Config, cfg);
+        int B = cfg.BatchSize, T = cfg.SeqLen.Value;
+        TrainingSetup.CheckModel(model, _tokenizer, T);
+
+        // ---- data: train/val split, random training windows, fixed validation windows
+        var (train, val) = _corpus.Split(cfg.ValFraction);
+        if (train.Count < T + 1)
+            throw new TrainingException($"the training split has {train.Count} tokens, fewer than one window of {T} + 1; give more text or a shorter sequence length");
+        var evalBatches = new List<TokenBatch>();
+        if (cfg.EvalBatches > 0 && cfg.ValFraction > 0)
+        {
+            if (val.WindowCount(T) == 0)
+                throw new TrainingException($"the validation split has {val.Count} tokens, fewer than one window of {T} + 1; "
+                    + "give more text or a larger validation fraction (0 disables evaluation)");
+            evalBatches.AddRange(val.SequentialBatches(B, T).Take(cfg.EvalBatches));
+        }
+        var sampler = new PackedBatchSampler(train, B, T, cfg.Seed + 1);
+        double unigram = UnigramEntropy.Nats(train.Tokens);
+
+        // ---- optimizer, schedule, and the state to continue from
+        var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
+        var schedule = cfg.Schedule(cfg.MaxSteps);
+        int step = 0, bestStep = -1;
+        double best = double.NaN, lastLoss = double.NaN, lastVal = double.NaN;
+        long tokensSeen = 0;
+        if (state is not null)
+        {
+            optimizer.LoadState(Path.Combine(resumeDir!, TrainingCheckpoint.OptimizerFile));
+            try { sampler.Restore(state.Sampler); }
+            catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
+            (step, best, bestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
+        }
+        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
+        _log.WriteLine($"{Kind}: model {TrainingSetup.Describe(model)}");
+        _log.WriteLine($"{Kind}: {train.Count:N0} train tokens (unigram entropy {unigram:F4} nats), {val.Count:N0} validation tokens"
+            + (evalBatches.Count > 0 ? $" (eval on {evalBatches.Sum(b => b.BatchSize)} windows of {T})" : " (no evaluation)"));
+        _log.WriteLine($"{Kind}: batch {B}×{T}, lr {schedule.MaxLr:G4} → {schedule.MinLr:G4} (warmup {schedule.WarmupSteps}, cosine to step {schedule.DecaySteps}), "
+            + $"weight decay {cfg.WeightDecay:G4}, grad clip {cfg.GradClip:G4}, {cfg.MaxSteps} steps"
+            + (state is null ? "" : $"; resuming after step {step}"));
+
+        double Evaluate()
+        {
+            double v = Evaluator.MeanLoss(model, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)));
+            lastVal = v;
+            if (!(v >= best)) (best, bestStep) = (v, step); // also when best is NaN (no evaluation yet)
+            return v;
+        }
+        TrainerState<PretrainConfig, PackedSamplerState> Snapshot() => new(Kind, step, best, bestStep, tokensSeen, cfg, sampler.GetState());
+
+        if (state is null && evalBatches.Count > 0)
+        {
+            metrics.Write(0, ("val_loss", Evaluate()));
+            _log.WriteLine($"{Kind}: step 0: val loss {lastVal:F4}");
+        }
+
+        // ---- the training loop
+        int saved = state?.Step ?? -1;
+        bool stopped = false;
+        var values = new List<(string Name, double Value)>();
+        using (var progress = TrainingProgress.Start(Kind, cfg.MaxSteps, step, _progress))
+        {
+            while (step < cfg.MaxSteps)
+            {
+                if (cancel.IsCancellationRequested) { stopped = true; break; }
+                var batch = sampler.Next();
+                long start = Stopwatch.GetTimestamp();
+                var r = TrainStep.Run(model, optimizer, schedule.At(step), batch.Inputs, batch.Targets, B, T, cfg.GradClip);
+                double tokensPerSecond = batch.TokenCount / Stopwatch.GetElapsedTime(start).TotalSeconds;
+                step++;
+                tokensSeen += batch.TokenCount;
+                lastLoss = r.Loss;
+                values.Clear();
+                values.AddRange([("loss", r.Loss), ("lr", r.LearningRate), ("grad_norm", r.GradNorm), ("tokens_per_s", tokensPerSecond)]);
+                if (r.Skipped) progress.Log($"{Kind}: step {step}: gradient norm is {r.GradNorm}; update skipped");
+                if (evalBatches.Count > 0 && ((cfg.EvalInterval > 0 && step % cfg.EvalInterval == 0) || step == cfg.MaxSteps))
+                {
+                    values.Add(("val_loss", Evaluate()));
+                    progress.Log($"{Kind}: step {step}: train loss {r.Loss:F4}, val loss {lastVal:F4}{(bestStep == step ? " (best)" : "")}");
+                }
+                metrics.Write(step, CollectionsMarshal.AsSpan(values));
+                progress.Update(step, r.Loss, tokensPerSecond);
+                if ((cfg.CheckpointInterval > 0 && step % cfg.CheckpointInterval == 0) || step == cfg.MaxSteps)
+                {
+                    TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
+                    saved = step;
+                }
+                AfterStep?.Invoke(step);
+            }
+        }
+        string dir = saved == step ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName) : TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
+
+        var result = new PretrainResult(step, stopped, lastLoss, lastVal, best, bestStep, unigram, dir);
+        _log.WriteLine(Summary(result, cfg.MaxSteps));
+        return result;
+    }
+
+    /// <summary>e.g. <c>pretrain done: 1000 steps; best val loss 2.1340 (step 900) vs unigram entropy 6.3100 nats: 4.18 nats below; checkpoint in out/checkpoint</c>.</summary>
+    private static string Summary(PretrainResult r, int maxSteps)
+    {
+        string head = r.Stopped ? $"{Kind} stopped at step {r.Step}/{maxSteps} (continue with --resume)" : $"{Kind} done: {r.Step} steps";
+        string loss = double.IsNaN(r.LastLoss) ? "" : $"; last train loss {r.LastLoss:F4}";
+        string val = double.IsNaN(r.BestValLoss)
+            ? $"; unigram entropy of the train tokens {r.UnigramEntropy:F4} nats"
+            : $"; best val loss {r.BestValLoss:F4} (step {r.BestValStep}) vs unigram entropy {r.UnigramEntropy:F4} nats: "
+              + (r.BestValLoss < r.UnigramEntropy ? $"{r.UnigramEntropy - r.BestValLoss:F2} nats below" : "not below it");
+        return $"{head}{loss}{val}; checkpoint in {r.CheckpointDirectory}";
+    }
+}

@@ -1,0 +1,74 @@
+using Rlhf.Models;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors.Serialization;
+using Rlhf.Training.Data;
+using Rlhf.Training.Logging;
+
+namespace Rlhf.Training.Tests.Common;
+
+/// <summary>Tiny tokenizers, corpora and checks shared by the trainer tests.</summary>
+internal static class TrainingFixtures
+{
+    /// <summary>A byte-level tokenizer with 32 merges learned from <see cref="Text"/> (vocab 289).</summary>
+    public static readonly BpeTokenizer Tokenizer = BpeTrainer.Train(Text(), 256 + 32 + 1);
+
+    /// <summary>Plain progress lines into nowhere: tests never start a live display.</summary>
+    public static readonly TrainingProgressOptions Quiet = new() { PlainOutput = TextWriter.Null, Interactive = false };
+
+    /// <summary>A small repetitive English text (a few sentences in a fixed rotation).</summary>
+    public static string Text(int repeats = 40)
+    {
+        string[] lines =
+        [
+            "the cat sat on the mat.", "a dog ran in the park.", "the sun is warm today.",
+            "we read a book at night.", "birds sing in the tree.", "the cat ran to the dog.",
+        ];
+        var text = new System.Text.StringBuilder();
+        for (int r = 0; r < repeats; r++)
+            foreach (string line in lines) text.Append(line).Append('\n');
+        return text.ToString();
+    }
+
+    /// <summary>The corpus of <see cref="Text"/> as one document.</summary>
+    public static TokenDataset Corpus(int repeats = 40) =>
+        new(Tokenizer.Encode(Text(repeats)).Append(Tokenizer.EndOfTextId).ToArray());
+
+    /// <summary>A 2-layer, d=16 model over the fixture tokenizer's vocab with context <paramref name="context"/>.</summary>
+    public static GptConfig TinyModel(int context = 32) => new(2, 2, 16, context, Tokenizer.VocabSize);
+
+    /// <summary>Asserts two safetensors files hold the same tensor names with bit-identical values.</summary>
+    public static void AssertSameTensors(string expectedPath, string actualPath)
+    {
+        var a = Safetensors.Load(expectedPath);
+        var b = Safetensors.Load(actualPath);
+        Assert.Equal(a.Tensors.Keys, b.Tensors.Keys);
+        foreach (var (name, t) in a.Tensors)
+        {
+            var x = t.ToArray();
+            var y = b.Tensors[name].ToArray();
+            Assert.Equal(x.Length, y.Length);
+            for (int i = 0; i < x.Length; i++)
+                if (BitConverter.SingleToInt32Bits(x[i]) != BitConverter.SingleToInt32Bits(y[i]))
+                    Assert.Fail($"{name}[{i}]: {x[i]:R} vs {y[i]:R}");
+        }
+    }
+
+    /// <summary>Asserts two metrics logs have the same steps and bit-identical values, ignoring timing fields.</summary>
+    public static void AssertSameMetrics(string expectedPath, string actualPath)
+    {
+        var a = MetricsReader.Read(expectedPath);
+        var b = MetricsReader.Read(actualPath);
+        Assert.Equal(a.Select(e => e.Step), b.Select(e => e.Step));
+        for (int i = 0; i < a.Count; i++)
+        {
+            var keys = a[i].Values.Keys.Where(k => k != "tokens_per_s").ToList();
+            Assert.Equal(keys, b[i].Values.Keys.Where(k => k != "tokens_per_s"));
+            foreach (string k in keys)
+                Assert.True(BitConverter.DoubleToInt64Bits(a[i].Values[k]) == BitConverter.DoubleToInt64Bits(b[i].Values[k]),
+                    $"step {a[i].Step} {k}: {a[i].Values[k]:R} vs {b[i].Values[k]:R}");
+        }
+    }
+}
+
+/// <summary>Thrown by a test hook to simulate a process dying mid-run.</summary>
+internal sealed class SimulatedCrash : Exception;
