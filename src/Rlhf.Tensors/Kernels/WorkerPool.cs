@@ -59,7 +59,7 @@ public static class WorkerPool
     {
         private int _next = -1;
         private int _finishedHelpers;
-        private readonly ManualResetEventSlim _done = new(initialState: helpers == 0, spinCount: 200);
+        private readonly ManualResetEventSlim _done = new(initialState: helpers == 0, spinCount: 2000);
         public Exception? Error;
 
         public void Work()
