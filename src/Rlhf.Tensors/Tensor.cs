@@ -270,10 +270,23 @@ public sealed partial class Tensor
         return output;
     }
 
+    /// <summary>
+    /// The gradient storage for an op that writes every element of it: when no gradient exists yet the buffer is
+    /// allocated without clearing and <paramref name="overwrite"/> is true (the op must store, not add); otherwise the
+    /// existing gradient is returned with <paramref name="overwrite"/> false (the op adds). Saves a clearing pass
+    /// and a read pass per activation gradient.
+    /// </summary>
+    public Span<float> GradBufferForWrite(out bool overwrite)
+    {
+        overwrite = Grad is null;
+        Grad ??= new Tensor(GradientPool.Rent(Size, zeroed: false), _shape);
+        return Grad.Span;
+    }
+
     /// <summary>The gradient storage of this tensor as a span, allocated (zeros) on first use.</summary>
     public Span<float> GradBuffer()
     {
-        Grad ??= new Tensor(GradientPool.RentZeroed(Size), _shape);
+        Grad ??= new Tensor(GradientPool.Rent(Size, zeroed: true), _shape);
         return Grad.Span;
     }
 

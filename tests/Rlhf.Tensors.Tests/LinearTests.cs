@@ -1,4 +1,5 @@
 using Rlhf.Tensors;
+using Rlhf.Tensors.Kernels;
 
 namespace Rlhf.Tensors.Tests;
 
@@ -41,5 +42,35 @@ public class LinearTests
         var ex = Assert.Throws<TensorShapeException>(() => Ops.Linear(Tensor.Zeros(2, 3), Tensor.Zeros(4, 5), Tensor.Zeros(5)));
         Assert.Contains("[2, 3]", ex.Message);
         Assert.Contains("[4, 5]", ex.Message);
+    }
+}
+
+public class GemmBiasTests
+{
+    [Theory]
+    [InlineData(GemmKernel.Avx512)]
+    [InlineData(GemmKernel.Avx2)]
+    [InlineData(GemmKernel.Scalar)]
+    public void MultiplyAddBias_EqualsReferencePlusBias(GemmKernel kernel)
+    {
+        var rng = new Rng(31);
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 33, 5), (37, 70, 300), (130, 17, 513), (40, 1153, 64) })
+            foreach (bool tb in new[] { false, true })
+            {
+                var a = new float[m * k];
+                var b = new float[k * n];
+                var bias = new float[n];
+                rng.FillUniform(a, -1, 1);
+                rng.FillUniform(b, -1, 1);
+                rng.FillUniform(bias, -1, 1);
+                var expected = new float[m * n];
+                GemmReference.Multiply(false, tb, m, n, k, a, k, b, tb ? k : n, expected, n, accumulate: false);
+                for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) expected[i * n + j] += bias[j];
+                var actual = new float[m * n];
+                rng.FillUniform(actual, -5, 5); // overwritten
+                Gemm.MultiplyAddBias(false, tb, m, n, k, a, k, b, tb ? k : n, bias, actual, n, kernel);
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-4 * (1 + Math.Sqrt(k)), $"{kernel} m={m} n={n} k={k} tb={tb}: C[{i}] {expected[i]} vs {actual[i]}");
+            }
     }
 }

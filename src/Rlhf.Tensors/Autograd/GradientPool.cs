@@ -16,8 +16,8 @@ internal static class GradientPool
     /// <summary>Upper bound on memory held by idle buffers.</summary>
     public const long MaxBytes = 2L << 30;
 
-    /// <summary>A zero-filled buffer of exactly <paramref name="length"/> floats.</summary>
-    public static float[] RentZeroed(int length)
+    /// <summary>A buffer of exactly <paramref name="length"/> floats, zero-filled when <paramref name="zeroed"/>.</summary>
+    public static float[] Rent(int length, bool zeroed)
     {
         if (length >= 1024)
         {
@@ -27,12 +27,12 @@ internal static class GradientPool
                 {
                     var buffer = stack.Pop();
                     _bytes -= (long)length * sizeof(float);
-                    Array.Clear(buffer);
+                    if (zeroed) Array.Clear(buffer);
                     return buffer;
                 }
             }
         }
-        return new float[length];
+        return zeroed ? new float[length] : GC.AllocateUninitializedArray<float>(length);
     }
 
     /// <summary>Hands a buffer back (small buffers are left to the GC).</summary>

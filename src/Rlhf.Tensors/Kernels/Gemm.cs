@@ -80,7 +80,42 @@ public static unsafe partial class Gemm
                 MultiplySmallM(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, flops < 500_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency));
                 return;
             }
-            var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel, accumulate);
+            var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel, accumulate, null);
+            if (threads <= 1) job.Run(0, m, 0, n);
+            else job.RunParallel(m, n, threads);
+        }
+    }
+
+    /// <summary>
+    /// C = bias + op(A)·op(B), with <paramref name="bias"/> (n) added to every row and C overwritten: the fused
+    /// affine layer. The blocked path starts its register tiles from the bias instead of zero, so the bias costs no
+    /// extra pass over C; other paths fill C with the bias first and accumulate onto it (same result up to rounding order).
+    /// </summary>
+    public static void MultiplyAddBias(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc,
+        GemmKernel kernel = GemmKernel.Auto)
+    {
+        Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (bias.Length != n) throw new ArgumentException($"Gemm: bias has {bias.Length} elements, expected n = {n}", nameof(bias));
+        if (m == 0 || n == 0) return;
+        if (kernel == GemmKernel.Auto) kernel = NativeKernel;
+        if (k == 0 || kernel == GemmKernel.Scalar || UseSmallM(m, kernel))
+        {
+            for (int i = 0; i < m; i++) bias.CopyTo(c.Slice(i * ldc, n));
+            Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: true, kernel);
+            return;
+        }
+        // the micro-kernels read whole NR-wide bias vectors, so edge panels need a zero-padded copy
+        var padded = new float[n + 32];
+        bias.CopyTo(padded);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        fixed (float* pbias = padded)
+        {
+            long flops = 2L * m * n * k;
+            int threads = flops < 4_000_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency);
+            var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel, accumulate: false, pbias);
             if (threads <= 1) job.Run(0, m, 0, n);
             else job.RunParallel(m, n, threads);
         }
@@ -114,7 +149,7 @@ public static unsafe partial class Gemm
     }
 
     private readonly struct Job(bool transA, bool transB, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, GemmKernel kernel, bool accumulate)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, GemmKernel kernel, bool accumulate, float* bias)
     {
         /// <summary>
         /// Multi-threaded GEMM. Phase 1: all threads pack the whole of op(B) into NR-wide panels, slice by slice
@@ -135,9 +170,9 @@ public static unsafe partial class Gemm
             WorkerPool.Run(packChunks, t =>
             {
                 int j0 = (int)((long)panels * t / packChunks) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / packChunks) * nr);
-                for (int pc = 0; pc < self.K; pc += KC)
+                for (int pc = 0; pc < self.K; pc += self.Kc)
                 {
-                    int kc = Math.Min(KC, self.K - pc);
+                    int kc = Math.Min(self.Kc, self.K - pc);
                     PackB(self.TransB, self.B, self.Ldb, pc, kc, j0, j1 - j0, nr, packedB + (long)pc * nPadded + (long)j0 * kc);
                 }
             });
@@ -158,6 +193,12 @@ public static unsafe partial class Gemm
         }
 
         private int K => k;
+
+        /// <summary>
+        /// Slice depth: k cut into equal slices of at most KC (rounded up to 8), so k = 384 runs as 2 × 192 rather
+        /// than 256 + 128 — a short last slice pays the C-tile load/store for little work.
+        /// </summary>
+        private int Kc { get; } = BalancedSlice(k);
         private bool TransB => transB;
         private float* B => b;
         private int Ldb => ldb;
@@ -171,15 +212,15 @@ public static unsafe partial class Gemm
             for (int jc = j0; jc < j1; jc += NC)
             {
                 int nc = Math.Min(NC, j1 - jc);
-                for (int pc = 0; pc < k; pc += KC)
+                for (int pc = 0; pc < k; pc += Kc)
                 {
-                    int kc = Math.Min(KC, k - pc);
+                    int kc = Math.Min(Kc, k - pc);
                     float* slice = packedB + (long)pc * nPadded + (long)jc * kc;
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);
                         PackA(transA, a, lda, ic, mc, pc, kc, mr, packA);
-                        Block(kernel, packA, slice, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile, overwrite: pc == 0 && !accumulate);
+                        Block(kernel, packA, slice, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile, overwrite: pc == 0 && !accumulate, pc == 0 && bias != null ? bias + jc : null);
                     }
                 }
             }
@@ -197,19 +238,25 @@ public static unsafe partial class Gemm
             for (int jc = j0; jc < j1; jc += NC)
             {
                 int nc = Math.Min(NC, j1 - jc);
-                for (int pc = 0; pc < k; pc += KC)
+                for (int pc = 0; pc < k; pc += Kc)
                 {
-                    int kc = Math.Min(KC, k - pc);
+                    int kc = Math.Min(Kc, k - pc);
                     PackB(transB, b, ldb, pc, kc, jc, nc, nr, packB);
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);
                         PackA(transA, a, lda, ic, mc, pc, kc, mr, packA);
-                        Block(kernel, packA, packB, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile, overwrite: pc == 0 && !accumulate);
+                        Block(kernel, packA, packB, kc, mc, nc, c + (long)ic * ldc + jc, ldc, tile, overwrite: pc == 0 && !accumulate, pc == 0 && bias != null ? bias + jc : null);
                     }
                 }
             }
         }
+    }
+
+    private static int BalancedSlice(int k)
+    {
+        int slices = (k + KC - 1) / KC;
+        return Math.Min(KC, ((k + slices - 1) / slices + 7) / 8 * 8);
     }
 
     private static float* ThreadPackA()
@@ -236,7 +283,7 @@ public static unsafe partial class Gemm
 
     /// <summary>One packed A block (mc×kc) times one packed B slice (kc×nc) into C (mc×nc), tile by tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block(GemmKernel kernel, float* packA, float* packB, int kc, int mc, int nc, float* c, int ldc, float* tile, bool overwrite)
+    private static void Block(GemmKernel kernel, float* packA, float* packB, int kc, int mc, int nc, float* c, int ldc, float* tile, bool overwrite, float* bias)
     {
         var (mr, nr) = Tile(kernel);
         for (int jr = 0; jr < nc; jr += nr)
@@ -250,12 +297,12 @@ public static unsafe partial class Gemm
                 float* cTile = c + (long)ir * ldc + jr;
                 if (mrEff == mr && nrEff == nr)
                 {
-                    MicroKernel(kernel, kc, aPanel, bPanel, cTile, ldc, overwrite);
+                    MicroKernel(kernel, kc, aPanel, bPanel, cTile, ldc, overwrite, bias == null ? null : bias + jr);
                 }
                 else
                 {
                     // edge tile: full-size tile into a scratch buffer (panels are zero-padded), then add the valid part
-                    MicroKernel(kernel, kc, aPanel, bPanel, tile, nr, overwrite: true);
+                    MicroKernel(kernel, kc, aPanel, bPanel, tile, nr, overwrite: true, bias == null ? null : bias + jr);
                     for (int r = 0; r < mrEff; r++)
                         for (int q = 0; q < nrEff; q++)
                         {
@@ -268,13 +315,13 @@ public static unsafe partial class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+    private static void MicroKernel(GemmKernel kernel, int kc, float* a, float* b, float* c, int ldc, bool overwrite, float* bias)
     {
         switch (kernel)
         {
-            case GemmKernel.Avx512: Micro6x32(kc, a, b, c, ldc, overwrite); break;
-            case GemmKernel.Avx2: Micro6x16(kc, a, b, c, ldc, overwrite); break;
-            default: Micro4x8Scalar(kc, a, b, c, ldc, overwrite); break;
+            case GemmKernel.Avx512: Micro6x32(kc, a, b, c, ldc, overwrite, bias); break;
+            case GemmKernel.Avx2: Micro6x16(kc, a, b, c, ldc, overwrite, bias); break;
+            default: Micro4x8Scalar(kc, a, b, c, ldc, overwrite, bias); break;
         }
     }
 
@@ -444,10 +491,16 @@ public static unsafe partial class Gemm
 
     /// <summary>C[6×32] (+)= A panel (kc×6) · B panel (kc×32): 12 zmm accumulators, B rows in 2 zmm, A broadcast.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro6x32(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+    private static void Micro6x32(int kc, float* a, float* b, float* c, int ldc, bool overwrite, float* bias)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (bias != null)
+        {
+            // fused bias (first slice only): every row's accumulators start at the bias instead of zero
+            c00 = c10 = c20 = c30 = c40 = c50 = Vector512.Load(bias);
+            c01 = c11 = c21 = c31 = c41 = c51 = Vector512.Load(bias + 16);
+        }
         PrefetchTile(c, ldc, 32);
         for (int p = 0; p < kc; p++)
         {
@@ -484,10 +537,16 @@ public static unsafe partial class Gemm
 
     /// <summary>C[6×16] (+)= A panel (kc×6) · B panel (kc×16): 12 ymm accumulators, B rows in 2 ymm, A broadcast.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro6x16(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+    private static void Micro6x16(int kc, float* a, float* b, float* c, int ldc, bool overwrite, float* bias)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (bias != null)
+        {
+            // fused bias (first slice only): every row's accumulators start at the bias instead of zero
+            c00 = c10 = c20 = c30 = c40 = c50 = Vector256.Load(bias);
+            c01 = c11 = c21 = c31 = c41 = c51 = Vector256.Load(bias + 8);
+        }
         PrefetchTile(c, ldc, 16);
         // k unrolled by two: fewer loop-control uops per FMA
         int p = 0;
@@ -559,10 +618,10 @@ public static unsafe partial class Gemm
 
     /// <summary>C[4×8] (+)= A panel (kc×4) · B panel (kc×8), plain scalar code (no SIMD, fused multiply-add per term).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro4x8Scalar(int kc, float* a, float* b, float* c, int ldc, bool overwrite)
+    private static void Micro4x8Scalar(int kc, float* a, float* b, float* c, int ldc, bool overwrite, float* bias)
     {
         float* acc = stackalloc float[32];
-        new Span<float>(acc, 32).Clear();
+        for (int i = 0; i < 32; i++) acc[i] = bias == null ? 0f : bias[i % 8];
         for (int p = 0; p < kc; p++)
         {
             for (int r = 0; r < 4; r++)

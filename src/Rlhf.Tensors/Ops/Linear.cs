@@ -6,8 +6,8 @@ public static partial class Ops
 {
     /// <summary>
     /// Fused affine layer y = x·W + b: x (..., in), W (in, out) (GPT-2 Conv1D orientation), b (out) → (..., out).
-    /// One GEMM accumulating onto rows pre-filled with b, instead of MatMul + BiasAdd (saves a pass and an
-    /// allocation over the output). Backward: dx += g·Wᵀ, dW += xᵀ·g (batch rows folded into the reduction),
+    /// One GEMM whose register tiles start from b (<see cref="Gemm.MultiplyAddBias"/>), instead of MatMul + BiasAdd
+    /// (saves a pass and an allocation over the output). Backward: dx += g·Wᵀ, dW += xᵀ·g (batch rows folded into the reduction),
     /// db += column sums of g (double, fixed row blocks: deterministic).
     /// </summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor bias)
@@ -25,15 +25,20 @@ public static partial class Ops
         var outShape = xc.ShapeArray();
         outShape[^1] = outF;
         var y = Tensor.Uninitialized(outShape);
-        var ys = y.Span;
-        var bs = bc.Span;
-        for (int r = 0; r < rows; r++) bs.CopyTo(ys.Slice(r * outF, outF));
-        Gemm.Multiply(false, false, rows, outF, inF, xc.Span, inF, wc.Span, outF, ys, outF, accumulate: true);
+        Gemm.MultiplyAddBias(false, false, rows, outF, inF, xc.Span, inF, wc.Span, outF, bc.Span, y.Span, outF);
         return Tensor.Record(y, "Linear", [xc, wc, bc], g =>
         {
             var gs = g.Span;
-            if (xc.RequiresGrad) Gemm.Multiply(false, true, rows, inF, outF, gs, outF, wc.Span, outF, xc.GradBuffer(), inF, accumulate: true);
-            if (wc.RequiresGrad) Gemm.Multiply(true, false, inF, outF, rows, xc.Span, inF, gs, outF, wc.GradBuffer(), outF, accumulate: true);
+            if (xc.RequiresGrad)
+            {
+                var dx = xc.GradBufferForWrite(out bool fresh);
+                Gemm.Multiply(false, true, rows, inF, outF, gs, outF, wc.Span, outF, dx, inF, accumulate: !fresh);
+            }
+            if (wc.RequiresGrad)
+            {
+                var dw = wc.GradBufferForWrite(out bool fresh);
+                Gemm.Multiply(true, false, inF, outF, rows, xc.Span, inF, gs, outF, dw, outF, accumulate: !fresh);
+            }
             if (bc.RequiresGrad)
             {
                 var sums = new double[outF];

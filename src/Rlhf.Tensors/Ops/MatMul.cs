@@ -43,8 +43,8 @@ public static partial class Ops
         Forward(ac, bc, c);
         return Tensor.Record(c, "MatMul", [ac, bc], g =>
         {
-            if (ac.RequiresGrad) BackwardA(g, bc, ac.GradBuffer());
-            if (bc.RequiresGrad) BackwardB(g, ac, bc.GradBuffer());
+            if (ac.RequiresGrad) BackwardA(g, bc, ac.GradBufferForWrite(out bool freshA), !freshA);
+            if (bc.RequiresGrad) BackwardB(g, ac, bc.GradBufferForWrite(out bool freshB), !freshB);
         });
 
         void Forward(Tensor x, Tensor y, Tensor z)
@@ -61,33 +61,33 @@ public static partial class Ops
                     zs.Slice(i * m * n), n, accumulate: false);
         }
 
-        void BackwardA(Tensor g, Tensor y, Span<float> dx)
+        void BackwardA(Tensor g, Tensor y, Span<float> dx, bool accumulate)
         {
             var gs = g.Span; var ys = y.Span;
             if (!transA && sharedB)
             {
                 // dA (batch·M × K) += dC (batch·M × N) · op(B)ᵀ
-                Gemm.Multiply(false, !transB, batch * m, k, n, gs, n, ys, ldb, dx, k, accumulate: true);
+                Gemm.Multiply(false, !transB, batch * m, k, n, gs, n, ys, ldb, dx, k, accumulate);
                 return;
             }
             for (int i = 0; i < batch; i++)
             {
                 var yi = sharedB ? ys : ys.Slice(i * k * n);
                 if (!transA) // dA (M×K) += dC (M×N) · op(B)ᵀ
-                    Gemm.Multiply(false, !transB, m, k, n, gs.Slice(i * m * n), n, yi, ldb, dx.Slice(i * m * k), k, accumulate: true);
+                    Gemm.Multiply(false, !transB, m, k, n, gs.Slice(i * m * n), n, yi, ldb, dx.Slice(i * m * k), k, accumulate);
                 else // A stored K×M: dAstored (K×M) += op(B) (K×N) · dCᵀ
-                    Gemm.Multiply(transB, true, k, m, n, yi, ldb, gs.Slice(i * m * n), n, dx.Slice(i * m * k), m, accumulate: true);
+                    Gemm.Multiply(transB, true, k, m, n, yi, ldb, gs.Slice(i * m * n), n, dx.Slice(i * m * k), m, accumulate);
             }
         }
 
-        void BackwardB(Tensor g, Tensor x, Span<float> dy)
+        void BackwardB(Tensor g, Tensor x, Span<float> dy, bool accumulate)
         {
             var gs = g.Span; var xs = x.Span;
             if (sharedB && !transA)
             {
                 // the batch folds into the reduction dimension: dB += Aᵀ (K × batch·M) · dC (batch·M × N)
-                if (!transB) Gemm.Multiply(true, false, k, n, batch * m, xs, lda, gs, n, dy, n, accumulate: true);
-                else Gemm.Multiply(true, false, n, k, batch * m, gs, n, xs, lda, dy, k, accumulate: true);
+                if (!transB) Gemm.Multiply(true, false, k, n, batch * m, xs, lda, gs, n, dy, n, accumulate);
+                else Gemm.Multiply(true, false, n, k, batch * m, gs, n, xs, lda, dy, k, accumulate);
                 return;
             }
             for (int i = 0; i < batch; i++)
@@ -96,9 +96,9 @@ public static partial class Ops
                 var xi = xs.Slice(i * m * k);
                 var gi = gs.Slice(i * m * n);
                 if (!transB) // dB (K×N) += op(A)ᵀ (K×M) · dC (M×N)
-                    Gemm.Multiply(!transA, false, k, n, m, xi, lda, gi, n, dyi, n, accumulate: true);
+                    Gemm.Multiply(!transA, false, k, n, m, xi, lda, gi, n, dyi, n, accumulate: accumulate || (sharedB && i > 0));
                 else // B stored N×K: dBstored (N×K) += dCᵀ (N×M) · op(A) (M×K)
-                    Gemm.Multiply(true, transA, n, k, m, gi, n, xi, lda, dyi, k, accumulate: true);
+                    Gemm.Multiply(true, transA, n, k, m, gi, n, xi, lda, dyi, k, accumulate: accumulate || (sharedB && i > 0));
             }
         }
     }
