@@ -155,7 +155,7 @@ public static class BenchCommand
         var repeats = new Option<int>("--repeats")
         {
             Description = "Timed steps (train) or runs (generate) after warm-up; the median is reported.",
-            DefaultValueFactory = _ => 5,
+            DefaultValueFactory = _ => 10,
         };
         Require(repeats, r => r >= 1, "--repeats must be at least 1.");
         var command = new Command(name, description) { json, config, repeats };
@@ -170,7 +170,7 @@ public static class BenchCommand
             var records = new List<ModelRecord>();
             if (name == "train")
             {
-                error.WriteLine($"bench train config {configName}: {n} steps after 3 warm-up...");
+                error.WriteLine($"bench train config {configName}: {n} steps after {ModelBench.WarmupSteps} warm-up...");
                 var (tps, ms) = ModelBench.Train(gpt, n);
                 records.Add(new ModelRecord("train", configName, Math.Round(tps, 1), "rlhf", Math.Round(ms, 1), parameters, threads));
                 error.WriteLine($"bench forward config {configName}...");

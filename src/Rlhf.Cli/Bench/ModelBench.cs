@@ -11,7 +11,7 @@ namespace Rlhf.Cli.Bench;
 /// (benchmarks/peer/gpt_torch.py) defines them, so tokens/s can be compared as a ratio:
 /// <list type="bullet">
 /// <item>train: batch 8 × T random tokens, forward, cross-entropy over all positions, backward, AdamW
-/// (lr 3e-4, wd 0.1, β 0.9/0.95), zero_grad; tokens/s = B·T / step time, median after 3 warm-up steps.</item>
+/// (lr 3e-4, wd 0.1, β 0.9/0.95), zero_grad; tokens/s = B·T / step time, median after <see cref="WarmupSteps"/> warm-up steps.</item>
 /// <item>forward: the same forward + logits without autograd.</item>
 /// <item>generate: batch 8, 64-token random prompt, 64 new tokens, multinomial sampling at temperature 1 with the KV
 /// cache; tokens/s = 8·64 / (prefill + decode time).</item>
@@ -21,6 +21,12 @@ public static class ModelBench
 {
     public const int Batch = 8;
 
+    /// <summary>
+    /// Untimed training steps first: the engine reaches steady state after a few steps (gradient buffers recycled,
+    /// GC heap grown to the step's working set), and a training run lives in that state.
+    /// </summary>
+    public const int WarmupSteps = 5;
+
     /// <summary>Config A or B by name.</summary>
     public static GptConfig Config(string name) => name.ToUpperInvariant() switch
     {
@@ -29,7 +35,7 @@ public static class ModelBench
         _ => throw new ArgumentException($"unknown config '{name}': expected A or B"),
     };
 
-    /// <summary>Median training tokens/s over <paramref name="steps"/> timed steps (after 3 warm-up steps).</summary>
+    /// <summary>Median training tokens/s over <paramref name="steps"/> timed steps (after <see cref="WarmupSteps"/> warm-up steps).</summary>
     public static (double TokensPerSecond, double MsPerStep) Train(GptConfig config, int steps)
     {
         var model = new Gpt(config, seed: 1);
@@ -37,14 +43,14 @@ public static class ModelBench
         int T = config.NPositions;
         var (ids, targets) = RandomBatch(config, T, seed: 2);
         var times = new List<double>();
-        for (int s = 0; s < steps + 3; s++)
+        for (int s = 0; s < steps + WarmupSteps; s++)
         {
             var sw = Stopwatch.StartNew();
             optimizer.ZeroGrad();
             var loss = Ops.CrossEntropy(model.Logits(model.Forward(ids, Batch, T)), targets);
             loss.Backward();
             optimizer.Step();
-            if (s >= 3) times.Add(sw.Elapsed.TotalSeconds);
+            if (s >= WarmupSteps) times.Add(sw.Elapsed.TotalSeconds);
         }
         double median = Median(times);
         return (Batch * T / median, median * 1e3);

@@ -77,7 +77,7 @@ public static unsafe partial class Gemm
             int threads = flops < 4_000_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency);
             if (UseSmallM(m, kernel))
             {
-                MultiplySmallM(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, flops < 500_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency));
+                MultiplySmallM(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, flops < SmallMThreshold ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency));
                 return;
             }
             var job = new Job(transA, transB, k, pa, lda, pb, ldb, pc, ldc, kernel, accumulate, null);

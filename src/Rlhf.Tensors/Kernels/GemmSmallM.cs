@@ -17,6 +17,9 @@ public static unsafe partial class Gemm
     /// <summary>Products with at most this many rows take the small-m path (when Vector256 is accelerated).</summary>
     public const int SmallM = 16;
 
+    /// <summary>Below this many flops a short product runs on the calling thread (dispatch costs more than it saves).</summary>
+    private const long SmallMThreshold = 500_000;
+
     private static bool UseSmallM(int m, GemmKernel kernel) =>
         m <= SmallM && kernel != GemmKernel.Scalar && Vector256.IsHardwareAccelerated;
 
@@ -28,36 +31,44 @@ public static unsafe partial class Gemm
         int panels = (m + 5) / 6;
         bool copy = !transB || transA;
         long floats = transB ? (long)m * k : (long)panels * 6 * k;
-        float* buffer = copy ? (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64) : null;
-        try
+        float* buffer = copy ? SmallMBuffer(floats) : null;
+        if (!transB)
         {
-            if (!transB)
-            {
-                for (int i = 0; i < panels * 6; i++)
-                    for (int p = 0; p < k; p++)
-                        buffer[(long)(i / 6) * 6 * k + (long)p * 6 + i % 6] = i >= m ? 0f : transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
-            }
-            else if (transA)
-            {
-                for (int i = 0; i < m; i++)
-                    for (int p = 0; p < k; p++) buffer[(long)i * k + p] = a[(long)p * lda + i];
-            }
-            float* rows = transB && !transA ? a : buffer;
-            int rowStride = transB && !transA ? lda : k;
+            for (int i = 0; i < panels * 6; i++)
+                for (int p = 0; p < k; p++)
+                    buffer[(long)(i / 6) * 6 * k + (long)p * 6 + i % 6] = i >= m ? 0f : transA ? a[(long)p * lda + i] : a[(long)i * lda + p];
+        }
+        else if (transA)
+        {
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++) buffer[(long)i * k + p] = a[(long)p * lda + i];
+        }
+        float* rows = transB && !transA ? a : buffer;
+        int rowStride = transB && !transA ? lda : k;
 
-            int blocks = transB ? (n + 63) / 64 : (n + 15) / 16;
-            int parts = Math.Min(threads, blocks);
-            WorkerPool.Run(parts, t =>
-            {
-                int b0 = (int)((long)blocks * t / parts), b1 = (int)((long)blocks * (t + 1) / parts);
-                if (transB) SmallMDots(m, k, rows, rowStride, b, ldb, c, ldc, accumulate, b0 * 64, Math.Min(n, b1 * 64));
-                else SmallMStrided(m, k, rows, b, ldb, c, ldc, accumulate, b0 * 16, Math.Min(n, b1 * 16));
-            });
-        }
-        finally
+        int blocks = transB ? (n + 63) / 64 : (n + 15) / 16;
+        int parts = Math.Min(threads, blocks);
+        WorkerPool.Run(parts, t =>
         {
-            if (buffer != null) NativeMemory.AlignedFree(buffer);
+            int b0 = (int)((long)blocks * t / parts), b1 = (int)((long)blocks * (t + 1) / parts);
+            if (transB) SmallMDots(m, k, rows, rowStride, b, ldb, c, ldc, accumulate, b0 * 64, Math.Min(n, b1 * 64));
+            else SmallMStrided(m, k, rows, b, ldb, c, ldc, accumulate, b0 * 16, Math.Min(n, b1 * 16));
+        });
+    }
+
+    [ThreadStatic] private static float* t_smallM;
+    [ThreadStatic] private static long t_smallMLength;
+
+    /// <summary>The calling thread's scratch for op(A) (decoding calls this hundreds of times per token).</summary>
+    private static float* SmallMBuffer(long floats)
+    {
+        if (t_smallMLength < floats)
+        {
+            if (t_smallM != null) NativeMemory.AlignedFree(t_smallM);
+            t_smallMLength = Math.Max(floats, 16 * 4096);
+            t_smallM = (float*)NativeMemory.AlignedAlloc((nuint)(t_smallMLength * sizeof(float)), 64);
         }
+        return t_smallM;
     }
 
     /// <summary>C[:, j0..j1) (+)= A·B with B (k×n) read in place, 16 columns × 6 rows at a time.</summary>
