@@ -31,6 +31,42 @@ public sealed class KvCache
         _realTokens = new int[batch];
     }
 
+    private float[][][]? _weightsT;
+
+    /// <summary>
+    /// Transposed copies (out, in) of each block's c_attn, attn.c_proj, mlp.c_fc and mlp.c_proj weights, made on
+    /// first use: decoding reads every weight once per token, and the transposed layout streams faster (see
+    /// <see cref="Gpt.ForwardCached"/>). A cache lives for one generation call, during which weights do not change.
+    /// </summary>
+    internal float[][][] TransposedWeights(Gpt model)
+    {
+        if (_weightsT is not null) return _weightsT;
+        int layers = model.Blocks.Count;
+        var result = new float[layers][][];
+        for (int l = 0; l < layers; l++) result[l] = new float[4][];
+        Tensors.Kernels.WorkerPool.Run(layers * 4, i =>
+        {
+            var b = model.Blocks[i / 4];
+            var w = (i % 4) switch { 0 => b.Attn.Weight, 1 => b.AttnProj.Weight, 2 => b.Fc.Weight, _ => b.MlpProj.Weight };
+            result[i / 4][i % 4] = Transpose(w);
+        });
+        return _weightsT = result;
+    }
+
+    private static float[] Transpose(Tensors.Tensor w)
+    {
+        int rows = w.Shape[0], cols = w.Shape[1];
+        var src = w.Span;
+        var dst = GC.AllocateUninitializedArray<float>(rows * cols);
+        const int tile = 32; // cache-blocked so both sides are walked in short runs
+        for (int i0 = 0; i0 < rows; i0 += tile)
+            for (int j0 = 0; j0 < cols; j0 += tile)
+                for (int i = i0; i < Math.Min(rows, i0 + tile); i++)
+                    for (int j = j0; j < Math.Min(cols, j0 + tile); j++)
+                        dst[j * rows + i] = src[i * cols + j];
+        return dst;
+    }
+
     /// <summary>Rows.</summary>
     public int Batch { get; }
 

@@ -1,4 +1,5 @@
 using Rlhf.Tensors;
+using Rlhf.Tensors.Kernels;
 
 namespace Rlhf.Models.Generation;
 
@@ -52,18 +53,31 @@ public static class Generator
         var logProbs = new List<float>[B];
         var finished = new bool[B];
         for (int b = 0; b < B; b++) { completions[b] = []; logProbs[b] = []; }
-        var scratch = new float[V];
+        // one generator per row, seeded from the caller's: a row's sample does not depend on what else is in the
+        // batch, and rows can be sampled in parallel
+        var rowRngs = new Rng[B];
+        var scratch = new float[B][];
+        for (int b = 0; b < B; b++)
+        {
+            rowRngs[b] = new Rng(rng.NextUInt64());
+            scratch[b] = new float[V];
+        }
         var next = new int[B];
         var nextMask = new bool[B];
+        var sampled = new (int Token, float LogProb)[B];
         for (int step = 0; step < config.MaxNewTokens; step++)
         {
-            var ls = logits.Span;
+            var current = logits;
+            WorkerPool.Run(B, b =>
+            {
+                if (!finished[b]) sampled[b] = Sampler.Sample(current.Span.Slice(b * V, V), config, rowRngs[b], scratch[b]);
+            });
             bool anyActive = false;
             for (int b = 0; b < B; b++)
             {
                 nextMask[b] = !finished[b];
                 if (finished[b]) { next[b] = endOfTextId; continue; }
-                var (token, lp) = Sampler.Sample(ls.Slice(b * V, V), config, rng, scratch);
+                var (token, lp) = sampled[b];
                 next[b] = token;
                 completions[b].Add(token);
                 logProbs[b].Add(lp);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Rlhf.Tensors.Kernels;
 
@@ -115,8 +116,10 @@ public static unsafe partial class Gemm
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        long ahead = 8L * ldb; // B rows are ldb apart: too far for the hardware prefetcher to follow, so ask for them
         for (int p = 0; p < k; p++)
         {
+            if (Sse.IsSupported) Sse.Prefetch0(b + ahead);
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
             var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
