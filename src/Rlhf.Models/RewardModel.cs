@@ -1,0 +1,73 @@
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Heads;
+using Rlhf.Tensors;
+
+namespace Rlhf.Models;
+
+/// <summary>
+/// A reward model: the GPT trunk with a scalar <see cref="RewardHead"/> read at each sequence's last real token
+/// (HF <c>GPT2ForSequenceClassification</c> with one label). <see cref="Mean"/> and <see cref="Std"/> normalise raw
+/// scores (set after training so reference-policy samples score mean 0, std 1) and travel with the checkpoint.
+/// </summary>
+public sealed class RewardModel
+{
+    private const string MeanKey = "reward_mean";
+    private const string StdKey = "reward_std";
+
+    /// <summary>The transformer trunk.</summary>
+    public Gpt Trunk { get; }
+
+    /// <summary>The scalar head.</summary>
+    public RewardHead Head { get; }
+
+    /// <summary>Score offset subtracted by <see cref="Normalize"/>.</summary>
+    public float Mean { get; set; }
+
+    /// <summary>Score scale divided out by <see cref="Normalize"/> (1 = none).</summary>
+    public float Std { get; set; } = 1f;
+
+    /// <summary>A reward model on <paramref name="trunk"/> (e.g. an SFT model) with a fresh head.</summary>
+    public RewardModel(Gpt trunk, ulong seed = 7, RewardHead? head = null)
+    {
+        ArgumentNullException.ThrowIfNull(trunk);
+        Trunk = trunk;
+        Head = head ?? new RewardHead(trunk.Config.NEmbd, new Rng(seed));
+    }
+
+    /// <summary>Trunk and head parameters.</summary>
+    public IReadOnlyList<Tensor> Parameters() => [.. Trunk.Parameters(), .. Head.Parameters()];
+
+    /// <summary>Raw scores (B) of token ids (B·T, row-major) with an attention mask (true = real token; null = all real).</summary>
+    public Tensor Scores(int[] ids, int batch, int time, bool[]? attentionMask = null) =>
+        Head.Forward(Trunk.Forward(ids, batch, time, attentionMask), attentionMask);
+
+    /// <summary>(raw − Mean) / Std.</summary>
+    public float Normalize(float raw) => (raw - Mean) / Std;
+
+    /// <summary>Saves trunk, head (<c>score.weight</c>) and the normalisation (metadata) in the HF layout.</summary>
+    public void Save(string directory, int? eosTokenId = null) =>
+        HfCheckpoint.Save(directory, Trunk, Head.Parameters(),
+            new Dictionary<string, string>
+            {
+                [MeanKey] = Mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                [StdKey] = Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            }, eosTokenId);
+
+    /// <summary>Loads a reward model saved by <see cref="Save"/>; a checkpoint without <c>score.weight</c> is an error.</summary>
+    public static RewardModel Load(string directory)
+    {
+        var trunk = HfCheckpoint.Load(directory, out var extra);
+        var head = new RewardHead(trunk.Config.NEmbd, new Rng(0));
+        if (!extra.TryGetValue("score.weight", out var weight))
+            throw new InvalidDataException($"{Path.Combine(directory, HfCheckpoint.WeightsFile)}: no 'score.weight' tensor: not a reward model checkpoint");
+        if (!weight.Shape.SequenceEqual(head.Weight.Shape))
+            throw new InvalidDataException($"{Path.Combine(directory, HfCheckpoint.WeightsFile)}: 'score.weight' has shape {Tensor.ShapeString(weight.Shape)}, expected {Tensor.ShapeString(head.Weight.Shape)}");
+        weight.Span.CopyTo(head.Weight.Span);
+        var meta = Tensors.Serialization.Safetensors.Load(Path.Combine(directory, HfCheckpoint.WeightsFile)).Metadata;
+        return new RewardModel(trunk, head: head)
+        {
+            Mean = meta.TryGetValue(MeanKey, out var m) ? float.Parse(m, System.Globalization.CultureInfo.InvariantCulture) : 0f,
+            Std = meta.TryGetValue(StdKey, out var s) ? float.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1f,
+        };
+    }
+}
