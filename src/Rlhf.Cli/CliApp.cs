@@ -5,7 +5,7 @@ using Rlhf.Cli.Commands;
 namespace Rlhf.Cli;
 
 /// <summary>
-/// The <c>rlhf</c> command tree: <c>tokenizer train</c>, <c>pretrain</c>, <c>sft</c>, <c>generate</c>, and <c>bench peak|gemm|train|generate</c>.
+/// The <c>rlhf</c> command tree: <c>tokenizer train</c>, <c>pretrain</c>, <c>sft</c>, <c>generate</c>, <c>data stats</c>, and <c>bench peak|gemm|train|generate</c>.
 /// </summary>
 public static class CliApp
 {
@@ -17,6 +17,7 @@ public static class CliApp
         root.Add(PretrainCommand.Create());
         root.Add(SftCommand.Create());
         root.Add(GenerateCommand.Create());
+        root.Add(DataCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }
