@@ -12,6 +12,26 @@ public static class TrainingSetup
     public const string MetricsFile = "metrics.jsonl";
 
     /// <summary>
+    /// The start of every trainer's run: validates the config, reads the run's checkpoint state when resuming, loads
+    /// the model (<see cref="LoadModel"/>), fixes the config's architecture and sequence length from it, refuses a
+    /// resume whose settings changed, and checks that tokenizer and sequence length fit the model.
+    /// </summary>
+    public static (Gpt Model, TConfig Config, TrainerState<TConfig, TSampler>? State, string? ResumeDirectory) Start<TConfig, TSampler>(
+        TConfig config, string kind, bool resume, BpeTokenizer tokenizer) where TConfig : TrainerConfig
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        TrainerState<TConfig, TSampler>? state = null;
+        string? resumeDir = null;
+        if (resume) (resumeDir, state) = TrainingCheckpoint.ReadState<TConfig, TSampler>(config.OutDir, kind);
+        var model = LoadModel(config, resumeDir);
+        var cfg = (TConfig)(config with { Model = model.Config, SeqLen = config.SeqLen ?? model.Config.NPositions });
+        if (state is not null) TrainerConfig.CheckResumable(state.Config, cfg);
+        CheckModel(model, tokenizer, cfg.SeqLen!.Value);
+        return (model, cfg, state, resumeDir);
+    }
+
+    /// <summary>
     /// The model a run starts from: the run's own checkpoint when resuming (<paramref name="resumeDirectory"/>), else
     /// the init checkpoint, else a fresh <see cref="TrainerConfig.Model"/> seeded with <see cref="TrainerConfig.Seed"/>.
     /// A fresh run refuses a run directory that already holds a checkpoint, so an earlier run is never overwritten.

@@ -60,18 +60,11 @@ public sealed class PretrainTrainer
     /// <summary>Trains to <see cref="TrainerConfig.MaxSteps"/>, fresh or (<paramref name="resume"/>) from the run's checkpoint.</summary>
     public PretrainResult Run(bool resume = false, CancellationToken cancel = default)
     {
-        Config.Validate();
         string outDir = Config.OutDir;
 
         // ---- model: the run's checkpoint (resume), an init checkpoint, or a fresh one
-        TrainerState<PretrainConfig, PackedSamplerState>? state = null;
-        string? resumeDir = null;
-        if (resume) (resumeDir, state) = TrainingCheckpoint.ReadState<PretrainConfig, PackedSamplerState>(outDir, Kind);
-        var model = TrainingSetup.LoadModel(Config, resumeDir);
-        var cfg = Config with { Model = model.Config, SeqLen = Config.SeqLen ?? model.Config.NPositions };
-        if (state is not null) TrainerConfig.CheckResumable(state.Config, cfg);
-        int B = cfg.BatchSize, T = cfg.SeqLen.Value;
-        TrainingSetup.CheckModel(model, _tokenizer, T);
+        var (model, cfg, state, resumeDir) = TrainingSetup.Start<PretrainConfig, PackedSamplerState>(Config, Kind, resume, _tokenizer);
+        int B = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
         // ---- data: train/val split, random training windows, fixed validation windows
         var (train, val) = _corpus.Split(cfg.ValFraction);

@@ -62,18 +62,11 @@ public sealed class SftTrainer
     /// <summary>Trains for the configured steps or epochs, fresh or (<paramref name="resume"/>) from the run's checkpoint.</summary>
     public SftResult Run(bool resume = false, CancellationToken cancel = default)
     {
-        Config.Validate();
         string outDir = Config.OutDir;
 
         // ---- model: the run's checkpoint (resume), the pretrained init checkpoint, or a fresh one
-        TrainerState<SftConfig, SftSamplerState>? state = null;
-        string? resumeDir = null;
-        if (resume) (resumeDir, state) = TrainingCheckpoint.ReadState<SftConfig, SftSamplerState>(outDir, Kind);
-        var model = TrainingSetup.LoadModel(Config, resumeDir);
-        var cfg = Config with { Model = model.Config, SeqLen = Config.SeqLen ?? model.Config.NPositions };
-        if (state is not null) TrainerConfig.CheckResumable(state.Config, cfg);
-        int B = cfg.BatchSize, T = cfg.SeqLen.Value;
-        TrainingSetup.CheckModel(model, _tokenizer, T);
+        var (model, cfg, state, resumeDir) = TrainingSetup.Start<SftConfig, SftSamplerState>(Config, Kind, resume, _tokenizer);
+        int B = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
         // ---- data: held-out split, collator (loss on response tokens only), shuffled epochs
         if (_examples.Count == 0) throw new TrainingException("no SFT examples to train on");
