@@ -18,6 +18,7 @@ public static class CliApp
         root.Add(SftCommand.Create());
         root.Add(GenerateCommand.Create());
         root.Add(DataCommand.Create());
+        root.Add(LabelCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }

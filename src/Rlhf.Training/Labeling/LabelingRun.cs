@@ -1,0 +1,116 @@
+using System.Text.Json.Serialization;
+using Rlhf.Training.Data;
+using Rlhf.Training.Preferences;
+
+namespace Rlhf.Training.Labeling;
+
+/// <summary>
+/// Synthetic preference labeling (<c>rlhf label simulate</c>): a <see cref="LabelerPanel"/> of simulated labelers ranks
+/// each group of completions, records rotating through the labelers, and the result is written in the ranked format
+/// <see cref="PreferenceData.Load"/> reads (<c>{"prompt", "completions", "ranking"}</c>, no ties: simulated labelers
+/// always give a full order), or, with a length-matched ratio, as filtered pairwise records.
+/// <para>
+/// Order of work, so results depend only on the input and options: the file is ranked first; then every labeler
+/// ranks a sample of records (inter-labeler agreement), then the panel ranks the sample CeilingDraws more times
+/// (ceiling vs gold). The sample continues the labelers' random streams after the labels, so it never changes them.
+/// Single-threaded (the lexicon scorer is not thread-safe).
+/// </para>
+/// </summary>
+public static class LabelingRun
+{
+    /// <summary>Name of the <see cref="LexiconSentimentScorer"/> gold.</summary>
+    public const string LexiconGold = "lexicon";
+
+    /// <summary>The gold scorer called <paramref name="name"/> (only <see cref="LexiconGold"/> so far).</summary>
+    public static IGoldScorer CreateGold(string name) => name switch
+    {
+        LexiconGold => new LexiconSentimentScorer(),
+        _ => throw new ArgumentException($"LabelingRun: unknown gold scorer '{name}' (expected '{LexiconGold}')", nameof(name)),
+    };
+
+    /// <summary>Reads every group of <paramref name="path"/>; throws <see cref="DataFormatException"/> <c>path:line: ...</c> at the first bad line.</summary>
+    public static IReadOnlyList<CompletionGroup> LoadGroups(string path)
+    {
+        var groups = Jsonl.Read<CompletionGroup>(path).Select(r => r.Record).ToList();
+        return groups.Count > 0 ? groups : throw new DataFormatException($"{path}:1: expected {{\"prompt\", \"completions\"}} records, found an empty file");
+    }
+
+    /// <summary>Loads <paramref name="inputPath"/>, labels it and writes <paramref name="outputPath"/> atomically (nothing is written when the input is bad).</summary>
+    public static LabelingSummary Run(string inputPath, string outputPath, LabelingOptions options)
+    {
+        var (data, summary) = Label(LoadGroups(inputPath), options);
+        Write(outputPath, data);
+        return summary;
+    }
+
+    /// <summary>Ranks <paramref name="groups"/> with a simulated panel and measures the labels; see the class summary.</summary>
+    public static (PreferenceData Data, LabelingSummary Summary) Label(IReadOnlyList<CompletionGroup> groups, LabelingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.AgreementSample);
+        var gold = CreateGold(options.Gold);
+        var panel = LabelerPanel.Simulated(gold, options.Labeler, options.Labelers, options.Seed);
+
+        var records = new List<RankedCompletions>(groups.Count);
+        long concordant = 0, comparable = 0;
+        foreach (var g in groups)
+        {
+            var ranking = panel.Rank(g.Prompt, g.Completions);
+            var goldScores = new double[g.Completions.Count];
+            for (int i = 0; i < goldScores.Length; i++) goldScores[i] = gold.Score(g.Prompt, g.Completions[i]);
+            var (con, com) = Agreement.CountWithScores(ranking, goldScores);
+            concordant += con;
+            comparable += com;
+            records.Add(new RankedCompletions(g.Prompt, g.Completions, ranking, []));
+        }
+
+        int s = Math.Min(options.AgreementSample, groups.Count);
+        var sample = new (string Prompt, IReadOnlyList<string> Completions)[s];
+        for (int i = 0; i < s; i++) sample[i] = (groups[(int)((long)i * groups.Count / s)].Prompt, groups[(int)((long)i * groups.Count / s)].Completions);
+        double inter = 0;
+        foreach (var (prompt, completions) in sample) inter += Agreement.MeanInterLabeler(panel.RankAll(prompt, completions));
+        double ceiling = Agreement.Ceiling(panel, gold, sample, options.CeilingDraws * options.Labelers); // every labeler draws CeilingDraws times
+
+        var data = new PreferenceData(PreferenceFormat.Ranked, records);
+        int? kept = null, dropped = null, identical = null;
+        if (options.LengthMatchedRatio is { } ratio)
+        {
+            var matched = LengthControl.LengthMatchedPairs(data, ratio);
+            data = new PreferenceData(PreferenceFormat.Pairwise, [.. matched.Pairs.Select(p => p.ToRanked())]);
+            (kept, dropped, identical) = (matched.Pairs.Count, matched.Dropped, matched.Identical);
+        }
+        var stats = PreferenceStats.Compute(data);
+        return (data, new LabelingSummary(
+            groups.Count, options.Labelers, data.Format, stats.Pairs, s,
+            options.Labelers < 2 ? null : inter / s, NullIfNaN(ceiling),
+            comparable == 0 ? null : (double)concordant / comparable,
+            stats.ChosenLongerFraction, stats.ChosenCharsMean, stats.RejectedCharsMean, kept, dropped, identical));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> as JSONL that <see cref="PreferenceData.Load"/> reads back equal: pairwise
+    /// <c>{"prompt", "chosen", "rejected"}</c> or ranked <c>{"prompt", "completions", "ranking", "ties"?}</c>
+    /// (ties only when there are any). Prompts are written as plain text. Atomic (temporary file, then rename).
+    /// </summary>
+    public static int Write(string path, PreferenceData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.Format == PreferenceFormat.Pairwise
+            ? Jsonl.Write(path, data.Records.Select(r => new PairLine(r.Prompt, r.Completions[r.Ranking[0]], r.Completions[r.Ranking[1]])))
+            : Jsonl.Write(path, data.Records.Select(r => new RankedLine(r.Prompt, r.Completions, r.Ranking, r.Ties.Count == 0 ? null : r.Ties)));
+    }
+
+    private static double? NullIfNaN(double v) => double.IsNaN(v) ? null : v;
+
+    private sealed record PairLine(
+        [property: JsonPropertyName("prompt")] string Prompt,
+        [property: JsonPropertyName("chosen")] string Chosen,
+        [property: JsonPropertyName("rejected")] string Rejected);
+
+    private sealed record RankedLine(
+        [property: JsonPropertyName("prompt")] string Prompt,
+        [property: JsonPropertyName("completions")] IReadOnlyList<string> Completions,
+        [property: JsonPropertyName("ranking")] IReadOnlyList<int> Ranking,
+        [property: JsonPropertyName("ties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int[]>? Ties);
+}
