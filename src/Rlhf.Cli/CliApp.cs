@@ -16,6 +16,7 @@ public static class CliApp
         root.Add(TokenizerCommand.Create());
         root.Add(PretrainCommand.Create());
         root.Add(SftCommand.Create());
+        root.Add(RmCommand.Create());
         root.Add(GenerateCommand.Create());
         root.Add(DataCommand.Create());
         root.Add(LabelCommand.Create());

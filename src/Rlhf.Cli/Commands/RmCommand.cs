@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Text.Json;
+using Rlhf.Models;
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Common;
+using Rlhf.Training.Data;
+using Rlhf.Training.Preferences;
+using Rlhf.Training.Reward;
+using Rlhf.Training.Sft;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary><c>rlhf rm train|eval|score</c>: reward models from preference data (<see cref="RewardTrainer"/>).</summary>
+public static class RmCommand
+{
+    /// <summary>Builds the <c>rm</c> verb with its subcommands.</summary>
+    public static Command Create() => new("rm", "Reward models: train on pairwise or K-wise preferences, evaluate, score responses.")
+    {
+        Train(), Eval(), Score(),
+    };
+
+    private static Command Train()
+    {
+        var defaults = new RewardConfig { OutDir = "" };
+        var training = new TrainingOptions(defaults, "Optimizer steps; 0 = --epochs passes over the training prompts.",
+            "Fraction of the prompts held out (split by prompt) for evaluation and for the score normalisation.");
+        training.ValFraction.Aliases.Add("--eval-fraction");
+        var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]}.", Required = true };
+        var init = new Option<string>("--init") { Description = "Base or SFT model directory whose trunk the reward model starts from.", Required = true };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --init directory)." };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training prompts when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
+            .Require(v => v >= 1, "--epochs must be at least 1.");
+        var ensemble = new Option<int>("--ensemble") { Description = "Train N members with seeds seed+i into <out>/member-i.", DefaultValueFactory = _ => 1 }
+            .Require(v => v >= 1, "--ensemble must be at least 1.");
+        var margin = new Option<float>("--margin") { Description = "Required score gap m in −log σ(r_better − r_worse − m).", DefaultValueFactory = _ => 0f }
+            .Require(v => v >= 0 && float.IsFinite(v), "--margin must be ≥ 0.");
+        var center = new Option<bool>("--center") { Description = "Reward centering: add 0.01·mean(r)² to the loss (Eisenstein et al. 2023)." };
+
+        var command = new Command("train", "Trains a reward model: every completion of G prompts is scored in one pass and the ranking loss "
+            + "−(1/G) Σ w·log σ(r_b − r_w − m) covers all their pairs. Writes metrics.jsonl and checkpoint/ (model normalised on the "
+            + "held-out completions + tokenizer). --resume is not supported.")
+        {
+            data, init, tokenizer, epochs, ensemble, margin, center,
+        };
+        training.AddTo(command);
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        {
+            if (parse.GetValue(training.Resume)) throw new TrainingException("rm train does not support --resume: start a new run in another --out directory");
+            string outDir = parse.GetValue(training.Out)!;
+            int members = parse.GetValue(ensemble);
+            var outs = members == 1 ? [outDir] : Enumerable.Range(0, members).Select(i => Path.Combine(outDir, $"member-{i}")).ToArray();
+            foreach (string o in outs) RewardTrainer.CheckFresh(o);
+            string initDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(init)!);
+            var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? initDir);
+            var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
+            var config = training.Apply(parse, defaults with
+            {
+                InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Margin = parse.GetValue(margin),
+                CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f,
+            }, onlyGiven: false);
+            config.Validate();
+            output.WriteLine($"rm: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {parse.GetValue(data)}");
+            using var stop = new StopSignal(error);
+            for (int i = 0; i < members; i++)
+            {
+                if (members > 1) output.WriteLine($"rm: ensemble member {i} (seed {config.Seed + (ulong)i}) → {outs[i]}");
+                var result = new RewardTrainer(config with { OutDir = outs[i], Seed = config.Seed + (ulong)i }, tok, prefs, output, CommandSupport.Progress(output))
+                    .Run(stop.Token);
+                if (result.Stopped) return CommandSupport.StoppedExitCode;
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Eval()
+    {
+        var model = new Option<string>("--model") { Description = "Reward model directory (a run directory, its checkpoint/, or the first member of an ensemble run).", Required = true };
+        var data = new Option<string>("--data") { Description = "Preference JSONL (pairwise or ranked).", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("eval", "Pairwise accuracy (95% Wilson interval), mean normalised margin, ranking loss and a calibration table "
+            + "(confidence max(p, 1−p), p = σ(r_better − r_worse), in 10 bins vs observed accuracy).") { model, data, json };
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        {
+            var dirs = ModelDirectories(parse.GetValue(model)!);
+            var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
+            var rm = RewardModel.Load(dirs[0]);
+            var e = RewardEvaluator.Evaluate(rm, new ChatTemplate(CommandSupport.LoadTokenizer(dirs[0])), prefs);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    records = e.Records, skipped = e.Skipped, pairs = e.Pairs, accuracy = e.Accuracy, wilson_lower = e.Lower, wilson_upper = e.Upper,
+                    mean_margin = e.MeanMargin, loss = e.Loss,
+                    calibration = e.Calibration.Select(b => new { low = b.Low, high = b.High, count = b.Count, mean_confidence = Finite(b.MeanConfidence), accuracy = Finite(b.Accuracy) }),
+                }));
+                return 0;
+            }
+            output.WriteLine($"records {e.Records} (skipped {e.Skipped} too long), pairs {e.Pairs}");
+            output.WriteLine($"accuracy {e.Accuracy:P1} (95% Wilson [{e.Lower:P1}, {e.Upper:P1}]), mean margin {e.MeanMargin:F3}, loss {e.Loss:F4}");
+            output.WriteLine("confidence   pairs  mean conf  accuracy");
+            foreach (var b in e.Calibration)
+                output.WriteLine($"[{b.Low:F2}, {b.High:F2}) {b.Count,6}  {(b.Count == 0 ? "-" : b.MeanConfidence.ToString("F3")),9}  {(b.Count == 0 ? "-" : b.Accuracy.ToString("F3")),8}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Score()
+    {
+        var models = new Option<string[]>("--model") { Description = "Reward model directory; several (or an ensemble run directory) form an ensemble.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string>("--data") { Description = "JSONL of {\"prompt\", \"response\"} objects.", Required = true };
+        var json = new Option<bool>("--json") { Description = "One JSON object per record instead of text." };
+        var command = new Command("score", "Normalised reward of each prompt/response; with several models also the ensemble mean and std.") { models, data, json };
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        {
+            var dirs = parse.GetValue(models)!.SelectMany(ModelDirectories).ToList();
+            var rms = dirs.Select(RewardModel.Load).ToList();
+            var template = new ChatTemplate(CommandSupport.LoadTokenizer(dirs[0]));
+            string path = CommandSupport.ExistingFile(parse.GetValue(data)!);
+            int context = rms.Min(m => m.Trunk.Config.NPositions);
+            var records = new List<SftExample>();
+            var seqs = new List<int[]>();
+            foreach (var (line, r) in Jsonl.Read<SftExample>(path))
+            {
+                var ids = template.Encode(r.Prompt, r.Response).Ids;
+                if (ids.Length > context) throw new DataFormatException($"{path}:{line}: prompt + response are {ids.Length} tokens, over the model context of {context}");
+                records.Add(r);
+                seqs.Add(ids);
+            }
+            if (records.Count == 0) throw new DataFormatException($"{path}:1: no records (expected JSON lines with \"prompt\" and \"response\")");
+            var z = rms.Select(m => RewardCollator.ScoreRaw(m, seqs).Select(m.Normalize).ToArray()).ToList();
+            var (mean, std) = RewardEnsemble.Combine(z, records.Count);
+            for (int i = 0; i < records.Count; i++)
+            {
+                if (parse.GetValue(json))
+                    output.WriteLine(rms.Count == 1
+                        ? JsonSerializer.Serialize(new { prompt = records[i].Prompt, response = records[i].Response, score = z[0][i] })
+                        : JsonSerializer.Serialize(new { prompt = records[i].Prompt, response = records[i].Response, score = mean[i], std = std[i], scores = z.Select(s => s[i]) }));
+                else output.WriteLine(rms.Count == 1 ? $"{z[0][i]:F4}" : $"{mean[i]:F4} ± {std[i]:F4}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>A reward model directory, a run directory holding checkpoint/, or an ensemble run holding member-*/checkpoint.</summary>
+    private static string[] ModelDirectories(string path)
+    {
+        string run = Path.Combine(path, TrainingCheckpoint.DirectoryName);
+        if (File.Exists(Path.Combine(path, "config.json"))) return [path];
+        if (File.Exists(Path.Combine(run, "config.json"))) return [run];
+        if (Directory.Exists(path))
+        {
+            var members = Directory.GetDirectories(path, "member-*").Select(d => Path.Combine(d, TrainingCheckpoint.DirectoryName))
+                .Where(d => File.Exists(Path.Combine(d, "config.json"))).Order(StringComparer.Ordinal).ToArray();
+            if (members.Length > 0) return members;
+            throw new FileNotFoundException($"{path}: not a reward model directory (no config.json, {TrainingCheckpoint.DirectoryName}/ or member-*/{TrainingCheckpoint.DirectoryName}/)");
+        }
+        throw new DirectoryNotFoundException($"{path}: no such model directory");
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+}
