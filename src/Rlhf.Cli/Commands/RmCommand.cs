@@ -43,6 +43,10 @@ public static class RmCommand
             data, init, tokenizer, epochs, ensemble, margin, center,
         };
         training.AddTo(command);
+        // the shared training options describe LM trainers; say what they mean here
+        training.Out.Description = "Run directory: metrics.jsonl and checkpoint/ (reward model in HF layout + tokenizer.json); with --ensemble N, member-i/ per member.";
+        training.Resume.Description = "Not supported for reward models (rejected with an error).";
+        training.Batch.Description = "Prompts per optimizer step (all their completions are scored together).";
         command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
         {
             if (parse.GetValue(training.Resume)) throw new TrainingException("rm train does not support --resume: start a new run in another --out directory");
