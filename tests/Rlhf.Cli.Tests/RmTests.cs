@@ -74,4 +74,15 @@ public sealed class RmTests : IDisposable
         Assert.Contains(reason, err);
         Assert.False(Directory.Exists(P("run")));
     }
+
+    [Fact]
+    public void MalformedReferenceSamples_NameFileAndLine_ExitOne_AndWriteNothing()
+    {
+        string init = Setup();
+        File.WriteAllLines(P("ref.jsonl"), [JsonSerializer.Serialize(new { prompt = "say 1", response = "good dog" }), "{\"prompt\": \"say 2\"}"]);
+        var (code, _, err) = InProcessCli.Run("rm", "train", "--data", P("prefs.jsonl"), "--init", init, "--out", P("run"), "--reference", P("ref.jsonl"));
+        Assert.Equal(1, code);
+        Assert.Contains("ref.jsonl:2", err);
+        Assert.False(Directory.Exists(P("run")));
+    }
 }

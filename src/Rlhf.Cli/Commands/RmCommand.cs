@@ -35,12 +35,13 @@ public static class RmCommand
         var margin = new Option<float>("--margin") { Description = "Required score gap m in −log σ(r_better − r_worse − m).", DefaultValueFactory = _ => 0f }
             .Require(v => v >= 0 && float.IsFinite(v), "--margin must be ≥ 0.");
         var center = new Option<bool>("--center") { Description = "Reward centering: add 0.01·mean(r)² to the loss (Eisenstein et al. 2023)." };
+        var reference = new Option<string?>("--reference") { Description = "JSONL of {\"prompt\", \"response\"} samples of the reference policy; after training, scores are normalised so these score mean 0, std 1 (default: the held-out completions)." };
 
         var command = new Command("train", "Trains a reward model: every completion of G prompts is scored in one pass and the ranking loss "
             + "−(1/G) Σ w·log σ(r_b − r_w − m) covers all their pairs. Writes metrics.jsonl and checkpoint/ (model normalised on the "
-            + "held-out completions + tokenizer). --resume is not supported.")
+            + "--reference samples or the held-out completions + tokenizer). --resume is not supported.")
         {
-            data, init, tokenizer, epochs, ensemble, margin, center,
+            data, init, tokenizer, epochs, ensemble, margin, center, reference,
         };
         training.AddTo(command);
         // the shared training options describe LM trainers; say what they mean here
@@ -57,6 +58,10 @@ public static class RmCommand
             string initDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(init)!);
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? initDir);
             var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
+            // read the reference samples before anything is written: a malformed line fails here, naming file:line
+            var referenceSamples = parse.GetValue(reference) is { } referencePath
+                ? Jsonl.Read<SftExample>(CommandSupport.ExistingFile(referencePath)).Select(x => x.Record).ToList()
+                : null;
             var config = training.Apply(parse, defaults with
             {
                 InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Margin = parse.GetValue(margin),
@@ -69,6 +74,7 @@ public static class RmCommand
             {
                 if (members > 1) output.WriteLine($"rm: ensemble member {i} (seed {config.Seed + (ulong)i}) → {outs[i]}");
                 var result = new RewardTrainer(config with { OutDir = outs[i], Seed = config.Seed + (ulong)i }, tok, prefs, output, CommandSupport.Progress(output))
+                    { ReferenceSamples = referenceSamples }
                     .Run(stop.Token);
                 if (result.Stopped) return CommandSupport.StoppedExitCode;
             }

@@ -22,10 +22,10 @@ namespace Rlhf.Training.Reward;
 /// other trainers. Held-out loss and pairwise accuracy every <see cref="TrainerConfig.EvalInterval"/> steps, on the
 /// first <see cref="TrainerConfig.EvalBatches"/>·G held-out prompts.
 /// <para>
-/// Normalisation: after training, Mean and Std are set from the raw scores of every completion of the held-out
-/// records (of the training records when nothing is held out), so those score mean 0, std 1. This is a proxy for
-/// "samples of the reference policy": the completions in preference data usually are such samples; no separate
-/// reference file is supported yet.
+/// Normalisation: after training, Mean and Std are set so that samples of the reference policy score mean 0, std 1:
+/// the <see cref="ReferenceSamples"/> when given (prompt/response pairs sampled from the policy RL will start from),
+/// else, as a proxy, every completion of the held-out records (of the training records when nothing is held out) —
+/// the completions in preference data usually are such samples.
 /// </para>
 /// Output: <c>&lt;out&gt;/metrics.jsonl</c> and <c>&lt;out&gt;/checkpoint/</c> (<see cref="RewardModel.Save"/> + tokenizer).
 /// Not supported: resuming (the checkpoint holds no optimizer or sampler state; a rerun into the same directory is
@@ -42,6 +42,12 @@ public sealed class RewardTrainer
     private readonly TrainingProgressOptions? _progress;
 
     /// <summary>A trainer on <paramref name="data"/>; <see cref="TrainerConfig.ValFraction"/> of its prompts are held out.</summary>
+    /// <summary>
+    /// Samples of the reference policy (prompt, response) to normalise on; null = the held-out completions (see the
+    /// type). Samples longer than the context are skipped and counted in the log.
+    /// </summary>
+    public IReadOnlyList<Data.SftExample>? ReferenceSamples { get; init; }
+
     public RewardTrainer(RewardConfig config, BpeTokenizer tokenizer, PreferenceData data, TextWriter? log = null, TrainingProgressOptions? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -157,8 +163,21 @@ public sealed class RewardTrainer
         }
         if (evalSet.Count > 0 && (stopped || step == 0)) Evaluate();
 
-        // ---- normalisation on the "reference samples" proxy (see the type), then the final save
-        var reference = (held.Count > 0 ? held : train).SelectMany(r => r.Sequences).ToList();
+        // ---- normalisation on the reference samples (or their proxy, see the type), then the final save
+        int referenceSkipped = 0;
+        List<int[]> reference;
+        if (ReferenceSamples is null) reference = (held.Count > 0 ? held : train).SelectMany(r => r.Sequences).ToList();
+        else
+        {
+            reference = [];
+            foreach (var sample in ReferenceSamples)
+            {
+                var ids = collator.Template.Encode(sample.Prompt, sample.Response).Ids;
+                if (ids.Length <= T) reference.Add(ids);
+                else referenceSkipped++;
+            }
+        }
+        if (reference.Count == 0) throw new TrainingException($"no reference sample fits {T} tokens ({referenceSkipped} skipped): nothing to normalise on");
         var raw = RewardCollator.ScoreRaw(model, reference);
         double m = 0, v = 0;
         foreach (float r in raw) m += r;
@@ -172,7 +191,7 @@ public sealed class RewardTrainer
         string head = stopped ? $"{Kind} stopped at step {step}/{totalSteps}" : $"{Kind} done: {step} steps";
         string evalText = lastEval is null ? "" : $"; eval accuracy {lastEval.Accuracy:P1} [{lastEval.Lower:P1}, {lastEval.Upper:P1}] on {lastEval.Pairs} pairs";
         _log.WriteLine($"{head}; last train loss {lastLoss:F4}{evalText}; normalisation mean {model.Mean:G4}, std {model.Std:G4} "
-            + $"({reference.Count} {(held.Count > 0 ? "held-out" : "training")} completions); reward model in {dir}");
+            + $"({reference.Count} {(ReferenceSamples is not null ? $"reference samples, {referenceSkipped} too long skipped" : held.Count > 0 ? "held-out completions" : "training completions")}); reward model in {dir}");
         return new RewardResult(step, totalSteps, stopped, lastLoss, lastEval, model.Mean, model.Std, skipped, dir);
     }
 

@@ -4,6 +4,7 @@ using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Common;
+using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Preferences;
 using Rlhf.Training.Reward;
@@ -131,5 +132,27 @@ public sealed class RewardTrainerTests : IDisposable
         Assert.Equal(2, e.Calibration[^1].Count);
         Assert.Equal(0.5, e.Calibration[^1].Accuracy);
         Assert.Equal(3, e.Calibration[0].Count);
+    }
+
+    [Fact]
+    public void Trainer_NormalisesOnGivenReferenceSamples_SkippingTooLongOnes()
+    {
+        var (tok, init) = Base(_tmp.File("base"));
+        File.WriteAllLines(_tmp.File("prefs.jsonl"), RankedLines(40, seed: 12));
+        var data = PreferenceData.Load(_tmp.File("prefs.jsonl"));
+        var rng = new Rng(5);
+        var samples = Enumerable.Range(0, 30)
+            .Select(i => new SftExample($"say {Words[i % Words.Length]}", string.Join(' ', Enumerable.Range(0, 1 + rng.NextInt(4)).Select(_ => Words[rng.NextInt(Words.Length)]))))
+            .Append(new SftExample("long", string.Join(' ', Enumerable.Repeat("tree", 200))))
+            .ToList();
+        var config = Config(init, _tmp.File("run")) with { MaxSteps = 10 };
+        var result = new RewardTrainer(config, tok, data, TextWriter.Null, TrainingFixtures.Quiet) { ReferenceSamples = samples }.Run();
+
+        var rm = RewardModel.Load(result.Directory);
+        var template = new ChatTemplate(tok);
+        var ids = samples.Take(30).Select(x => template.Encode(x.Prompt, x.Response).Ids).ToList();
+        var z = RewardCollator.ScoreRaw(rm, ids).Select(rm.Normalize).ToArray();
+        Assert.Equal(0, z.Average(), 3);
+        Assert.Equal(1, Math.Sqrt(z.Select(v => v * v).Average()), 3);
     }
 }
