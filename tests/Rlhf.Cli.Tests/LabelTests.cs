@@ -66,4 +66,30 @@ public sealed class LabelTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.Contains("--temperature must be finite and >= 0.", error);
     }
+
+    [Fact]
+    public void Simulate_WithARewardModelAsGold_RanksByThatModel_AndRejectsAnUnknownGold()
+    {
+        // a tiny reward model: its score, not the lexicon, decides the order at temperature 0
+        var tok = Rlhf.Models.Tokenization.BpeTrainer.Train(string.Concat(Enumerable.Repeat("User: How was it?\nAssistant: bad good great day\n", 20)), 256 + 30);
+        var rm = new Rlhf.Models.RewardModel(new Rlhf.Models.Gpt(new Rlhf.Models.GptConfig(1, 1, 8, 64, tok.VocabSize), seed: 1), seed: 2);
+        string gold = Path.Combine(_dir, "gold-rm");
+        rm.Save(gold);
+        tok.Save(gold);
+        string[] completions = ["bad", "good", "great day"];
+        var scorer = Rlhf.Training.Labeling.RewardModelScorer.Load(gold);
+        var expected = completions.Select((c, i) => (Score: scorer.Score("How was it?", c), Index: i))
+            .OrderByDescending(x => x.Score).ThenBy(x => x.Index).Select(x => x.Index).ToArray();
+
+        string input = Write(JsonSerializer.Serialize(new { prompt = "How was it?", completions }));
+        string output = Path.Combine(_dir, "ranked.jsonl");
+        var (code, _, error) = InProcessCli.Run("label", "simulate", "--input", input, "--out", output, "--temperature", "0",
+            "--labelers", "1", "--gold", "rm:" + gold);
+        Assert.True(code == 0, error);
+        Assert.Equal(expected, PreferenceData.Load(output).Records[0].Ranking);
+
+        var (badCode, _, badError) = InProcessCli.Run("label", "simulate", "--input", input, "--out", Path.Combine(_dir, "x.jsonl"), "--gold", "oracle");
+        Assert.NotEqual(0, badCode);
+        Assert.Contains("--gold must be", badError);
+    }
 }

@@ -32,8 +32,13 @@ public static class LabelCommand
             .Require(double.IsFinite, "--length-bias must be finite.");
         var model = new Option<string>("--model") { Description = "Choice model: plackett-luce (sequential softmax) or bradley-terry (pairwise, ranked by wins).", DefaultValueFactory = _ => SimulatedLabelerConfig.PlackettLuce };
         model.AcceptOnlyFromAmong(SimulatedLabelerConfig.PlackettLuce, SimulatedLabelerConfig.BradleyTerry);
-        var gold = new Option<string>("--gold") { Description = "Gold scorer the labelers rank by.", DefaultValueFactory = _ => LabelingRun.LexiconGold };
-        gold.AcceptOnlyFromAmong(LabelingRun.LexiconGold);
+        var gold = new Option<string>("--gold")
+        {
+            Description = "Gold scorer the labelers rank by: 'lexicon' (built-in sentiment lexicon) or 'rm:<dir>' (a reward model checkpoint as gold RM).",
+            DefaultValueFactory = _ => LabelingRun.LexiconGold,
+        };
+        gold.Require(v => v == LabelingRun.LexiconGold || (v?.StartsWith(LabelingRun.RewardModelGoldPrefix, StringComparison.Ordinal) == true && v.Length > 3),
+            $"--gold must be '{LabelingRun.LexiconGold}' or '{LabelingRun.RewardModelGoldPrefix}<reward model directory>'.");
         var seed = new Option<ulong>("--seed") { Description = "Seed of the first labeler (same seed and input: same labels).", DefaultValueFactory = _ => 1 };
         var lengthMatched = new Option<double?>("--length-matched")
         {

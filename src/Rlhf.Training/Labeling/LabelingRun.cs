@@ -25,8 +25,12 @@ public static class LabelingRun
     public static IGoldScorer CreateGold(string name) => name switch
     {
         LexiconGold => new LexiconSentimentScorer(),
-        _ => throw new ArgumentException($"LabelingRun: unknown gold scorer '{name}' (expected '{LexiconGold}')", nameof(name)),
+        _ when name.StartsWith(RewardModelGoldPrefix, StringComparison.Ordinal) => RewardModelScorer.Load(name[RewardModelGoldPrefix.Length..]),
+        _ => throw new ArgumentException($"LabelingRun: unknown gold scorer '{name}' (expected '{LexiconGold}' or '{RewardModelGoldPrefix}<reward model directory>')", nameof(name)),
     };
+
+    /// <summary>Prefix of a gold scorer given as a reward model directory (<see cref="RewardModelScorer"/>, a "gold RM").</summary>
+    public const string RewardModelGoldPrefix = "rm:";
 
     /// <summary>Reads every group of <paramref name="path"/>; throws <see cref="DataFormatException"/> <c>path:line: ...</c> at the first bad line.</summary>
     public static IReadOnlyList<CompletionGroup> LoadGroups(string path)
