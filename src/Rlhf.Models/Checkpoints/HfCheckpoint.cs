@@ -42,7 +42,7 @@ public static class HfCheckpoint
         var meta = new Dictionary<string, string> { ["format"] = "pt" };
         foreach (var kv in metadata ?? new Dictionary<string, string>()) meta[kv.Key] = kv.Value;
         Safetensors.Save(Path.Combine(directory, WeightsFile), tensors, meta);
-        WriteAtomically(Path.Combine(directory, ConfigFile), ConfigJson(model.Config, eosTokenId));
+        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), ConfigJson(model.Config, eosTokenId));
     }
 
     /// <summary>HF GPT-2 config.json text for <paramref name="config"/>.</summary>
@@ -147,19 +147,4 @@ public static class HfCheckpoint
     private static bool IsKnownBuffer(string key) =>
         key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal)
         || key == "lm_head.weight";
-
-    /// <summary>Writes text to a temp file in the same directory, then renames it over <paramref name="path"/>.</summary>
-    public static void WriteAtomically(string path, string text)
-    {
-        string temp = $"{path}.tmp-{Guid.NewGuid():N}";
-        try
-        {
-            File.WriteAllText(temp, text);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -42,23 +41,8 @@ public static class Safetensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
-        string full = Path.GetFullPath(path);
         byte[] header = BuildHeader(tensors, metadata, out var ordered); // validate before touching the disk
-        string tmp = full + ".tmp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                WriteBody(fs, header, ordered);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.Write(path, fs => WriteBody(fs, header, ordered), bufferSize: 1 << 20);
     }
 
     /// <summary>Writes the safetensors bytes of <paramref name="tensors"/> to <paramref name="stream"/> (same layout as <see cref="Save"/>).</summary>

@@ -1,3 +1,4 @@
+using Rlhf.Tensors.Serialization;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;

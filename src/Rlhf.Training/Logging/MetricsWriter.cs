@@ -1,3 +1,4 @@
+using Rlhf.Tensors.Serialization;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
