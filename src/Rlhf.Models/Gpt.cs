@@ -135,8 +135,10 @@ public sealed class Gpt
         {
             var block = Blocks[l];
             var wT = weightsT?[l];
+            // the layer's own weights, or its transposed copy (index i of wT) when decoding
+            Tensor Apply(Layers.Linear layer, Tensor input, int i) => wT is null ? layer.Forward(input) : LinearT(input, wT[i], layer.Bias);
             var h1 = block.Ln1.Forward(x);
-            var qkv = wT is null ? block.Attn.Forward(h1) : LinearT(h1, wT[0], block.Attn.Bias);  // (B, n, 3C)
+            var qkv = Apply(block.Attn, h1, 0);                                                 // (B, n, 3C)
             var (kCache, vCache) = cache.Layer(l);                                              // (B, cap, C) each
             // rows are independent: append each row's new k, v to its cache and attend, in parallel over rows
             WorkerPool.Run(B, b =>
@@ -153,10 +155,9 @@ public sealed class Gpt
                     kCache.AsSpan(rowBase, cache.Capacity * C), vCache.AsSpan(rowBase, cache.Capacity * C), C,
                     start, n, Config.NHead, Config.HeadSize, cache.KeyMask(b), attn.Span.Slice(b * n * C, n * C), C);
             });
-            x = x + (wT is null ? block.AttnProj.Forward(attn) : LinearT(attn, wT[1], block.AttnProj.Bias));
+            x = x + Apply(block.AttnProj, attn, 1);
             var h2 = block.Ln2.Forward(x);
-            var fc = wT is null ? block.Fc.Forward(h2) : LinearT(h2, wT[2], block.Fc.Bias);
-            x = x + (wT is null ? block.MlpProj.Forward(Ops.Gelu(fc)) : LinearT(Ops.Gelu(fc), wT[3], block.MlpProj.Bias));
+            x = x + Apply(block.MlpProj, Ops.Gelu(Apply(block.Fc, h2, 2)), 3);
         }
         var last = Tensor.Uninitialized(B, C);
         for (int b = 0; b < B; b++) x.Span.Slice((b * n + n - 1) * C, C).CopyTo(last.Span.Slice(b * C, C));
