@@ -146,6 +146,19 @@ public sealed partial class BpeTokenizer
     /// <summary>The special tokens' texts, longest first.</summary>
     public IReadOnlyList<string> SpecialTokens => _specials;
 
+    /// <summary>
+    /// True when <paramref name="other"/> maps every text to the same ids: the same vocab strings at the same ids, the
+    /// same merges in the same order and the same special tokens. Models trained with different tokenizers must not
+    /// exchange token ids (a policy and its reward model, ensemble members).
+    /// </summary>
+    public bool SameVocabulary(BpeTokenizer other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return ReferenceEquals(this, other)
+            || (_tokens.AsSpan().SequenceEqual(other._tokens) && _merges.SequenceEqual(other._merges)
+                && _specials.SequenceEqual(other._specials));
+    }
+
     /// <summary>The vocab string of <paramref name="id"/> (byte-level characters, e.g. <c>"Ġworld"</c>; a special token's text).</summary>
     public string IdToToken(int id) => _tokens[CheckId(id)];
 
