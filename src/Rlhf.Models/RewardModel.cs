@@ -46,12 +46,14 @@ public sealed class RewardModel
 
     /// <summary>Saves trunk, head (<c>score.weight</c>) and the normalisation (metadata) in the HF layout.</summary>
     public void Save(string directory, int? eosTokenId = null) =>
-        HfCheckpoint.Save(directory, Trunk, Head.Parameters(),
-            new Dictionary<string, string>
-            {
-                [MeanKey] = Mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                [StdKey] = Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            }, eosTokenId);
+        HfCheckpoint.Save(directory, Trunk, Head.Parameters(), NormalizationMetadata(), eosTokenId);
+
+    /// <summary>The safetensors metadata entries that store <see cref="Mean"/> and <see cref="Std"/> (read back by <see cref="Load"/>).</summary>
+    public IReadOnlyDictionary<string, string> NormalizationMetadata() => new Dictionary<string, string>
+    {
+        [MeanKey] = Mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        [StdKey] = Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>Loads a reward model saved by <see cref="Save"/>; a checkpoint without <c>score.weight</c> is an error.</summary>
     public static RewardModel Load(string directory)

@@ -60,6 +60,29 @@ public sealed class RmTests : IDisposable
         Assert.Equal(2, single.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Fact]
+    public void Rm_TrainResume_ContinuesToMoreSteps_AndRefusesAnEmptyDirectory()
+    {
+        string init = Setup();
+        string[] Args(int steps, params string[] more) => ["rm", "train", "--data", P("prefs.jsonl"), "--init", init, "--out", P("run"),
+            "--steps", steps.ToString(), "--batch", "8", "--lr", "3e-3", "--warmup", "0", "--eval-fraction", "0.2", .. more];
+        var nothing = InProcessCli.Run(Args(6, "--resume"));
+        Assert.Equal(1, nothing.Code);
+        Assert.Contains("nothing to resume", nothing.Err);
+        Assert.False(Directory.Exists(P("run/checkpoint")));
+
+        var first = InProcessCli.Run(Args(6));
+        Assert.True(first.Code == 0, first.Err);
+        var again = InProcessCli.Run(Args(6));
+        Assert.Equal(1, again.Code);
+        Assert.Contains("--resume", again.Err);
+        var resumed = InProcessCli.Run(Args(6, "--resume"));
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("resuming after step 6", resumed.Out);
+        Assert.Contains("rm done: 6 steps", resumed.Out);
+        Assert.Equal(7, File.ReadAllLines(P("run/metrics.jsonl")).Length); // step 0 eval + 6 steps, nothing duplicated
+    }
+
     [Theory]
     [InlineData("{\"prompt\": \"p\", \"completions\": [\"a\", \"b\", \"c\"], \"ranking\": [0, 2, 2]}", "twice")]
     [InlineData("{\"prompt\": \"p\", \"completions\": [\"a\"], \"ranking\": [0]}", "at least 2")]

@@ -39,22 +39,25 @@ public static class RmCommand
 
         var command = new Command("train", "Trains a reward model: every completion of G prompts is scored in one pass and the ranking loss "
             + "−(1/G) Σ w·log σ(r_b − r_w − m) covers all their pairs. Writes metrics.jsonl and checkpoint/ (model normalised on the "
-            + "--reference samples or the held-out completions + tokenizer). --resume is not supported.")
+            + "--reference samples or the held-out completions + tokenizer, optimizer and trainer state). --resume continues a stopped run exactly.")
         {
             data, init, tokenizer, epochs, ensemble, margin, center, reference,
         };
         training.AddTo(command);
         // the shared training options describe LM trainers; say what they mean here
         training.Out.Description = "Run directory: metrics.jsonl and checkpoint/ (reward model in HF layout + tokenizer.json); with --ensemble N, member-i/ per member.";
-        training.Resume.Description = "Not supported for reward models (rejected with an error).";
+        training.Resume.Description = "Continue the run in --out from its checkpoint/ (same data and settings); with --ensemble, members without a checkpoint start fresh.";
         training.Batch.Description = "Prompts per optimizer step (all their completions are scored together).";
         command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
         {
-            if (parse.GetValue(training.Resume)) throw new TrainingException("rm train does not support --resume: start a new run in another --out directory");
             string outDir = parse.GetValue(training.Out)!;
             int members = parse.GetValue(ensemble);
             var outs = members == 1 ? [outDir] : Enumerable.Range(0, members).Select(i => Path.Combine(outDir, $"member-{i}")).ToArray();
-            foreach (string o in outs) RewardTrainer.CheckFresh(o);
+            bool resume = parse.GetValue(training.Resume);
+            var resumeMember = outs.Select(o => resume && TrainingCheckpoint.Find(o) is not null).ToArray();
+            if (resume && !resumeMember.Any(r => r))
+                throw new TrainingException($"nothing to resume: no checkpoint in {(members == 1 ? outDir : string.Join(", ", outs))}; start without --resume");
+            for (int i = 0; i < outs.Length; i++) if (!resumeMember[i]) RewardTrainer.CheckFresh(outs[i]);
             string initDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(init)!);
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? initDir);
             var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
@@ -75,7 +78,7 @@ public static class RmCommand
                 if (members > 1) output.WriteLine($"rm: ensemble member {i} (seed {config.Seed + (ulong)i}) → {outs[i]}");
                 var result = new RewardTrainer(config with { OutDir = outs[i], Seed = config.Seed + (ulong)i }, tok, prefs, output, CommandSupport.Progress(output))
                     { ReferenceSamples = referenceSamples }
-                    .Run(stop.Token);
+                    .Run(resumeMember[i], stop.Token);
                 if (result.Stopped) return CommandSupport.StoppedExitCode;
             }
             return 0;

@@ -63,9 +63,14 @@ public static class TrainingCheckpoint
         throw new FileNotFoundException($"{path}: not a model directory (no {HfCheckpoint.ConfigFile}, and no {DirectoryName}/ of a training run)");
     }
 
-    /// <summary>Saves model, tokenizer, optimizer and <paramref name="state"/> into <c>&lt;outDir&gt;/checkpoint/</c>, atomically (see the type).</summary>
+    /// <summary>
+    /// Saves model, tokenizer, optimizer and <paramref name="state"/> into <c>&lt;outDir&gt;/checkpoint/</c>, atomically
+    /// (see the type). <paramref name="extra"/> named tensors (heads) and <paramref name="metadata"/> go into
+    /// <c>model.safetensors</c> beside the trunk.
+    /// </summary>
     public static string Save<TConfig, TSampler>(string outDir, Gpt model, BpeTokenizer tokenizer, IOptimizer optimizer,
-        TrainerState<TConfig, TSampler> state) where TConfig : TrainerConfig
+        TrainerState<TConfig, TSampler> state, IEnumerable<Rlhf.Tensors.Tensor>? extra = null,
+        IReadOnlyDictionary<string, string>? metadata = null) where TConfig : TrainerConfig
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -75,8 +80,9 @@ public static class TrainingCheckpoint
         Directory.CreateDirectory(outDir);
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); // left by a save that died midway
         Directory.CreateDirectory(tmp);
-        var metadata = new Dictionary<string, string> { ["step"] = state.Step.ToString(CultureInfo.InvariantCulture), ["trainer"] = state.Kind };
-        HfCheckpoint.Save(tmp, model, metadata: metadata, eosTokenId: tokenizer.EndOfTextId);
+        var meta = new Dictionary<string, string> { ["step"] = state.Step.ToString(CultureInfo.InvariantCulture), ["trainer"] = state.Kind };
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>()) meta[key] = value;
+        HfCheckpoint.Save(tmp, model, extra, meta, tokenizer.EndOfTextId);
         tokenizer.Save(tmp);
         optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
         File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));

@@ -13,9 +13,7 @@ public sealed class SftBatchSampler
 {
     private readonly List<TokenizedSft> _examples;
     private readonly SftCollator _collator;
-    private readonly Rng _rng;
-    private readonly int[] _order;
-    private RngState _epochStart;
+    private readonly EpochOrder _order;
 
     /// <summary>Fits <paramref name="examples"/> with <paramref name="collator"/> and starts epoch 0. Throws when no example survives.</summary>
     public SftBatchSampler(IEnumerable<TokenizedSft> examples, SftCollator collator, int batchSize, ulong seed)
@@ -26,55 +24,47 @@ public sealed class SftBatchSampler
         _examples = collator.Fit(examples, out var report);
         Report = report;
         if (_examples.Count == 0) throw new ArgumentException($"SftBatchSampler: no example left to train on ({report})", nameof(examples));
-        BatchSize = batchSize;
-        _rng = new Rng(seed);
-        _order = new int[_examples.Count];
-        _epochStart = _rng.GetState();
-        Shuffle();
+        _order = new EpochOrder(_examples.Count, batchSize, seed);
     }
 
     /// <summary>What fitting did (kept, truncated, skipped).</summary>
     public SftFitReport Report { get; }
 
     /// <summary>Examples per batch (the last batch of an epoch may hold fewer).</summary>
-    public int BatchSize { get; }
+    public int BatchSize => _order.BatchSize;
 
     /// <summary>Kept examples, i.e. examples per epoch.</summary>
     public int ExampleCount => _examples.Count;
 
     /// <summary>Batches per epoch, ⌈ExampleCount / BatchSize⌉.</summary>
-    public int BatchesPerEpoch => (_examples.Count + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => _order.BatchesPerEpoch;
 
     /// <summary>Current epoch (0-based).</summary>
-    public int Epoch { get; private set; }
+    public int Epoch => _order.Epoch;
 
     /// <summary>Examples of the current epoch already handed out.</summary>
-    public int Position { get; private set; }
+    public int Position => _order.Position;
 
     /// <summary>The next batch; starts a new epoch (new permutation) once the current one is used up.</summary>
     public SftBatch Next()
     {
-        if (Position == _order.Length)
-        {
-            Epoch++;
-            Position = 0;
-            _epochStart = _rng.GetState();
-            Shuffle();
-        }
-        int n = Math.Min(BatchSize, _order.Length - Position);
-        var rows = new TokenizedSft[n];
-        for (int i = 0; i < n; i++) rows[i] = _examples[_order[Position + i]];
-        Position += n;
-        return _collator.Collate(rows, Epoch);
+        var indices = _order.Next();
+        var rows = new TokenizedSft[indices.Length];
+        for (int i = 0; i < rows.Length; i++) rows[i] = _examples[indices[i]];
+        return _collator.Collate(rows, _order.Epoch);
     }
 
     /// <summary>The complete sampler state (serializable with System.Text.Json) for a checkpoint.</summary>
-    public SftSamplerState GetState() => new(_epochStart, Epoch, Position, _examples.Count, BatchSize);
+    public SftSamplerState GetState()
+    {
+        var s = _order.GetState();
+        return new(s.EpochStartRng, s.Epoch, s.Position, s.Count, s.BatchSize);
+    }
 
     /// <summary>
-    /// Continues from <paramref name="state"/>: re-draws that epoch's permutation from its saved generator state and
-    /// skips the examples already used. Throws when the kept-example count or batch size differ (the batches would
-    /// silently change; the same data and collator settings are needed too, which cannot be checked here).
+    /// Continues from <paramref name="state"/> (<see cref="EpochOrder.Restore"/>). Throws when the kept-example count
+    /// or batch size differ (the batches would silently change; the same data and collator settings are needed too,
+    /// which cannot be checked here).
     /// </summary>
     public void Restore(SftSamplerState state)
     {
@@ -82,19 +72,7 @@ public sealed class SftBatchSampler
         if (state.ExampleCount != _examples.Count || state.BatchSize != BatchSize)
             throw new ArgumentException($"SftBatchSampler.Restore: state is for {state.ExampleCount} examples in batches of {state.BatchSize}, "
                 + $"this sampler has {_examples.Count} in batches of {BatchSize}", nameof(state));
-        if (state.Epoch < 0 || state.Position < 0 || state.Position > _examples.Count)
-            throw new ArgumentException($"SftBatchSampler.Restore: epoch {state.Epoch} / position {state.Position} out of range", nameof(state));
-        _rng.SetState(state.EpochStartRng);
-        _epochStart = state.EpochStartRng;
-        Shuffle();
-        (Epoch, Position) = (state.Epoch, state.Position);
-    }
-
-    /// <summary>A fresh permutation of all examples from the generator's current state.</summary>
-    private void Shuffle()
-    {
-        for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        _rng.Shuffle(_order.AsSpan());
+        _order.Restore(new EpochOrderState(state.EpochStartRng, state.Epoch, state.Position, state.ExampleCount, state.BatchSize));
     }
 }
 

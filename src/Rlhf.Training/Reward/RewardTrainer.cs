@@ -5,6 +5,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
+using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Preferences;
 
@@ -27,9 +28,12 @@ namespace Rlhf.Training.Reward;
 /// else, as a proxy, every completion of the held-out records (of the training records when nothing is held out) —
 /// the completions in preference data usually are such samples.
 /// </para>
-/// Output: <c>&lt;out&gt;/metrics.jsonl</c> and <c>&lt;out&gt;/checkpoint/</c> (<see cref="RewardModel.Save"/> + tokenizer).
-/// Not supported: resuming (the checkpoint holds no optimizer or sampler state; a rerun into the same directory is
-/// refused), gradient accumulation, per-pair margins from the data.
+/// Output: <c>&lt;out&gt;/metrics.jsonl</c> and <c>&lt;out&gt;/checkpoint/</c> (<see cref="TrainingCheckpoint"/>: the
+/// reward model in HF layout with <c>score.weight</c> and the normalisation, tokenizer, optimizer moments and
+/// <c>trainer_state.json</c>), written every <see cref="TrainerConfig.CheckpointInterval"/> steps and at the end.
+/// <c>Run(resume: true)</c> continues from it exactly (weights, optimizer, prompt order and position) — the resumed
+/// run's metrics and final model are bit-identical to an uninterrupted run's (tested). Not supported: gradient
+/// accumulation, per-pair margins from the data.
 /// </summary>
 public sealed class RewardTrainer
 {
@@ -59,23 +63,26 @@ public sealed class RewardTrainer
     /// <summary>The settings as given.</summary>
     public RewardConfig Config { get; }
 
+    /// <summary>Test hook, called after each step is logged and checkpointed; throwing from it simulates a crash.</summary>
+    internal Action<int>? AfterStep { get; init; }
+
     /// <summary>Throws <see cref="TrainingException"/> when <paramref name="outDir"/> already holds a reward model (a run would overwrite it).</summary>
     public static void CheckFresh(string outDir)
     {
         string dir = Path.Combine(outDir, TrainingCheckpoint.DirectoryName);
         if (Directory.Exists(dir) || File.Exists(Path.Combine(outDir, TrainingSetup.MetricsFile)))
-            throw new TrainingException($"{outDir} already holds a run ({dir}); choose another output directory (or delete it)");
+            throw new TrainingException($"{outDir} already holds a run ({dir}); continue it with --resume, or choose another output directory (or delete it)");
     }
 
-    /// <summary>Trains for the configured steps or epochs and saves the normalised reward model.</summary>
-    public RewardResult Run(CancellationToken cancel = default)
+    /// <summary>Trains for the configured steps or epochs, fresh or (<paramref name="resume"/>) from the run's checkpoint, and saves the normalised reward model.</summary>
+    public RewardResult Run(bool resume = false, CancellationToken cancel = default)
     {
         string outDir = Config.OutDir;
 
-        // ---- model: the init checkpoint's trunk + a fresh score head
-        CheckFresh(outDir);
-        var (trunk, cfg, _, _) = TrainingSetup.Start<RewardConfig, object>(Config, Kind, resume: false, _tokenizer);
-        var model = new RewardModel(trunk, seed: cfg.Seed);
+        // ---- model: the init checkpoint's trunk + a fresh score head, or the run's own checkpoint (resume)
+        if (!resume) CheckFresh(outDir);
+        var (trunk, cfg, state, resumeDir) = TrainingSetup.Start<RewardConfig, EpochOrderState>(Config, Kind, resume, _tokenizer);
+        var model = resumeDir is null ? new RewardModel(trunk, seed: cfg.Seed) : RewardModel.Load(resumeDir);
         int G = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
         // ---- data: split by prompt, encode (skip records that do not fit), shuffled epochs of G prompts
@@ -86,49 +93,58 @@ public sealed class RewardTrainer
         if (train.Count == 0)
             throw new TrainingException($"no training record fits {T} tokens ({skipped} of {trainData.Records.Count} have a completion that is too long)");
         var evalSet = cfg.EvalBatches > 0 ? held.Take(cfg.EvalBatches * G).ToList() : [];
-        int batchesPerEpoch = (train.Count + G - 1) / G;
+        var order = new EpochOrder(train.Count, G, cfg.Seed + 1); // every record once per epoch, the last batch may be smaller
+        int batchesPerEpoch = order.BatchesPerEpoch;
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * batchesPerEpoch;
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        var shuffle = new Rng(cfg.Seed + 1);
-        int position = order.Length, epoch = -1;
         List<EncodedRanking> NextGroup()
         {
-            if (position >= order.Length) { shuffle.Shuffle<int>(order); position = 0; epoch++; }
-            var group = new List<EncodedRanking>(G);
-            for (; group.Count < G && position < order.Length; position++) group.Add(train[order[position]]);
-            return group; // the last batch of an epoch may be smaller: every record is seen once per epoch
+            var indices = order.Next();
+            var group = new List<EncodedRanking>(indices.Length);
+            foreach (int i in indices) group.Add(train[i]);
+            return group;
         }
 
-        // ---- optimizer, schedule, metrics
+        // ---- optimizer, schedule, and the state to continue from
         var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
         var schedule = cfg.Schedule(totalSteps);
-        using var metrics = TrainingSetup.OpenMetrics(outDir, null);
+        int step = 0;
+        if (state is not null)
+        {
+            optimizer.LoadState(Path.Combine(resumeDir!, TrainingCheckpoint.OptimizerFile));
+            try { order.Restore(state.Sampler); }
+            catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
+            step = state.Step;
+        }
+        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
         _log.WriteLine($"{Kind}: model {TrainingSetup.Describe(trunk)} + score head");
         _log.WriteLine($"{Kind}: {train.Count} training prompts ({batchesPerEpoch} batches of ≤ {G} per epoch), {held.Count} held out"
             + (evalSet.Count > 0 ? $" (eval on {evalSet.Count})" : " (no evaluation)")
             + $"; skipped {skipped + heldSkipped} records with a completion over {T} tokens");
         _log.WriteLine($"{Kind}: lr {schedule.MaxLr:G4} → {schedule.MinLr:G4} (warmup {schedule.WarmupSteps}), grad clip {cfg.GradClip:G4}, "
-            + $"margin {cfg.Margin:G4}, centering {cfg.CenterCoefficient:G4}, {totalSteps} steps");
+            + $"margin {cfg.Margin:G4}, centering {cfg.CenterCoefficient:G4}, {totalSteps} steps" + (state is null ? "" : $"; resuming after step {step}"));
 
         RewardEvaluation? lastEval = null;
         RewardEvaluation Evaluate() => lastEval = RewardEvaluator.Evaluate(model, evalSet);
-        if (evalSet.Count > 0)
+        if (state is null && evalSet.Count > 0)
         {
             var e = Evaluate();
             metrics.Write(0, ("eval_loss", e.Loss), ("eval_accuracy", e.Accuracy));
         }
+        string SaveCheckpoint() => TrainingCheckpoint.Save(outDir, model.Trunk, _tokenizer, optimizer,
+            new TrainerState<RewardConfig, EpochOrderState>(Kind, step, double.NaN, -1, 0, cfg, order.GetState()),
+            model.Head.Parameters(), model.NormalizationMetadata());
 
         // ---- the training loop
-        int step = 0;
         double lastLoss = double.NaN;
         bool stopped = false;
         var values = new List<(string Name, double Value)>();
-        using (var progress = TrainingProgress.Start(Kind, totalSteps, 0, _progress))
+        using (var progress = TrainingProgress.Start(Kind, totalSteps, step, _progress))
         {
             while (step < totalSteps)
             {
                 if (cancel.IsCancellationRequested) { stopped = true; break; }
                 var batch = collator.Collate(NextGroup(), cfg.Margin);
+                int epoch = order.Epoch;
                 float lr = schedule.At(step);
                 long start = Stopwatch.GetTimestamp();
                 var scores = model.Scores(batch.Ids, batch.Rows, batch.SeqLen, batch.Mask);          // (N)
@@ -158,7 +174,8 @@ public sealed class RewardTrainer
                 }
                 metrics.Write(step, CollectionsMarshal.AsSpan(values));
                 progress.Update(step, lastLoss, tokensPerSecond);
-                if (cfg.CheckpointInterval > 0 && step % cfg.CheckpointInterval == 0 && step < totalSteps) Save(model, outDir);
+                if (cfg.CheckpointInterval > 0 && step % cfg.CheckpointInterval == 0 && step < totalSteps) SaveCheckpoint();
+                AfterStep?.Invoke(step);
             }
         }
         if (evalSet.Count > 0 && (stopped || step == 0)) Evaluate();
@@ -186,24 +203,12 @@ public sealed class RewardTrainer
         double sd = Math.Sqrt(v / raw.Length);
         (model.Mean, model.Std) = ((float)m, sd > 1e-6 ? (float)sd : 1f);
         if (lastEval is not null) lastEval = lastEval with { MeanMargin = lastEval.MeanMargin / model.Std };
-        string dir = Save(model, outDir);
+        string dir = SaveCheckpoint();
 
         string head = stopped ? $"{Kind} stopped at step {step}/{totalSteps}" : $"{Kind} done: {step} steps";
         string evalText = lastEval is null ? "" : $"; eval accuracy {lastEval.Accuracy:P1} [{lastEval.Lower:P1}, {lastEval.Upper:P1}] on {lastEval.Pairs} pairs";
         _log.WriteLine($"{head}; last train loss {lastLoss:F4}{evalText}; normalisation mean {model.Mean:G4}, std {model.Std:G4} "
             + $"({reference.Count} {(ReferenceSamples is not null ? $"reference samples, {referenceSkipped} too long skipped" : held.Count > 0 ? "held-out completions" : "training completions")}); reward model in {dir}");
         return new RewardResult(step, totalSteps, stopped, lastLoss, lastEval, model.Mean, model.Std, skipped, dir);
-    }
-
-    /// <summary>Saves model + tokenizer into <c>&lt;outDir&gt;/checkpoint/</c> via a temporary directory renamed into place.</summary>
-    private string Save(RewardModel model, string outDir)
-    {
-        string dir = Path.Combine(outDir, TrainingCheckpoint.DirectoryName), tmp = dir + ".tmp";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-        model.Save(tmp, _tokenizer.EndOfTextId);
-        _tokenizer.Save(tmp);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        Directory.Move(tmp, dir);
-        return dir;
     }
 }

@@ -62,6 +62,37 @@ public sealed class RewardTrainerTests : IDisposable
     };
 
     [Fact]
+    public void Resume_AfterCancellation_IsBitIdenticalToUninterruptedRun_AcrossAnEpochBoundary()
+    {
+        var (tok, init) = Base(_tmp.File("base"));
+        File.WriteAllLines(_tmp.File("prefs.jsonl"), RankedLines(40, seed: 5));
+        var data = PreferenceData.Load(_tmp.File("prefs.jsonl"));
+        // 30 training prompts in groups of 8 → 4 batches per epoch; 10 steps cross two epoch boundaries
+        RewardConfig Cfg(string dir) => Config(init, dir) with { MaxSteps = 10, EvalInterval = 4, EvalBatches = 2, CheckpointInterval = 3 };
+        string a = _tmp.File("a"), b = _tmp.File("b");
+        var full = new RewardTrainer(Cfg(a), tok, data, TextWriter.Null, TrainingFixtures.Quiet).Run();
+        Assert.Equal(10, full.Step);
+
+        using var cts = new CancellationTokenSource();
+        var stopped = new RewardTrainer(Cfg(b), tok, data, TextWriter.Null, TrainingFixtures.Quiet) { AfterStep = s => { if (s == 7) cts.Cancel(); } }
+            .Run(cancel: cts.Token);
+        Assert.True(stopped.Stopped);
+        Assert.Equal(7, stopped.Step);
+        Assert.Throws<TrainingException>(() => new RewardTrainer(Cfg(b), tok, data, TextWriter.Null, TrainingFixtures.Quiet).Run()); // fresh run refuses
+        var resumed = new RewardTrainer(Cfg(b), tok, data, TextWriter.Null, TrainingFixtures.Quiet).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(10, resumed.Step);
+
+        TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
+        var epochs = MetricsReader.Read(Path.Combine(b, TrainingSetup.MetricsFile)).Skip(1).Select(e => e.Get("epoch"));
+        Assert.Equal([0.0, 0, 0, 0, 1, 1, 1, 1, 2, 2], epochs);
+        TrainingFixtures.AssertSameTensors(Path.Combine(full.Directory, HfCheckpoint.WeightsFile), Path.Combine(resumed.Directory, HfCheckpoint.WeightsFile));
+        TrainingFixtures.AssertSameTensors(Path.Combine(full.Directory, TrainingCheckpoint.OptimizerFile), Path.Combine(resumed.Directory, TrainingCheckpoint.OptimizerFile));
+        var (ra, rb) = (RewardModel.Load(full.Directory), RewardModel.Load(resumed.Directory));
+        Assert.Equal((ra.Mean, ra.Std), (rb.Mean, rb.Std));
+    }
+
+    [Fact]
     public void Trainer_LearnsAnEasyKWisePreference_AndNormalisesOnTheHeldOutCompletions()
     {
         var (tok, init) = Base(_tmp.File("base"));
