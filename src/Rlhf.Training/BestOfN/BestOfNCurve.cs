@@ -1,3 +1,5 @@
+using Rlhf.Training.Reporting;
+
 namespace Rlhf.Training.BestOfN;
 
 /// <summary>
@@ -80,6 +82,25 @@ public static class BestOfNCurve
         }
         return new BestOfNCurveResult(proxy.Length, nMax, EstimatorName, points,
             FitGains(points, pt => pt.Proxy), gold is null ? null : FitGains(points, pt => pt.Gold!.Value));
+    }
+
+    /// <summary>
+    /// The curve as a plot: proxy and gold reward against √KL_bon with markers, and each Gao fit R(1) + d(α − βd)
+    /// dashed over [0, max d].
+    /// </summary>
+    public static SvgPlot ToPlot(BestOfNCurveResult curve)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        var plot = new SvgPlot($"Best-of-n, {curve.Prompts} prompts, N_max = {curve.NMax}", "√KL_bon(n) (nats^½)", "reward");
+        var d = curve.Points.Select(p => p.SqrtKl).ToArray();
+        plot.Add("proxy (RM)", d, curve.Points.Select(p => p.Proxy).ToArray());
+        if (curve.Points.All(p => p.Gold is not null)) plot.Add("gold", d, curve.Points.Select(p => p.Gold!.Value).ToArray());
+        var first = curve.Points.FirstOrDefault(p => p.N == 1);
+        double dMax = d.Length > 0 ? d.Max() : 0;
+        var grid = Enumerable.Range(0, 41).Select(i => dMax * i / 40).ToArray();
+        if (first is not null && curve.ProxyFit is { } pf) plot.Add("proxy fit", grid, grid.Select(x => first.Proxy + pf.Predict(x)).ToArray(), dashed: true);
+        if (first?.Gold is { } g1 && curve.GoldFit is { } gf) plot.Add("gold fit", grid, grid.Select(x => g1 + gf.Predict(x)).ToArray(), dashed: true);
+        return plot;
     }
 
     /// <summary>Gao fit of R(n) − R(1) against √KL; null when fewer than two distinct n &gt; 1 or no n = 1 point.</summary>
