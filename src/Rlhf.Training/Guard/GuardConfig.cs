@@ -3,15 +3,15 @@ namespace Rlhf.Training.Guard;
 /// <summary>
 /// Settings of the <see cref="RewardHackingGuard"/>'s monitors; a null limit switches that monitor off. Monitors whose
 /// metric a run does not log (no gold scorer, no ensemble, no held-out RM) stay silent, so the defaults are safe for
-/// every run. Defaults: gold may fall max(0.02, 10% of its gain) below its EMA peak; held-out RM may fall 0.1 while the
+/// every run. Defaults: gold may fall max(0.05, 10% of its gain) below its EMA peak (EMA weight 0.7); held-out RM may fall 0.1 while the
 /// proxy rises; ensemble std may reach 2× its initial level; length must stay within [0.3×, 4×] its initial value;
 /// repetition rate at most 0.5; no KL budget. Every monitor but the KL budget needs <see cref="Patience"/> bad
 /// iterations in a row.
 /// </summary>
 public sealed record GuardConfig(
-    double? GoldDrop = 0.02,
+    double? GoldDrop = 0.05,
     double? GoldDropFraction = 0.1,
-    double Smoothing = 0.5,
+    double Smoothing = 0.7,
     double? HeldOutDrop = 0.1,
     double? KlBudget = null,
     double? MaxEnsembleStdRatio = 2.0,
