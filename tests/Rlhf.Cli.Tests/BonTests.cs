@@ -70,11 +70,12 @@ public sealed class BonTests : IDisposable
     }
 
     [Fact]
-    public void Two_reward_models_form_an_ensemble_with_a_spread()
+    public void Two_reward_models_form_an_ensemble_with_a_spread_and_a_gold_rm_is_reported()
     {
-        var run = InProcessCli.Run(Args("--reward-model", P("rm1"), "--n", "2", "--out", P("out")));
+        var run = InProcessCli.Run(Args("--reward-model", P("rm1"), "--n", "2", "--out", P("out"), "--gold", "rm:" + P("rm1")));
         Assert.True(run.Code == 0, run.Err);
         Assert.Contains("+", run.Out.Split('\n').First(l => l.StartsWith("proxy")));
+        Assert.Contains($"gold (rm:{P("rm1")}): best", run.Out);
         var best = File.ReadAllLines(P("out/best.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         Assert.All(best, b => Assert.True(b.GetProperty("ensemble_std").GetDouble() >= 0));
     }

@@ -5,8 +5,8 @@ namespace Rlhf.Training.BestOfN;
 /// <summary>
 /// Reward vs √KL for best-of-n from ONE set of N_max samples per prompt (Gao et al. 2022, arXiv 2210.10760, fig. 1):
 /// instead of sampling anew for every n, the expected reward of best-of-n is computed exactly over all C(N, n)
-/// subsets of the N samples — the unbiased estimator of Nakano et al. 2021 (WebGPT, arXiv 2112.09332, appendix) that
-/// Gao et al. use. Sort a prompt's samples by proxy score ascending (ties: the later index first, so the first index
+/// subsets of the N samples — the unbiased estimator of Nakano et al. 2021 (WebGPT, arXiv 2112.09332) that Gao et al.
+/// use. Sort a prompt's samples by proxy score ascending (ties: the later index first, so the first index
 /// wins as in <see cref="BestOfNSampler.ArgMax"/>); the sample at sorted position j (0-based) is the proxy's pick of a
 /// uniformly random n-subset iff the subset holds it and n − 1 of the j samples below it:
 /// <code>
