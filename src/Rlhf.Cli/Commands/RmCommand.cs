@@ -158,7 +158,7 @@ public static class RmCommand
     }
 
     /// <summary>A reward model directory, a run directory holding checkpoint/, or an ensemble run holding member-*/checkpoint.</summary>
-    private static string[] ModelDirectories(string path)
+    internal static string[] ModelDirectories(string path)
     {
         string run = Path.Combine(path, TrainingCheckpoint.DirectoryName);
         if (File.Exists(Path.Combine(path, "config.json"))) return [path];
