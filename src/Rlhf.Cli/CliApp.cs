@@ -21,6 +21,7 @@ public static class CliApp
         root.Add(DataCommand.Create());
         root.Add(LabelCommand.Create());
         root.Add(BonCommand.Create());
+        root.Add(GuardCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }
