@@ -86,7 +86,7 @@ public sealed class FeedbackServer : IAsyncDisposable
         new FeedbackApi(store, options).Map(app);
         app.MapGet("/", () => EmbeddedAssets.Serve("index.html"));
         app.MapGet("/overview", () => EmbeddedAssets.Serve("overview.html"));
-        app.MapGet("/{file:regex(^[a-z]+\\.(js|css)$)}", (string file) => EmbeddedAssets.Serve(file));
+        app.MapGet("/{file}", (string file) => EmbeddedAssets.Serve(file)); // only the embedded files exist; anything else is 404
 
         await app.StartAsync(cancel);
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -131,35 +131,39 @@ function render() {
     const tie = li.querySelector('.tie');
     tie.hidden = position === 0;
     tie.setAttribute('aria-pressed', tied ? 'true' : 'false');
-    li.classList.toggle('tied', tied || (all[position + 1] && all[position + 1].dataset.tie === '1'));
+    li.classList.toggle('tied', tied || (position + 1 < all.length && all[position + 1].dataset.tie === '1'));
     li.classList.toggle('keyed', keyed.includes(Number(li.dataset.number)));
   });
 }
 
 // Pointer-event dragging (mouse, pen and touch alike): the card swaps with a neighbour once the pointer passes that
-// neighbour's middle, so the list is always a valid order and a drop needs no extra bookkeeping.
+// neighbour's middle, so the list is always a valid order and a drop needs no extra bookkeeping. The neighbour is
+// the node that moves (the dragged card stays in the document, keeping its pointer capture), and the listeners sit on
+// the document so no pointer event is missed however the cards shift.
 function enableDrag(li, handle) {
   handle.addEventListener('pointerdown', (e) => {
-    if (e.button !== 0) return;
+    if (e.button !== 0 || busy) return;
     e.preventDefault();
-    handle.setPointerCapture(e.pointerId);
+    try { handle.setPointerCapture(e.pointerId); } catch { /* synthetic pointers */ }
     li.classList.add('dragging');
     const move = (ev) => {
+      if (ev.pointerId !== e.pointerId) return;
       let prev = li.previousElementSibling, next = li.nextElementSibling;
-      while (prev && ev.clientY < middle(prev)) { prev.before(li); prev = li.previousElementSibling; }
-      while (next && ev.clientY > middle(next)) { next.after(li); next = li.nextElementSibling; }
+      while (prev && ev.clientY < middle(prev)) { li.after(prev); prev = li.previousElementSibling; }
+      while (next && ev.clientY > middle(next)) { li.before(next); next = li.nextElementSibling; }
       render();
     };
-    const up = () => {
+    const up = (ev) => {
+      if (ev.pointerId !== e.pointerId) return;
       li.classList.remove('dragging');
-      handle.removeEventListener('pointermove', move);
-      handle.removeEventListener('pointerup', up);
-      handle.removeEventListener('pointercancel', up);
+      document.removeEventListener('pointermove', move);
+      document.removeEventListener('pointerup', up);
+      document.removeEventListener('pointercancel', up);
       render();
     };
-    handle.addEventListener('pointermove', move);
-    handle.addEventListener('pointerup', up);
-    handle.addEventListener('pointercancel', up);
+    document.addEventListener('pointermove', move);
+    document.addEventListener('pointerup', up);
+    document.addEventListener('pointercancel', up);
   });
 }
 
