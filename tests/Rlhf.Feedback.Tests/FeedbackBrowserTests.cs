@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Rlhf.Training.Labeling;
+using Rlhf.Training.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 
@@ -57,7 +58,7 @@ public sealed class FeedbackBrowserTests : IAsyncLifetime
             new("Say hi politely.", ["Hello, nice to meet you!", "hi", "What do you want?"]),
         ];
         await using var h = await ServerHarness.StartAsync(groups);
-        var (_, token) = h.Store.AddLabeler("alice");
+        var (_, token) = h.Store.AddLabeler("alice", isAdmin: true);
         var page = await OpenAsync(h, token);
         Assert.Equal("Write one sentence about the sea.", await page.TextContentAsync("#prompt-text"));
 
@@ -107,6 +108,19 @@ public sealed class FeedbackBrowserTests : IAsyncLifetime
         Assert.Equal((2L, true, false), (labels[1].Task.Id, labels[1].Unsafe, labels[1].AllBad));
         Assert.Equal([2, 0], Assert.Single(labels[1].Ties));
         Assert.All(labels, l => Assert.True(l.ElapsedMs > 0));
+
+        // 3. the overview (admins): counts, and the export button downloads what `rlhf label export` writes
+        await page.ClickAsync("#overview-link");
+        await page.WaitForSelectorAsync("#summary:not([hidden])");
+        Assert.Contains("labels2", (await page.TextContentAsync("#counts"))!.Replace(" ", ""));
+        Assert.Equal("alice", await page.TextContentAsync("#labelers th"));
+        if (Environment.GetEnvironmentVariable("RLHF_LABEL_SCREENSHOT") is { Length: > 0 } overviewShot)
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(overviewShot, null) + "-overview.png", FullPage = true });
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-ranked"));
+        string file = h.File("download.jsonl");
+        await download.SaveAsAsync(file);
+        var records = PreferenceData.Load(file).Records;
+        Assert.Equal([wanted, [1, 2, 0]], records.Select(r => r.Ranking.ToArray()));
     }
 
     [ChromiumFact]

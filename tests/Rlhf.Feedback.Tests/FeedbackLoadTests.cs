@@ -6,12 +6,12 @@ using Rlhf.Training.Labeling;
 namespace Rlhf.Feedback.Tests;
 
 /// <summary>
-/// Bounded load on loopback: 20 concurrent clients (one labeler each) × 100 submissions, over a network that loses
+/// Bounded load on loopback: 20 concurrent clients (one labeler each) × 50 submissions, over a network that loses
 /// responses and repeats requests, and clients that retry. Nothing may be lost or stored twice.
 /// </summary>
 public sealed class FeedbackLoadTests
 {
-    private const int Clients = 20, PerClient = 100;
+    private const int Clients = 20, PerClient = 50;
 
     /// <summary>
     /// Deterministic faults (seeded): 15% of submits reach the server but their response is "lost" (the client sees an
@@ -99,8 +99,8 @@ public sealed class FeedbackLoadTests
             Assert.Equal(ranking, l.Ranking);
         }
         int lost = handlers.Sum(x => x.Lost), doubled = handlers.Sum(x => x.Doubled);
-        Assert.True(lost > 100 && doubled > 100, $"faults injected: {lost} lost responses, {doubled} doubled requests");
-        Assert.True(duplicatesSeen > 50, $"retries after lost responses are answered as duplicates, seen {duplicatesSeen}");
+        Assert.True(lost > 50 && doubled > 30, $"faults injected: {lost} lost responses, {doubled} doubled requests");
+        Assert.True(duplicatesSeen > 30, $"retries after lost responses are answered as duplicates, seen {duplicatesSeen}");
         Assert.Equal(0, h.Store.Overview(1).TasksRemaining);
     }
 }

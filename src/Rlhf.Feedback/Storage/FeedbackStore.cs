@@ -170,6 +170,8 @@ public sealed class FeedbackStore
         lock (_writeLock)
         {
             using var c = Connect();
+            // a lease is a hint, not a label: its commit need not wait for the disk (the next FULL commit syncs it)
+            Execute(c, null, "PRAGMA synchronous = NORMAL");
             using var tx = c.BeginTransaction();
             Execute(c, tx, "DELETE FROM leases WHERE expires_ms <= $now", ("$now", now));
             var id = Scalar(c, tx, """
