@@ -219,6 +219,11 @@ async function submit() {
       try { result = await api(`/api/tasks/${task.id}/labels`, { method: 'POST', body: JSON.stringify(label) }); } catch { /* network */ }
       if (result && (result.status === 200 || result.status === 201)) { await loadNext(); return; }
       if (result && result.status === 401) return logout(result.body && result.body.error);
+      if (result && result.status === 409) { // labeled already (another tab?): nothing to save here, move on
+        const why = (result.body && result.body.error) || 'already labeled';
+        await loadNext();
+        return setStatus(`${why}; here is the next task`, true);
+      }
       if (result && result.status >= 400 && result.status < 500) {
         $('submit').disabled = false;
         return setStatus((result.body && result.body.error) || `refused (${result.status})`, true);
