@@ -80,6 +80,7 @@ public sealed class LabelAppTests : IDisposable
     [InlineData("give either --completions", "label", "enqueue", "--db", "{dir}/x.db")]
     [InlineData("--k must be between 2 and 9", "label", "enqueue", "--db", "{dir}/x.db", "--completions", "{dir}/g.jsonl", "--k", "12")]
     [InlineData("no such file", "label", "export", "--db", "{dir}/missing.db", "--out", "{dir}/o.jsonl")]
+    [InlineData("no such file", "label", "status", "--db", "{dir}/missing.db")]
     [InlineData("bad.jsonl:1: missing required field 'ranking'", "label", "import", "--db", "{dir}/x.db", "--in", "{dir}/bad.jsonl", "--labeler", "x")]
     [InlineData("is not an IP address", "label", "serve", "--db", "{dir}/x.db", "--host", "example")]
     public void BadInput_ExitsWith1_AndSaysWhatIsWrong(string expected, params string[] args)

@@ -149,7 +149,7 @@ internal static class LabelAppCommands
         var command = new Command("status", "Print the overview: tasks done and remaining, labels per labeler, inter-labeler agreement.") { db, perTask };
         command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
         {
-            var store = FeedbackStore.Open(parse.GetValue(db)!);
+            var store = FeedbackStore.Open(CommandSupport.ExistingFile(parse.GetValue(db)!));
             var o = store.Overview(parse.GetValue(perTask));
             var table = new Table().Title(Markup.Escape(store.Path)).AddColumns("Statistic", "Value");
             table.AddRow("tasks / complete / remaining", $"{o.Tasks} / {o.TasksComplete} / {o.TasksRemaining}");
