@@ -7,16 +7,20 @@ using Spectre.Console;
 
 namespace Rlhf.Cli.Commands;
 
-/// <summary><c>rlhf label simulate</c>: synthetic preference labels from a panel of simulated labelers (<see cref="LabelingRun"/>).</summary>
+/// <summary>
+/// <c>rlhf label</c>: <c>simulate</c> (synthetic preference labels from a panel of simulated labelers,
+/// <see cref="LabelingRun"/>) and the human-labeling verbs of <see cref="LabelAppCommands"/> (enqueue, serve, export, ...).
+/// </summary>
 public static class LabelCommand
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) } };
 
-    /// <summary>Builds the <c>label</c> command with its <c>simulate</c> verb.</summary>
+    /// <summary>Builds the <c>label</c> command with its verbs.</summary>
     public static Command Create()
     {
-        var label = new Command("label", "Preference labeling (simulated labelers ranking completions by a gold score).");
+        var label = new Command("label", "Preference labeling: people rank completions in the browser (enqueue, serve, export), or simulated labelers do (simulate).");
         label.Add(CreateSimulate());
+        foreach (var verb in LabelAppCommands.Create()) label.Add(verb);
         return label;
     }
 
