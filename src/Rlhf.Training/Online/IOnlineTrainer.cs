@@ -1,0 +1,32 @@
+using Rlhf.Training.Preferences;
+
+namespace Rlhf.Training.Online;
+
+/// <summary>
+/// The training half of an online round: from the round's policy and its freshly labelled rankings to the next
+/// policy. <see cref="DpoOnlineTrainer"/> is the one implementation today; "refresh the reward model on all rankings
+/// so far, then PPO against it" plugs in here once PPO exists (not implemented).
+/// </summary>
+public interface IOnlineTrainer
+{
+    /// <summary>Short name for logs (e.g. <c>dpo</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Trains on <paramref name="round"/>'s rankings starting from its policy, writing under its directory; returns
+    /// the new policy's model directory and metrics to log for the round. Must be deterministic given its inputs (a
+    /// resumed loop redoes an interrupted round from scratch).
+    /// </summary>
+    OnlineTrainResult Train(OnlineRound round, CancellationToken cancel = default);
+}
+
+/// <summary>One round's training input.</summary>
+/// <param name="Round">Round number (0-based).</param>
+/// <param name="PolicyDirectory">Model directory of the policy that produced the samples.</param>
+/// <param name="ReferenceDirectory">Model directory of the reference to regularise towards.</param>
+/// <param name="Rankings">The labelled K-wise rankings of this round's samples.</param>
+/// <param name="Directory">The round's own directory, for the trainer's run.</param>
+public sealed record OnlineRound(int Round, string PolicyDirectory, string ReferenceDirectory, PreferenceData Rankings, string Directory);
+
+/// <summary>A round's training output: the new policy's model directory and the metrics to log (empty when training was skipped).</summary>
+public sealed record OnlineTrainResult(string PolicyDirectory, IReadOnlyDictionary<string, double> Metrics);
