@@ -27,7 +27,7 @@ public sealed class DpoTrainerTests : IDisposable
     private static DpoConfig Config(string outDir) => new()
     {
         OutDir = outDir, Model = TrainingFixtures.TinyModel(64), BatchSize = 8, MaxSteps = 8, LearningRate = 1e-2f, WarmupSteps = 2,
-        EvalInterval = 2, EvalBatches = 2, KlPrompts = 3, KlMaxNewTokens = 6, CheckpointInterval = 0, ValFraction = 0.25, Seed = 5,
+        EvalInterval = 2, EvalBatches = 2, KlPrompts = 2, KlMaxNewTokens = 5, CheckpointInterval = 0, ValFraction = 0.25, Seed = 5,
     };
 
     private static DpoTrainer Trainer(DpoConfig config, PreferenceData? data = null, Action<int>? afterStep = null) =>
@@ -43,7 +43,7 @@ public sealed class DpoTrainerTests : IDisposable
         double accuracy = result.LastEval!["eval_accuracy"];
         Assert.True(accuracy > 0.9, $"held-out preference accuracy {accuracy}");
         Assert.True(log[^1].Get("eval_margin") > log[0].Get("eval_margin"), "the held-out implicit reward margin should grow");
-        Assert.NotEqual(0.0, result.LastEval[RlMetricNames.Kl]); // the policy moved (a k1 estimate from 3 samples may have either sign)
+        Assert.NotEqual(0.0, result.LastEval[RlMetricNames.Kl]); // the policy moved (a k1 estimate from 2 samples may have either sign)
     }
 
     [Fact]
