@@ -1,5 +1,3 @@
-using Rlhf.Training.Preferences;
-
 namespace Rlhf.Training.Online;
 
 /// <summary>
@@ -19,14 +17,3 @@ public interface IOnlineTrainer
     /// </summary>
     OnlineTrainResult Train(OnlineRound round, CancellationToken cancel = default);
 }
-
-/// <summary>One round's training input.</summary>
-/// <param name="Round">Round number (0-based).</param>
-/// <param name="PolicyDirectory">Model directory of the policy that produced the samples.</param>
-/// <param name="ReferenceDirectory">Model directory of the reference to regularise towards.</param>
-/// <param name="Rankings">The labelled K-wise rankings of this round's samples.</param>
-/// <param name="Directory">The round's own directory, for the trainer's run.</param>
-public sealed record OnlineRound(int Round, string PolicyDirectory, string ReferenceDirectory, PreferenceData Rankings, string Directory);
-
-/// <summary>A round's training output: the new policy's model directory and the metrics to log (empty when training was skipped).</summary>
-public sealed record OnlineTrainResult(string PolicyDirectory, IReadOnlyDictionary<string, double> Metrics);
