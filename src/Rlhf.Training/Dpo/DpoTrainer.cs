@@ -28,7 +28,7 @@ namespace Rlhf.Training.Dpo;
 /// <para>
 /// Metrics per step (<c>metrics.jsonl</c>): <c>loss</c>, implicit rewards <c>rewards_chosen</c> = mean β·(log π(y⁺) −
 /// log π_ref(y⁺)) and <c>rewards_rejected</c>, <c>margin</c> = their difference, <c>accuracy</c> = fraction of pairs
-/// with chosen reward &gt; rejected (ties ½). Every <see cref="TrainerConfig.EvalInterval"/> steps (and at 0 and the
+/// with chosen reward &gt; rejected (ties ½; margins within β·<see cref="TieLogRatio"/> are ties). Every <see cref="TrainerConfig.EvalInterval"/> steps (and at 0 and the
 /// end): the same on the first <see cref="TrainerConfig.EvalBatches"/>·B held-out pairs (<c>eval_*</c>), and on
 /// <see cref="DpoConfig.KlPrompts"/> held-out prompts one sample each from the policy (<see cref="RolloutSampler"/>,
 /// temperature 1, a generator seeded by the step): <c>kl</c> = mean Σ_t (log π − log π_ref) over the sampled
@@ -253,11 +253,18 @@ public sealed class DpoTrainer
             rewardsChosen[i] = loss.Beta * (s[i] - batch.ReferenceChosen[i]);
             rewardsRejected[i] = loss.Beta * (s[n + i] - batch.ReferenceRejected[i]);
         }
-        return new BatchResult(Ops.Sum(perPair), Array.ConvertAll(p, x => (double)x), rewardsChosen, rewardsRejected);
+        return new BatchResult(Ops.Sum(perPair), Array.ConvertAll(p, x => (double)x), rewardsChosen, rewardsRejected, loss.Beta * TieLogRatio);
     }
 
-    /// <summary>One batch's loss (sum over pairs, the autograd root) and per-pair values.</summary>
-    public sealed record BatchResult(Tensor LossSum, double[] Losses, double[] RewardsChosen, double[] RewardsRejected);
+    /// <summary>
+    /// Log-ratio margins |h| up to this many nats count as ties in the accuracy: float sums of ~100 token log-probs
+    /// computed in differently padded batches differ by ~1e-5, so a policy equal to its reference would otherwise
+    /// score a random-looking accuracy instead of ½.
+    /// </summary>
+    public const double TieLogRatio = 1e-4;
+
+    /// <summary>One batch's loss (sum over pairs, the autograd root), per-pair values, and the implicit-reward margin counted as a tie.</summary>
+    public sealed record BatchResult(Tensor LossSum, double[] Losses, double[] RewardsChosen, double[] RewardsRejected, double TieTolerance);
 
     /// <summary>
     /// Samples one response per prompt from <paramref name="policy"/> (temperature 1, generator seeded by
@@ -309,7 +316,8 @@ public sealed class DpoTrainer
                 _loss += r.Losses[i];
                 _chosen += r.RewardsChosen[i];
                 _rejected += r.RewardsRejected[i];
-                _correct += r.RewardsChosen[i] > r.RewardsRejected[i] ? 1 : r.RewardsChosen[i] == r.RewardsRejected[i] ? 0.5 : 0;
+                double margin = r.RewardsChosen[i] - r.RewardsRejected[i];
+                _correct += margin > r.TieTolerance ? 1 : margin < -r.TieTolerance ? 0 : 0.5;
             }
             _n += r.Losses.Length;
         }

@@ -55,6 +55,7 @@ public sealed class DpoTrainerTests : IDisposable
         Assert.Equal(0, log[0].Step);
         Assert.Equal(Math.Log(2), log[0].Get("eval_loss")!.Value, 5);
         Assert.Equal(0.0, log[0].Get(RlMetricNames.Kl));        // same weights, same batch: exactly 0
+        Assert.Equal(0.5, log[0].Get("eval_accuracy"));        // every pair a tie, not float noise
         Assert.Equal(Math.Log(2), log[1].Get("loss")!.Value, 5); // step 1's loss is measured before its update
         Assert.True(Math.Abs(log[1].Get("margin")!.Value) < 1e-5);
         Assert.NotNull(log[0].Get(RlMetricNames.GoldReward));
