@@ -35,7 +35,7 @@ public static class DpoCommand
             .Require(v => v >= 0, "--kl-prompts must be ≥ 0.");
         var klTokens = new Option<int>("--kl-max-new-tokens") { Description = "Most new tokens per KL sample.", DefaultValueFactory = _ => defaults.KlMaxNewTokens }
             .Require(v => v >= 1, "--kl-max-new-tokens must be ≥ 1.");
-        var gold = new Option<string?>("--gold") { Description = "Gold scorer for the evaluation samples' gold_reward: 'lexicon' or 'rm:<dir>' (default: none)." };
+        var gold = new Option<string?>("--gold") { Description = "Gold scorer for the evaluation samples' gold_reward: 'lexicon' or 'rm:<dir>' (default: none; not saved with the run, so give it again with --resume)." };
 
         var command = new Command("dpo", "Direct preference optimisation: minimises −log σ(β[(log π(y⁺|x) − log π_ref(y⁺|x)) − (log π(y⁻|x) − log π_ref(y⁻|x))]) "
             + "(or IPO's squared loss) over preference pairs, with reference log-probs computed once and saved with the run. Logs loss, implicit "
