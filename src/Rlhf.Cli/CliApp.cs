@@ -17,6 +17,8 @@ public static class CliApp
         root.Add(PretrainCommand.Create());
         root.Add(SftCommand.Create());
         root.Add(RmCommand.Create());
+        root.Add(DpoCommand.Create());
+        root.Add(OnlineCommand.Create());
         root.Add(GenerateCommand.Create());
         root.Add(DataCommand.Create());
         root.Add(LabelCommand.Create());

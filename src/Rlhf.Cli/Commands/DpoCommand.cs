@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Rlhf.Training.Common;
+using Rlhf.Training.Dpo;
+using Rlhf.Training.Labeling;
+using Rlhf.Training.Preferences;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary><c>rlhf dpo</c>: direct preference optimisation (DPO, cDPO, IPO) on pairwise or K-wise preferences (<see cref="DpoTrainer"/>).</summary>
+public static class DpoCommand
+{
+    /// <summary>Builds the <c>dpo</c> verb.</summary>
+    public static Command Create()
+    {
+        var defaults = new DpoConfig { OutDir = "" };
+        var training = new TrainingOptions(defaults, "Optimizer steps; 0 = --epochs passes over the training pairs.",
+            "Fraction of the prompts held out (split by prompt) for the held-out preference accuracy and KL.");
+        training.Batch.Description = "Preference pairs per optimizer step (each pair is two sequences).";
+        training.SeqLen.Description = "Token limit of prompt + response (default: the model context); longer pairs are skipped and counted, never truncated.";
+        training.EvalBatches.Description = "Held-out batches of pairs per evaluation, the same ones each time (0 = no pair evaluation).";
+        var policy = new Option<string?>("--policy") { Description = "The model to train (SFT or base model directory, or a run directory); also the reference unless --reference. Required unless --resume." };
+        policy.Aliases.Add("--init");
+        var reference = new Option<string?>("--reference") { Description = "Reference model π_ref (default: the --policy model)." };
+        var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]} (a ranking of K expands to its C(K,2) pairs).", Required = true };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --policy directory, or the checkpoint's with --resume)." };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training pairs when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
+            .Require(v => v >= 1, "--epochs must be at least 1.");
+        var beta = new Option<float>("--beta") { Description = "β of the implicit reward β·log(π/π_ref) (τ for --loss ipo).", DefaultValueFactory = _ => defaults.Beta }
+            .Require(v => v > 0 && float.IsFinite(v), "--beta must be positive.");
+        var loss = new Option<string>("--loss") { Description = "sigmoid (DPO, Rafailov et al. 2023) or ipo (Azar et al. 2023).", DefaultValueFactory = _ => defaults.Loss }
+            .Require(v => v is DpoLoss.LossName or IpoLoss.LossName, $"--loss must be '{DpoLoss.LossName}' or '{IpoLoss.LossName}'.");
+        var smoothing = new Option<float>("--label-smoothing") { Description = "cDPO: assumed label-flip probability ε in [0, 0.5) (sigmoid loss only).", DefaultValueFactory = _ => 0f }
+            .Require(v => v >= 0 && v < 0.5f, "--label-smoothing must be in [0, 0.5).");
+        var klPrompts = new Option<int>("--kl-prompts") { Description = "Held-out prompts sampled at each evaluation for KL(π ‖ π_ref) and gold reward (0 = none).", DefaultValueFactory = _ => defaults.KlPrompts }
+            .Require(v => v >= 0, "--kl-prompts must be ≥ 0.");
+        var klTokens = new Option<int>("--kl-max-new-tokens") { Description = "Most new tokens per KL sample.", DefaultValueFactory = _ => defaults.KlMaxNewTokens }
+            .Require(v => v >= 1, "--kl-max-new-tokens must be ≥ 1.");
+        var gold = new Option<string?>("--gold") { Description = "Gold scorer for the evaluation samples' gold_reward: 'lexicon' or 'rm:<dir>' (default: none; not saved with the run, so give it again with --resume)." };
+
+        var command = new Command("dpo", "Direct preference optimisation: minimises −log σ(β[(log π(y⁺|x) − log π_ref(y⁺|x)) − (log π(y⁻|x) − log π_ref(y⁻|x))]) "
+            + "(or IPO's squared loss) over preference pairs, with reference log-probs computed once and saved with the run. Logs loss, implicit "
+            + "rewards, margin, accuracy; held-out accuracy and KL to the reference; checkpoints with exact --resume.")
+        {
+            policy, reference, data, tokenizer, epochs, beta, loss, smoothing, klPrompts, klTokens, gold,
+        };
+        training.AddTo(command);
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        {
+            string outDir = parse.GetValue(training.Out)!;
+            bool resume = parse.GetValue(training.Resume);
+            DpoConfig? saved = resume ? TrainingCheckpoint.ReadState<DpoConfig, DpoSamplerState>(outDir, DpoTrainer.Kind).State.Config : null;
+            if (!resume) TrainingSetup.CheckFresh(outDir);
+            string? policyDir = parse.GetValue(policy) is { } p ? TrainingCheckpoint.ResolveModelDirectory(p) : null;
+            if (!resume && policyDir is null) throw new TrainingException("--policy is required: the model to train (e.g. an SFT run's checkpoint/)");
+            string? referenceDir = parse.GetValue(reference) is { } r ? TrainingCheckpoint.ResolveModelDirectory(r) : null;
+            var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? (resume ? TrainingCheckpoint.Find(outDir)! : policyDir!));
+            var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
+            var goldScorer = parse.GetValue(gold) is { } g ? CreateGold(g) : null;
+
+            DpoConfig config;
+            if (saved is null)
+                config = training.Apply(parse, defaults with
+                {
+                    InitCheckpoint = policyDir, ReferenceCheckpoint = referenceDir, Epochs = parse.GetValue(epochs), Beta = parse.GetValue(beta),
+                    Loss = parse.GetValue(loss)!, LabelSmoothing = parse.GetValue(smoothing), KlPrompts = parse.GetValue(klPrompts), KlMaxNewTokens = parse.GetValue(klTokens),
+                }, onlyGiven: false);
+            else
+            {
+                var c = saved;
+                if (parse.Given(epochs)) c = c with { Epochs = parse.GetValue(epochs) };
+                if (parse.Given(beta)) c = c with { Beta = parse.GetValue(beta) };
+                if (parse.Given(loss)) c = c with { Loss = parse.GetValue(loss)! };
+                if (parse.Given(smoothing)) c = c with { LabelSmoothing = parse.GetValue(smoothing) };
+                if (parse.Given(klPrompts)) c = c with { KlPrompts = parse.GetValue(klPrompts) };
+                if (parse.Given(klTokens)) c = c with { KlMaxNewTokens = parse.GetValue(klTokens) };
+                config = training.Apply(parse, c, onlyGiven: true);
+            }
+            output.WriteLine($"dpo: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {parse.GetValue(data)}");
+            using var stop = new StopSignal(error);
+            var result = new DpoTrainer(config, tok, prefs, output, CommandSupport.Progress(output)) { Gold = goldScorer }.Run(resume, stop.Token);
+            return result.Stopped ? CommandSupport.StoppedExitCode : 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The gold scorer called <paramref name="name"/>, with the scorer's own error turned into a user error.</summary>
+    internal static IGoldScorer CreateGold(string name)
+    {
+        try { return LabelingRun.CreateGold(name); }
+        catch (ArgumentException e) { throw new TrainingException($"--gold: {e.Message}", e); }
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Common;
+using Rlhf.Training.Dpo;
+using Rlhf.Training.Labeling;
+using Rlhf.Training.Online;
+using Rlhf.Training.Rl;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary><c>rlhf online</c>: iterated online preference training — sample, label, train (DPO), repeat (<see cref="OnlineLoop"/>).</summary>
+public static class OnlineCommand
+{
+    /// <summary>Builds the <c>online</c> verb.</summary>
+    public static Command Create()
+    {
+        var dpoDefaults = new DpoConfig { OutDir = "" };
+        var defaults = new OnlineConfig { OutDir = "", InitCheckpoint = "" };
+        var outDir = new Option<string>("--out") { Description = "Run directory: metrics.jsonl (one line per round), online_state.json, round_NNN/ (rankings.jsonl, dpo/).", Required = true };
+        var policy = new Option<string?>("--policy") { Description = "Starting policy (model or run directory); also the KL reference of the round metrics. Required unless --resume." };
+        var prompts = new Option<string>("--prompts") { Description = "Prompts JSONL, one {\"prompt\": ...} per line, taken in rotation.", Required = true };
+        var loop = new Option<int>("--loop") { Description = "Rounds N of sample → label → train (the final policy is sampled once more).", DefaultValueFactory = _ => defaults.Rounds }
+            .Require(v => v >= 1, "--loop must be at least 1.");
+        var perRound = new Option<int>("--prompts-per-round") { Description = "Prompts sampled per round.", DefaultValueFactory = _ => defaults.PromptsPerRound }
+            .Require(v => v >= 1, "--prompts-per-round must be at least 1.");
+        var k = new Option<int>("--k") { Description = "Responses sampled per prompt and ranked together.", DefaultValueFactory = _ => defaults.SamplesPerPrompt }
+            .Require(v => v >= 2, "--k must be at least 2.");
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens }
+            .Require(v => v >= 1, "--max-new-tokens must be at least 1.");
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => defaults.Temperature }
+            .Require(v => v > 0 && float.IsFinite(v), "--temperature must be positive.");
+        var labeler = new Option<string>("--labeler") { Description = "Who ranks: 'simulated' (a panel of --labelers simulated labelers over --gold) or 'rm:<dir>' (a reward model ranks by score). The human labeling store is not wired in yet.", DefaultValueFactory = _ => "simulated" };
+        var labelers = new Option<int>("--labelers") { Description = "Simulated labelers in the panel.", DefaultValueFactory = _ => 3 }.Require(v => v >= 1, "--labelers must be at least 1.");
+        var labelerTemperature = new Option<double>("--labeler-temperature") { Description = "Simulated labeler noise (0 = sort by gold).", DefaultValueFactory = _ => 0.1 }
+            .Require(v => v >= 0 && double.IsFinite(v), "--labeler-temperature must be ≥ 0.");
+        var gold = new Option<string>("--gold") { Description = "Gold scorer: the simulated labelers' truth and the per-round gold_reward ('lexicon' or 'rm:<dir>').", DefaultValueFactory = _ => LabelingRun.LexiconGold };
+        var refresh = new Option<bool>("--refresh-reference") { Description = "Use each round's starting policy as the DPO reference (default: the initial policy throughout)." };
+        var beta = new Option<float>("--beta") { Description = "DPO β.", DefaultValueFactory = _ => dpoDefaults.Beta }.Require(v => v > 0 && float.IsFinite(v), "--beta must be positive.");
+        var loss = new Option<string>("--loss") { Description = "sigmoid (DPO) or ipo.", DefaultValueFactory = _ => dpoDefaults.Loss };
+        var lr = new Option<float>("--lr") { Description = "DPO learning rate per round.", DefaultValueFactory = _ => dpoDefaults.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be positive.");
+        var epochs = new Option<int>("--epochs") { Description = "DPO passes over each round's pairs.", DefaultValueFactory = _ => 1 }.Require(v => v >= 1, "--epochs must be at least 1.");
+        var batch = new Option<int>("--batch") { Description = "DPO pairs per step.", DefaultValueFactory = _ => dpoDefaults.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
+        var seed = new Option<ulong>("--seed") { Description = "Seed of sampling, labelers and DPO.", DefaultValueFactory = _ => defaults.Seed };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out after its last completed round (an interrupted round is redone); only --loop may change." };
+
+        var command = new Command("online", "Iterated online preference training: each round samples K responses per prompt from the current policy, "
+            + "ranks them with the chosen labeler, trains with DPO on the pairs, and logs gold reward, KL to the initial policy and length per round. "
+            + "(RM refresh + PPO rounds are not available yet.)")
+        {
+            outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, resume,
+        };
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        {
+            string o = parse.GetValue(outDir)!;
+            bool isResume = parse.GetValue(resume);
+            string? init = parse.GetValue(policy);
+            if (isResume && init is null)
+                init = OnlineLoop.ReadState(o).Config.InitCheckpoint;
+            if (init is null) throw new TrainingException("--policy is required: the starting policy");
+            string initDir = TrainingCheckpoint.ResolveModelDirectory(init);
+            var tok = CommandSupport.LoadTokenizer(initDir);
+            var promptList = RlPrompt.Load(CommandSupport.ExistingFile(parse.GetValue(prompts)!));
+            var goldScorer = DpoCommand.CreateGold(parse.GetValue(gold)!);
+            string who = parse.GetValue(labeler)!;
+            ulong s = parse.GetValue(seed);
+            Func<int, ILabeler> labelerForRound;
+            string labelerName;
+            if (who == "simulated")
+            {
+                var lc = new SimulatedLabelerConfig(parse.GetValue(labelerTemperature));
+                int n = parse.GetValue(labelers);
+                labelerForRound = round => LabelerPanel.Simulated(goldScorer, lc, n, s * 1000 + (ulong)round * 17);
+                labelerName = $"simulated:{n}:t={lc.Temperature}:gold={goldScorer.Name}";
+            }
+            else if (who.StartsWith("rm:", StringComparison.Ordinal))
+            {
+                var rm = new RewardLabeler(RewardModelReward.Load([who[3..]]));
+                labelerForRound = _ => rm;
+                labelerName = who;
+            }
+            else throw new TrainingException($"--labeler: unknown labeler '{who}' (expected 'simulated' or 'rm:<dir>')");
+
+            var config = new OnlineConfig
+            {
+                OutDir = o, InitCheckpoint = init, Rounds = parse.GetValue(loop), PromptsPerRound = parse.GetValue(perRound), SamplesPerPrompt = parse.GetValue(k),
+                MaxNewTokens = parse.GetValue(maxNew), Temperature = parse.GetValue(temperature), RefreshReference = parse.GetValue(refresh), Labeler = labelerName, Seed = s,
+            };
+            var dpo = dpoDefaults with
+            {
+                Beta = parse.GetValue(beta), Loss = parse.GetValue(loss)!, LearningRate = parse.GetValue(lr), Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch), Seed = s, CheckpointInterval = 0,
+            };
+            (dpo with { OutDir = o, InitCheckpoint = initDir }).Validate();
+            var trainer = new DpoOnlineTrainer(dpo, tok, goldScorer, output, CommandSupport.Progress(output));
+            using var stop = new StopSignal(error);
+            new OnlineLoop(config, tok, promptList, labelerForRound, trainer, goldScorer, output).Run(isResume, stop.Token);
+            return stop.Token.IsCancellationRequested ? CommandSupport.StoppedExitCode : 0;
+        }));
+        return command;
+    }
+}

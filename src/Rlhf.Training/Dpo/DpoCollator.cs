@@ -1,0 +1,113 @@
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Preferences;
+using Rlhf.Training.Rl;
+
+namespace Rlhf.Training.Dpo;
+
+/// <summary>
+/// Preference pairs → token sequences → <see cref="DpoBatch"/>es (TRL's DPO data collator). Each pair's prompt and
+/// responses are encoded with the <see cref="ChatTemplate"/> (<c>User: {prompt}\nAssistant: {response}&lt;|endoftext|&gt;</c>).
+/// Bad pairs are skipped with a count in <see cref="DpoFitReport"/>, never repaired silently: chosen and rejected that
+/// encode identically (nothing to learn; the loss would be constant), an empty response, and a pair whose prompt +
+/// longer response exceeds the length limit — responses are never truncated, since the cut part may be exactly what
+/// made one response better.
+/// </summary>
+public sealed class DpoCollator
+{
+    /// <summary>A collator encoding with <paramref name="template"/>, at most <paramref name="maxLength"/> tokens per sequence.</summary>
+    public DpoCollator(ChatTemplate template, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
+        (Template, MaxLength) = (template, maxLength);
+    }
+
+    /// <summary>The chat template.</summary>
+    public ChatTemplate Template { get; }
+
+    /// <summary>Token limit per sequence (prompt + response + end-of-text); also the limit of a batch's padded width.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Encodes <paramref name="pairs"/> (e.g. <see cref="PreferenceData.ExpandPairs"/>), skipping and counting bad ones (see the type).</summary>
+    public DpoDataset Encode(IEnumerable<PreferencePair> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var prompts = new List<int[]>();
+        var responses = new List<int[]>();
+        var promptTexts = new List<string>();
+        var kept = new List<(int, int)>();
+        var index = new Dictionary<(string, string), int>();
+        int total = 0, identical = 0, empty = 0, tooLong = 0;
+        foreach (var pair in pairs)
+        {
+            total++;
+            // 1. empty responses carry no preference (and the parser of files already rejects them; in-memory pairs may not)
+            if (string.IsNullOrWhiteSpace(pair.Chosen) || string.IsNullOrWhiteSpace(pair.Rejected)) { empty++; continue; }
+            var chosen = Template.Encode(pair.Prompt, pair.Chosen);
+            var rejected = Template.Encode(pair.Prompt, pair.Rejected);
+            // 2. identical token sequences: π(y⁺) = π(y⁻), h ≡ 0, a constant loss with no gradient
+            if (chosen.Ids.AsSpan().SequenceEqual(rejected.Ids)) { identical++; continue; }
+            // 3. too long: skip the whole pair, never truncate a response
+            if (Math.Max(chosen.Ids.Length, rejected.Ids.Length) > MaxLength) { tooLong++; continue; }
+            kept.Add((Intern(pair.Prompt, pair.Chosen, chosen), Intern(pair.Prompt, pair.Rejected, rejected)));
+        }
+        return new DpoDataset(prompts, responses, promptTexts, kept, new DpoFitReport(total, kept.Count, identical, empty, tooLong, MaxLength));
+
+        int Intern(string prompt, string response, PromptResponseIds ids)
+        {
+            if (index.TryGetValue((prompt, response), out int i)) return i;
+            index[(prompt, response)] = i = prompts.Count;
+            prompts.Add(ids.Ids[..ids.PromptLength]);
+            responses.Add(ids.Ids[ids.PromptLength..]);
+            promptTexts.Add(prompt);
+            return i;
+        }
+    }
+
+    /// <summary>
+    /// The batches of pairs <paramref name="pairIndices"/> of <paramref name="data"/> with reference log-probs
+    /// <paramref name="reference"/> (one per sequence). Usually one batch; pairs go into further batches when the
+    /// left-padded prompts plus right-padded responses would exceed <see cref="MaxLength"/> columns together (every pair
+    /// fits on its own). The trainer accumulates gradients over them.
+    /// </summary>
+    public List<DpoBatch> Collate(DpoDataset data, IReadOnlyList<int> pairIndices, IReadOnlyList<double> reference)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(pairIndices);
+        ArgumentNullException.ThrowIfNull(reference);
+        var batches = new List<DpoBatch>();
+        var group = new List<(int Chosen, int Rejected)>();
+        int maxPrompt = 0, maxResponse = 0;
+        foreach (int p in pairIndices)
+        {
+            var (c, r) = data.Pairs[p];
+            int prompt = data.Prompts[c].Length, response = Math.Max(data.Responses[c].Length, data.Responses[r].Length);
+            if (group.Count > 0 && Math.Max(maxPrompt, prompt) + Math.Max(maxResponse, response) > MaxLength)
+            {
+                batches.Add(Build(group));
+                (group, maxPrompt, maxResponse) = ([], 0, 0);
+            }
+            group.Add((c, r));
+            (maxPrompt, maxResponse) = (Math.Max(maxPrompt, prompt), Math.Max(maxResponse, response));
+        }
+        if (group.Count > 0) batches.Add(Build(group));
+        return batches;
+
+        DpoBatch Build(List<(int Chosen, int Rejected)> pairs)
+        {
+            int n = pairs.Count;
+            var promptIds = new int[2 * n][];
+            var responseIds = new int[2 * n][];
+            var refChosen = new double[n];
+            var refRejected = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                var (c, r) = pairs[i];
+                (promptIds[i], responseIds[i]) = (data.Prompts[c], data.Responses[c]);
+                (promptIds[n + i], responseIds[n + i]) = (data.Prompts[r], data.Responses[r]);
+                (refChosen[i], refRejected[i]) = (reference[c], reference[r]);
+            }
+            return new DpoBatch(SequenceBatch.Build(promptIds, responseIds, Template.Tokenizer.PadId), refChosen, refRejected);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Rlhf.Models;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Logging;
+
+namespace Rlhf.Cli.Tests;
+
+/// <summary><c>rlhf dpo</c> and <c>rlhf online</c> in-process on a tiny fresh model.</summary>
+public sealed class DpoTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rlhf-cli-dpo-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args) => InProcessCli.Run(args);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    /// <summary>A tiny model with its tokenizer, and a pairwise file of 20 prompts plus one pair too long for 40 tokens.</summary>
+    private (string Model, string Data) Setup()
+    {
+        string[] nouns = ["cat", "dog", "sun", "bird"];
+        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("the cat is warm. the dog is cold. the sun is warm. the bird is cold.\n", 20)), 300);
+        HfCheckpoint.Save(P("base"), new Gpt(new GptConfig(2, 2, 16, 48, tok.VocabSize), seed: 4), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("base"));
+        var lines = Enumerable.Range(0, 20).Select(i => JsonSerializer.Serialize(new { prompt = $"the {nouns[i % 4]} {i}", chosen = $"the {nouns[i % 4]} is warm.", rejected = $"the {nouns[i % 4]} is cold." })).ToList();
+        lines.Add(JsonSerializer.Serialize(new { prompt = "the cat", chosen = string.Concat(Enumerable.Repeat("the cat is warm. ", 8)), rejected = "cold." }));
+        File.WriteAllLines(P("prefs.jsonl"), lines);
+        return (P("base"), P("prefs.jsonl"));
+    }
+
+    [Fact]
+    public void Dpo_trains_reports_skipped_pairs_and_resumes()
+    {
+        var (model, data) = Setup();
+        string[] dpo = ["dpo", "--policy", model, "--data", data, "--out", P("run"), "--batch", "4", "--lr", "1e-2", "--warmup", "1", "--seq-len", "40",
+            "--eval-interval", "2", "--eval-batches", "1", "--kl-prompts", "2", "--kl-max-new-tokens", "4", "--gold", "lexicon", "--val-fraction", "0.2"];
+        var first = Run([.. dpo, "--steps", "3"]);
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Contains("dpo done: 3 steps", first.Out);
+        Assert.Contains("1 over 40 tokens (never truncated)", first.Out);
+        var more = Run("dpo", "--data", data, "--out", P("run"), "--resume", "--steps", "5");
+        Assert.True(more.Code == 0, more.Err);
+        var entries = MetricsReader.Read(P("run/metrics.jsonl"));
+        Assert.Equal(Enumerable.Range(0, 6), entries.Select(e => e.Step));
+        Assert.All(entries.Skip(1), e => Assert.NotNull(e.Get("rewards_chosen")));
+        Assert.NotNull(entries[0].Get("gold_reward"));
+        Assert.True(File.Exists(P("run/reference_logps.json")));
+    }
+
+    [Fact]
+    public void Bad_preference_lines_name_file_and_line_and_write_nothing()
+    {
+        var (model, _) = Setup();
+        File.WriteAllText(P("same.jsonl"), "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"a\"}\n");
+        var (code, _, error) = Run("dpo", "--policy", model, "--data", P("same.jsonl"), "--out", P("run"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{P("same.jsonl")}:2:", error);
+        Assert.False(Directory.Exists(P("run")));
+        var missing = Run("dpo", "--data", P("same.jsonl"), "--out", P("run"));
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("--policy is required", missing.Err);
+    }
+
+    [Fact]
+    public void Online_runs_a_round_with_simulated_labelers_and_logs_gold_reward()
+    {
+        var (model, _) = Setup();
+        File.WriteAllLines(P("prompts.jsonl"), ["{\"prompt\": \"the cat\"}", "{\"prompt\": \"the dog\"}", "{\"prompt\": \"the sun\"}"]);
+        var r = Run("online", "--policy", model, "--prompts", P("prompts.jsonl"), "--out", P("online"), "--loop", "1", "--prompts-per-round", "3", "--k", "2",
+            "--max-new-tokens", "4", "--batch", "2", "--lr", "1e-2");
+        Assert.True(r.Code == 0, r.Err);
+        var entries = MetricsReader.Read(P("online/metrics.jsonl"));
+        Assert.Equal([0, 1], entries.Select(e => e.Step));
+        Assert.All(entries, e => Assert.NotNull(e.Get("gold_reward")));
+        var bad = Run("online", "--policy", model, "--prompts", P("prompts.jsonl"), "--out", P("online2"), "--labeler", "humans");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("unknown labeler", bad.Err);
+    }
+}

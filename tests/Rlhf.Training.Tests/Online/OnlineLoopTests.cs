@@ -1,0 +1,77 @@
+using Rlhf.Models;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Training.Common;
+using Rlhf.Training.Dpo;
+using Rlhf.Training.Labeling;
+using Rlhf.Training.Logging;
+using Rlhf.Training.Online;
+using Rlhf.Training.Preferences;
+using Rlhf.Training.Rl;
+using Rlhf.Training.Tests.Common;
+
+namespace Rlhf.Training.Tests.Online;
+
+public sealed class OnlineLoopTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    private string InitModel()
+    {
+        string dir = _tmp.File("init");
+        if (!Directory.Exists(dir))
+        {
+            HfCheckpoint.Save(dir, new Gpt(TrainingFixtures.TinyModel(48), seed: 9), eosTokenId: TrainingFixtures.Tokenizer.EndOfTextId);
+            TrainingFixtures.Tokenizer.Save(dir);
+        }
+        return dir;
+    }
+
+    private static readonly RlPrompt[] Prompts = [new("the cat"), new("a dog ran"), new("the sun is"), new("birds sing"), new("we read")];
+
+    private OnlineLoop Loop(string outDir, int rounds)
+    {
+        var gold = new LexiconSentimentScorer();
+        var config = new OnlineConfig { OutDir = outDir, InitCheckpoint = InitModel(), Rounds = rounds, PromptsPerRound = 4, SamplesPerPrompt = 3, MaxNewTokens = 6, Seed = 3 };
+        var dpo = new DpoConfig
+        {
+            OutDir = "", BatchSize = 4, LearningRate = 1e-2f, WarmupSteps = 1, EvalBatches = 1, KlPrompts = 1, KlMaxNewTokens = 4, CheckpointInterval = 0, ValFraction = 0.25, Seed = 4,
+        };
+        var trainer = new DpoOnlineTrainer(dpo, TrainingFixtures.Tokenizer, gold, TextWriter.Null, TrainingFixtures.Quiet);
+        return new OnlineLoop(config, TrainingFixtures.Tokenizer, Prompts, round => LabelerPanel.Simulated(gold, new(0.1), 2, 100 + (ulong)round), trainer, gold, TextWriter.Null);
+    }
+
+    [Fact]
+    public void Two_rounds_with_simulated_labelers_write_per_round_metrics_and_resume_at_round_granularity()
+    {
+        string a = _tmp.File("a");
+        var rounds = Loop(a, 2).Run();
+        Assert.Equal(3, rounds.Count); // rounds 0, 1 and the final measurement
+        var log = MetricsReader.Read(Path.Combine(a, TrainingSetup.MetricsFile));
+        Assert.Equal([0, 1, 2], log.Select(e => e.Step));
+        Assert.All(log, e => Assert.NotNull(e.Get(RlMetricNames.GoldReward)));
+        Assert.Equal(0.0, log[0].Get(RlMetricNames.Kl)); // round 0 samples the initial policy itself
+        Assert.True(log[1].Get("dpo_pairs") > 0);
+        Assert.True(log[2].Get(RlMetricNames.Kl) != 0);  // two rounds of DPO moved the policy
+        var rankings = PreferenceData.Load(Path.Combine(OnlineLoop.RoundDirectory(a, 0), "rankings.jsonl"));
+        Assert.Equal(4, rankings.Records.Count);
+        Assert.All(rankings.Records, r => Assert.Equal(3, r.Completions.Count));
+        Assert.Equal(2, OnlineLoop.ReadState(a).CompletedRounds);
+
+        // one round, then resume to two: the same rounds as the uninterrupted run
+        string b = _tmp.File("b");
+        Loop(b, 1).Run();
+        Directory.CreateDirectory(OnlineLoop.RoundDirectory(b, 1)); // debris of an interrupted round: discarded
+        Loop(b, 2).Run(resume: true);
+        TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
+        Assert.Throws<TrainingException>(() => Loop(b, 3).Run()); // a fresh run refuses an existing one
+    }
+
+    [Fact]
+    public void Reward_labeler_ranks_by_score_best_first()
+    {
+        var labeler = new RewardLabeler(new GoldScorerReward(new LexiconSentimentScorer()));
+        Assert.Equal([1, 2, 0], labeler.Rank("p", ["a bad awful day", "a great happy day", "a day"]));
+    }
+}
