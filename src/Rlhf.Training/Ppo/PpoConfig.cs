@@ -104,6 +104,27 @@ public sealed record PpoConfig
     /// <summary>Seeds prompt order, sampling, minibatch order and the value head.</summary>
     public ulong Seed { get; init; } = 1337;
 
+    /// <summary>Where the policy came from (provenance for resume and logs; the trainer is handed the model itself).</summary>
+    public string? PolicyPath { get; init; }
+
+    /// <summary>Where the reference model came from (null: the policy path).</summary>
+    public string? ReferencePath { get; init; }
+
+    /// <summary>Reward model directories (several: an ensemble).</summary>
+    public string[]? RewardModelPaths { get; init; }
+
+    /// <summary>The prompts file.</summary>
+    public string? PromptsPath { get; init; }
+
+    /// <summary>Gold scorer spec (<c>lexicon</c> or <c>rm:&lt;dir&gt;</c>), null = none.</summary>
+    public string? Gold { get; init; }
+
+    /// <summary>Pretraining text file for PPO-ptx, null = off.</summary>
+    public string? PtxPath { get; init; }
+
+    /// <summary>The separate critic's trunk starts from the (first) reward model's trunk instead of the policy.</summary>
+    public bool CriticFromRewardModel { get; init; }
+
     /// <summary>Critic learning rate in effect.</summary>
     [JsonIgnore]
     public float CriticLr => CriticLearningRate ?? LearningRate;
