@@ -25,7 +25,7 @@ namespace Rlhf.Training.Ppo;
 /// Then the KL controller updates β (<see cref="IKlController"/>), metrics go to <c>metrics.jsonl</c> (step = iteration;
 /// <see cref="RlMetricNames"/> keys plus <c>kl_k3</c>, <c>kl_coef</c>, <c>policy_loss</c>, <c>value_loss</c>,
 /// <c>clip_frac</c>, <c>value_clip_frac</c>, <c>approx_kl</c>, <c>grad_norm</c>, <c>ptx_loss</c>, <c>skipped_samples</c>,
-/// <c>skipped_updates</c>, <c>time_generate_s</c>, <c>time_score_s</c>, <c>time_update_s</c>, <c>tokens_per_s</c>,
+/// <c>skipped_updates</c>, <c>time_generate_s</c>, <c>time_score_s</c> (steps 2–5, of which <c>time_reward_s</c> is step 2), <c>time_update_s</c>, <c>tokens_per_s</c>,
 /// <c>is_best</c>, <c>guard_stop</c>), the optional <see cref="IRunGuard"/> sees them (keeps <c>best/</c>, may crop the
 /// run), a sample table goes to <c>samples.jsonl</c> every few iterations, and checkpoints resume bit for bit.
 /// Samples whose reward or log-probs are not finite are dropped from the iteration (counted).
@@ -158,6 +158,7 @@ public sealed class PpoTrainer
                 var requests = samples.Select(RewardRequest.Of).ToList();
                 var outcomes = _reward.Score(requests);
                 var gold = Gold?.Score(requests);
+                long tReward = Stopwatch.GetTimestamp();
                 var full = SequenceBatch.Build(samples, _tokenizer.EndOfTextId);
                 int L = full.ResponseLength;
                 var oldLogProbs = new float[full.Batch * L];
@@ -176,7 +177,7 @@ public sealed class PpoTrainer
                 if (dropped > 0) progress.Log($"{Kind}: iteration {iteration + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob)");
                 PpoUpdateStats? update = null;
                 double meanKl = double.NaN, meanK3 = double.NaN;
-                long t2 = t1, t3 = t1;
+                long t2 = tReward, t3 = tReward;
                 if (kept.Length > 0)
                 {
                     var batch = full.Select(kept);
@@ -204,7 +205,7 @@ public sealed class PpoTrainer
                 var keptSamples = kept.Select(b => samples[b]).ToList();
                 var (length, repetition) = ResponseStats.Summarize(keptSamples);
                 double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                var values_ = new Dictionary<string, double>
+                var m = new Dictionary<string, double>
                 {
                     [RlMetricNames.ProxyReward] = MeanOf(kept, b => outcomes[b].Reward),
                     [RlMetricNames.Kl] = meanKl, ["kl_k3"] = meanK3, ["kl_coef"] = kl.Beta,
@@ -215,31 +216,32 @@ public sealed class PpoTrainer
                     ["approx_kl"] = update?.ApproxKl ?? double.NaN, ["grad_norm"] = update?.GradNorm ?? double.NaN,
                     ["skipped_samples"] = dropped, ["skipped_updates"] = update?.Skipped ?? 0,
                 };
-                if (gold is not null) values_[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
-                if (kept.Any(b => outcomes[b].Spread is not null)) values_[RlMetricNames.EnsembleStd] = MeanOf(kept, b => outcomes[b].Spread ?? float.NaN);
-                if (ptx is not null) values_["ptx_loss"] = update?.PtxLoss ?? double.NaN;
-                var verdict = Guard?.Observe(iteration, values_) ?? GuardVerdict.Continue;
-                values_["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
-                values_["time_score_s"] = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
-                values_["time_update_s"] = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds;
-                values_["tokens_per_s"] = samples.Sum(s => s.CompletionIds.Length) / seconds;
+                if (gold is not null) m[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
+                if (kept.Any(b => outcomes[b].Spread is not null)) m[RlMetricNames.EnsembleStd] = MeanOf(kept, b => outcomes[b].Spread ?? float.NaN);
+                if (ptx is not null) m["ptx_loss"] = update?.PtxLoss ?? double.NaN;
+                var verdict = Guard?.Observe(iteration, m) ?? GuardVerdict.Continue;
+                m["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
+                m["time_reward_s"] = Stopwatch.GetElapsedTime(t1, tReward).TotalSeconds;
+                m["time_score_s"] = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
+                m["time_update_s"] = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds;
+                m["tokens_per_s"] = samples.Sum(s => s.CompletionIds.Length) / seconds;
                 if (verdict.IsBest)
                 {
                     bestIteration = iteration;
-                    PpoCheckpoint.SaveBest(outDir, _policy, critic, _tokenizer, iteration, values_);
-                    values_["is_best"] = 1;
+                    PpoCheckpoint.SaveBest(outDir, _policy, critic, _tokenizer, iteration, m);
+                    m["is_best"] = 1;
                 }
                 if (verdict.Stop)
                 {
                     guardStop = verdict.Reason ?? "the run guard stopped the run";
-                    values_["guard_stop"] = 1;
+                    m["guard_stop"] = 1;
                     progress.Log($"{Kind}: iteration {iteration}: the run guard stops the run: {guardStop} (best iteration {bestIteration})");
                 }
-                metrics.Write(iteration, values_);
-                (lastReward, lastKl) = (values_[RlMetricNames.ProxyReward], meanKl);
-                progress.Update(iteration, update?.PolicyLoss ?? double.NaN, values_["tokens_per_s"]);
-                progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F4}{(gold is null ? "" : $" (gold {values_[RlMetricNames.GoldReward]:F4})")}, "
-                    + $"KL {meanKl:F3} (β {kl.Beta:G3}), entropy {values_[RlMetricNames.Entropy]:F3}, clip {values_["clip_frac"]:F3}, "
+                metrics.Write(iteration, m);
+                (lastReward, lastKl) = (m[RlMetricNames.ProxyReward], meanKl);
+                progress.Update(iteration, update?.PolicyLoss ?? double.NaN, m["tokens_per_s"]);
+                progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F4}{(gold is null ? "" : $" (gold {m[RlMetricNames.GoldReward]:F4})")}, "
+                    + $"KL {meanKl:F3} (β {kl.Beta:G3}), entropy {m[RlMetricNames.Entropy]:F3}, clip {m["clip_frac"]:F3}, "
                     + $"length {length:F1}, {seconds:F1} s");
                 if (cfg.SampleEvery > 0 && (iteration % cfg.SampleEvery == 0 || iteration == 1) && kept.Length > 0)
                 {
