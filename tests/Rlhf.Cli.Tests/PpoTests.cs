@@ -64,10 +64,14 @@ public sealed class PpoTests : IDisposable
     public void ARewardModelWithAnotherTokenizer_GetsANotice()
     {
         var (policy, rm, prompts) = Setup(otherRmTokenizer: true);
-        var (code, output, error) = Run("ppo", "--policy", policy, "--reward-model", rm, "--prompts", prompts, "--out", P("run"), "--batch", "2", "--minibatch", "2",
-            "--epochs", "1", "--max-new-tokens", "3", "--iterations", "1", "--shared-critic");
+        var (code, output, error) = Run("ppo", "--policy", policy, "--reward-model", rm, rm, "--reward-weight", "1", "0.5", "--prompts", prompts, "--out", P("run"),
+            "--batch", "2", "--minibatch", "2", "--epochs", "1", "--max-new-tokens", "3", "--iterations", "1", "--shared-critic");
         Assert.True(code == 0, error);
         Assert.Single(output.Split('\n'), l => l.Contains("tokenizer differs from the policy's"));
+        Assert.Contains("reward 1·rm:", output);   // two reward models combined with weights
+        var wrong = Run("ppo", "--policy", policy, "--reward-model", rm, "--reward-weight", "1", "2", "--prompts", prompts, "--out", P("run2"));
+        Assert.Equal(1, wrong.Code);
+        Assert.Contains("2 weights for 1 --reward-model", wrong.Err);
     }
 
     [Fact]

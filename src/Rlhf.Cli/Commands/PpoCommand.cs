@@ -19,6 +19,7 @@ public static class PpoCommand
         var d = new PpoConfig { OutDir = "" };
         var policy = new Option<string?>("--policy") { Description = "Policy to train (an SFT model directory, HF GPT-2 layout, or a run directory with checkpoint/). Required unless --resume." };
         var rewardModels = new Option<string[]>("--reward-model") { Description = "Reward model directory (rm train's run or checkpoint/); repeat it, or give an ensemble run (member-*/), for an ensemble: reward = mean of the normalised scores. Required unless --resume.", AllowMultipleArgumentsPerToken = true };
+        var rewardWeights = new Option<float[]>("--reward-weight") { Description = "Combine the --reward-model arguments as r = Σ w_i·r_i (one weight per --reward-model, in order; each may itself be an ensemble) instead of one ensemble mean.", AllowMultipleArgumentsPerToken = true };
         var reference = new Option<string?>("--reference") { Description = "Frozen reference model for the KL penalty (default: the --policy model as given)." };
         var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} objects (extra fields ignored). Required unless --resume." };
         var outDir = new Option<string>("--out") { Description = "Run directory: metrics.jsonl, samples.jsonl, checkpoint/ (policy in HF layout + tokenizer, critic/, optimizer states, trainer_state.json), best/.", Required = true };
@@ -70,6 +71,7 @@ public static class PpoCommand
             (policy, (c, p) => c with { PolicyPath = p.GetValue(policy) }), (reference, (c, p) => c with { ReferencePath = p.GetValue(reference) }),
             (rewardModels, (c, p) => c with { RewardModelPaths = p.GetValue(rewardModels) is { Length: > 0 } r ? r : null }),
             (prompts, (c, p) => c with { PromptsPath = p.GetValue(prompts) }),
+            (rewardWeights, (c, p) => c with { RewardWeights = p.GetValue(rewardWeights) is { Length: > 0 } w ? w : null }),
         };
 
         var command = new Command("ppo", "RLHF with PPO: each iteration samples one response per prompt, scores it with the reward model, "
@@ -102,8 +104,19 @@ public static class PpoCommand
             var tokenizer = CommandSupport.LoadTokenizer(policyDir);
             var policyModel = HfCheckpoint.Load(policyDir);
             var referenceModel = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
-            var rmDirs = rmPaths.SelectMany(RewardModelDirectories).ToList();
-            var reward = RewardModelReward.Load(rmDirs);
+            var groups = rmPaths.Select(path => RewardModelDirectories(path).ToList()).ToList();
+            var rmDirs = groups.SelectMany(g => g).ToList();
+            RewardModelReward first;
+            IRewardFunction reward;
+            if (config.RewardWeights is not { } weights) reward = first = RewardModelReward.Load(rmDirs);   // one ensemble: mean of all members
+            else
+            {
+                if (weights.Length != rmPaths.Length)
+                    throw new TrainingException($"--reward-weight: {weights.Length} weights for {rmPaths.Length} --reward-model arguments; give one per reward model");
+                var parts = groups.Select(g => RewardModelReward.Load(g)).ToList();
+                reward = new WeightedReward(parts.Select((r, i) => ((IRewardFunction)r, (double)weights[i])).ToList());
+                first = parts[0];
+            }
             if (!tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
                 output.WriteLine("ppo: note: the reward model's tokenizer differs from the policy's; responses are re-tokenised through text for scoring");
             Gpt? criticInit = null;
@@ -112,11 +125,11 @@ public static class PpoCommand
                 if (config.SharedCritic) throw new TrainingException("--critic-from-rm needs a separate critic; drop --shared-critic");
                 if (!tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
                     throw new TrainingException("--critic-from-rm: the reward model's tokenizer differs from the policy's, so its trunk cannot read the policy's tokens");
-                criticInit = reward.Members[0].Trunk;
+                criticInit = first.Members[0].Trunk;
             }
             var goldReward = config.Gold is { } g ? new GoldScorerReward(LabelingRun.CreateGold(g)) : null;
             int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
-            output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward model{(rmDirs.Count > 1 ? $" ensemble of {rmDirs.Count}" : "")} {string.Join(", ", rmDirs)}");
+            output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward models {string.Join(", ", rmDirs)}");
 
             using var stop = new StopSignal(error);
             var trainer = new PpoTrainer(config, tokenizer, policyModel, referenceModel, reward, promptList, output, CommandSupport.Progress(output))

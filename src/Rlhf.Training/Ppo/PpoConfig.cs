@@ -113,6 +113,9 @@ public sealed record PpoConfig
     /// <summary>Reward model directories (several: an ensemble).</summary>
     public string[]? RewardModelPaths { get; init; }
 
+    /// <summary>Weights of the reward models when they are combined as r = Σ w_i·r_i instead of averaged as an ensemble (null: ensemble).</summary>
+    public float[]? RewardWeights { get; init; }
+
     /// <summary>The prompts file.</summary>
     public string? PromptsPath { get; init; }
 

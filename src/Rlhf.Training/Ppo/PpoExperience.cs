@@ -13,14 +13,16 @@ namespace Rlhf.Training.Ppo;
 /// <param name="Returns">R_t = Â_t (before whitening) + V_old(s_t).</param>
 public sealed record PpoExperience(SequenceBatch Batch, float[] OldLogProbs, float[] OldValues, float[] Advantages, float[] Returns)
 {
-    /// <summary>The (B·L) slice of <paramref name="source"/> for <paramref name="rows"/>, in that order.</summary>
-    public float[] Gather(float[] source, IReadOnlyList<int> rows)
+    /// <summary>The per-token values of <paramref name="rows"/> (each <paramref name="L"/> wide) of <paramref name="source"/>, in that order.</summary>
+    public static float[] Gather(float[] source, IReadOnlyList<int> rows, int L)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(rows);
-        int L = Batch.ResponseLength;
         var result = new float[rows.Count * L];
         for (int i = 0; i < rows.Count; i++) Array.Copy(source, rows[i] * L, result, i * L, L);
         return result;
     }
+
+    /// <summary>The minibatch slice of one of this experience's per-token arrays.</summary>
+    public float[] Gather(float[] source, IReadOnlyList<int> rows) => Gather(source, rows, Batch.ResponseLength);
 }

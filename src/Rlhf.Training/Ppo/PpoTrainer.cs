@@ -181,8 +181,7 @@ public sealed class PpoTrainer
                 if (kept.Length > 0)
                 {
                     var batch = full.Select(kept);
-                    var experience = new PpoExperience(batch, [], [], [], []);
-                    float[] oldLp = experience.Gather(oldLogProbs, kept), refLp = experience.Gather(refLogProbs, kept), oldV = experience.Gather(values, kept);
+                    float[] oldLp = PpoExperience.Gather(oldLogProbs, kept, L), refLp = PpoExperience.Gather(refLogProbs, kept, L), oldV = PpoExperience.Gather(values, kept, L);
                     var scores = kept.Select(b => outcomes[b].Reward).ToArray();
                     // 3 (cont.). r_t = −β·k1_t, plus the (clipped) score at the last token (Ziegler et al. 2019, eq. 2; InstructGPT eq. 2)
                     var (rewards, klSeq, k3Seq) = TokenRewards.Compute(oldLp, refLp, batch.ResponseLengths, L, scores, kl.Beta, cfg.RewardClip);
@@ -194,7 +193,7 @@ public sealed class PpoTrainer
                     t2 = Stopwatch.GetTimestamp();
 
                     // 6.–7. PPO epochs: clipped surrogate + clipped value loss (+ entropy bonus, + ptx)
-                    update = epochs.Run(experience with { OldLogProbs = oldLp, OldValues = oldV, Advantages = advantages, Returns = returns }, rng);
+                    update = epochs.Run(new PpoExperience(batch, oldLp, oldV, advantages, returns), rng);
                     skippedUpdates += update.Skipped;
                     kl.Update(meanKl, kept.Length);
                     t3 = Stopwatch.GetTimestamp();
