@@ -79,10 +79,8 @@ public static class PpoCommand
             + "clipped-surrogate + clipped-value minibatch updates (optional entropy bonus and PPO-ptx). Writes metrics.jsonl (reward, "
             + "KL, entropy, clip fraction, value loss, approx-KL, length, repetition, ensemble std, gold), samples.jsonl and "
             + "checkpoints with exact --resume.");
-        foreach (var (option, _) in binds) command.Add(option);
-        command.Add(outDir);
-        command.Add(resume);
-        command.Add(json);
+        Option[] inputs = [policy, rewardModels, rewardWeights, reference, prompts, outDir, resume];
+        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json)) command.Add(option);
         command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
         {
             string outPath = parse.GetValue(outDir)!;

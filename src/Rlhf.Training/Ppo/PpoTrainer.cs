@@ -148,6 +148,7 @@ public sealed class PpoTrainer
             {
                 if (cancel.IsCancellationRequested) { stopped = true; break; }
                 long t0 = Stopwatch.GetTimestamp();
+                double beta = kl.Beta; // this iteration's β (the controller moves it after the update)
 
                 // 1. rollout: sample one response per prompt with the KV cache, keeping log π_old(a_t|s_t) (Ziegler et al. 2019, §2)
                 var prompts = cycle.Next(cfg.BatchSize, rng).Select(i => _prompts[i]).ToList();
@@ -184,7 +185,7 @@ public sealed class PpoTrainer
                     float[] oldLp = PpoExperience.Gather(oldLogProbs, kept, L), refLp = PpoExperience.Gather(refLogProbs, kept, L), oldV = PpoExperience.Gather(values, kept, L);
                     var scores = kept.Select(b => outcomes[b].Reward).ToArray();
                     // 3 (cont.). r_t = −β·k1_t, plus the (clipped) score at the last token (Ziegler et al. 2019, eq. 2; InstructGPT eq. 2)
-                    var (rewards, klSeq, k3Seq) = TokenRewards.Compute(oldLp, refLp, batch.ResponseLengths, L, scores, kl.Beta, cfg.RewardClip);
+                    var (rewards, klSeq, k3Seq) = TokenRewards.Compute(oldLp, refLp, batch.ResponseLengths, L, scores, beta, cfg.RewardClip);
                     (meanKl, meanK3) = (klSeq.Average(), k3Seq.Average());
 
                     // 5. GAE advantages and returns (Schulman et al. 2015), advantages whitened over the batch's tokens
@@ -207,7 +208,7 @@ public sealed class PpoTrainer
                 var m = new Dictionary<string, double>
                 {
                     [RlMetricNames.ProxyReward] = MeanOf(kept, b => outcomes[b].Reward),
-                    [RlMetricNames.Kl] = meanKl, ["kl_k3"] = meanK3, ["kl_coef"] = kl.Beta,
+                    [RlMetricNames.Kl] = meanKl, ["kl_k3"] = meanK3, ["kl_coef"] = beta,
                     [RlMetricNames.Entropy] = update?.Entropy ?? double.NaN,
                     [RlMetricNames.ResponseLength] = length, [RlMetricNames.RepetitionRate] = repetition,
                     ["policy_loss"] = update?.PolicyLoss ?? double.NaN, ["value_loss"] = update?.ValueLoss ?? double.NaN,
@@ -240,7 +241,7 @@ public sealed class PpoTrainer
                 (lastReward, lastKl) = (m[RlMetricNames.ProxyReward], meanKl);
                 progress.Update(iteration, update?.PolicyLoss ?? double.NaN, m["tokens_per_s"]);
                 progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F4}{(gold is null ? "" : $" (gold {m[RlMetricNames.GoldReward]:F4})")}, "
-                    + $"KL {meanKl:F3} (β {kl.Beta:G3}), entropy {m[RlMetricNames.Entropy]:F3}, clip {m["clip_frac"]:F3}, "
+                    + $"KL {meanKl:F3} (β {beta:G3}), entropy {m[RlMetricNames.Entropy]:F3}, clip {m["clip_frac"]:F3}, "
                     + $"length {length:F1}, {seconds:F1} s");
                 if (cfg.SampleEvery > 0 && (iteration % cfg.SampleEvery == 0 || iteration == 1) && kept.Length > 0)
                 {
