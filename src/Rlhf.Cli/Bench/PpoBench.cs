@@ -24,10 +24,15 @@ public static class PpoBench
     /// <summary>New tokens per response.</summary>
     public const int NewTokens = 48;
 
-    /// <summary>Runs <paramref name="warmup"/> + 1 iterations and returns the last one's breakdown.</summary>
-    public static PpoRecord Run(string configName, int warmup, TextWriter progress)
+    /// <summary>Runs <paramref name="warmup"/> + 1 iterations of config <paramref name="configName"/> (A or B) at the reference size and returns the last one's breakdown.</summary>
+    public static PpoRecord Run(string configName, int warmup, TextWriter progress) =>
+        Run(ModelBench.Config(configName), configName, Prompts, NewTokens, warmup, progress);
+
+    /// <summary>Runs <paramref name="warmup"/> + 1 iterations of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> tokens on <paramref name="config"/>-sized models.</summary>
+    public static PpoRecord Run(GptConfig config, string configName, int prompts, int newTokens, int warmup, TextWriter progress)
     {
-        var config = ModelBench.Config(configName);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(progress);
         progress.WriteLine($"bench ppo: training a {config.VocabSize}-token tokenizer for the random models...");
         var tokenizer = BpeTrainer.Train(SyntheticText(seed: 1), config.VocabSize);
         if (tokenizer.VocabSize != config.VocabSize) throw new InvalidOperationException($"bench ppo: the tokenizer has {tokenizer.VocabSize} tokens, the model {config.VocabSize}");
@@ -36,23 +41,23 @@ public static class PpoBench
         var reward = new RewardModelReward([new RewardModel(new Gpt(config, seed: 2))], tokenizer, "rm:random");
         var rng = new Rng(3);
         string[] words = ["movie", "food", "day", "book", "song", "trip", "game", "class", "park", "city"];
-        var prompts = Enumerable.Range(0, Prompts).Select(i => new RlPrompt($"tell me what you think about the {words[i % words.Length]} number {i}")).ToList();
+        var promptList = Enumerable.Range(0, prompts).Select(i => new RlPrompt($"tell me about the {words[i % words.Length]} {i}")).ToList();
         string outDir = Directory.CreateTempSubdirectory("rlhf-bench-ppo-").FullName;
         try
         {
             var ppo = new PpoConfig
             {
-                OutDir = outDir, Iterations = warmup + 1, BatchSize = Prompts, MaxNewTokens = NewTokens, SampleEvery = 0, CheckpointInterval = 0,
+                OutDir = outDir, Iterations = warmup + 1, BatchSize = prompts, MinibatchSize = Math.Min(16, prompts), MaxNewTokens = newTokens, SampleEvery = 0, CheckpointInterval = 0,
             };
-            progress.WriteLine($"bench ppo config {configName}: {warmup} warm-up + 1 timed iteration of {Prompts} prompts × {NewTokens} new tokens, "
+            progress.WriteLine($"bench ppo config {configName}: {warmup} warm-up + 1 timed iteration of {prompts} prompts × {newTokens} new tokens, "
                 + $"{ppo.Epochs} epochs × minibatch {ppo.MinibatchSize}...");
-            new PpoTrainer(ppo, tokenizer, policy, reference, reward, prompts, TextWriter.Null, new TrainingProgressOptions { PlainOutput = TextWriter.Null, Interactive = false }).Run();
+            new PpoTrainer(ppo, tokenizer, policy, reference, reward, promptList, TextWriter.Null, new TrainingProgressOptions { PlainOutput = TextWriter.Null, Interactive = false }).Run();
             var last = MetricsReader.Read(Path.Combine(outDir, "metrics.jsonl"))[^1];
             double gen = last.Get("time_generate_s")!.Value, rm = last.Get("time_reward_s")!.Value;
             double refValues = last.Get("time_score_s")!.Value - rm, update = last.Get("time_update_s")!.Value;
             double total = gen + rm + refValues + update;
-            int tokens = (int)Math.Round(last.Get("response_length")!.Value * Prompts);
-            return new PpoRecord("ppo", configName, Prompts, NewTokens, tokens, R(gen), R(rm), R(refValues), R(update), R(total),
+            int tokens = (int)Math.Round(last.Get("response_length")!.Value * prompts);
+            return new PpoRecord("ppo", configName, prompts, newTokens, tokens, R(gen), R(rm), R(refValues), R(update), R(total),
                 Math.Round(100 * gen / total, 1), Math.Round(100 * update / total, 1), ppo.Epochs, ppo.MinibatchSize, policy.ParameterCount, Environment.ProcessorCount);
         }
         finally { Directory.Delete(outDir, recursive: true); }
