@@ -271,6 +271,7 @@ public sealed class PpoTrainer
     private void CheckInputs(PpoConfig cfg)
     {
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
+        if (PtxTokens is { Length: < 3 } ptx) throw new TrainingException($"PPO-ptx: the pretraining text has {ptx.Length} tokens; at least 3 are needed");
         foreach (var model in new[] { _policy, _reference, CriticInit }.OfType<Gpt>())
             TrainingSetup.CheckModel(model, _tokenizer, cfg.MaxNewTokens + 1);
         int context = Math.Min(_policy.Config.NPositions, _reference.Config.NPositions);
