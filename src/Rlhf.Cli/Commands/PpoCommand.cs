@@ -45,6 +45,7 @@ public static class PpoCommand
         var sharedCritic = new Option<bool>("--shared-critic") { Description = "Value head on the policy's trunk (one forward, one optimizer) instead of a separate critic trunk." };
         var criticFromRm = new Option<bool>("--critic-from-rm") { Description = "Start the separate critic's trunk from the (first) reward model instead of the policy (needs the same tokenizer)." };
         var gold = new Option<string?>("--gold") { Description = "Gold scorer measured on every sample (never trained against): 'lexicon' or 'rm:<dir>'. Logged as gold_reward." };
+        var heldOut = new Option<string[]>("--heldout-rm") { Description = "Held-out reward model (or ensemble run) measured on every sample but never trained against; logged as heldout_reward (overoptimisation without a gold scorer).", AllowMultipleArgumentsPerToken = true };
         var ptxData = new Option<string?>("--ptx-data") { Description = "Plain-text file of pretraining data for PPO-ptx (InstructGPT): its next-token loss is mixed into each minibatch." };
         var ptxCoef = new Option<float>("--ptx-coef") { Description = "Weight γ of the PPO-ptx term.", DefaultValueFactory = _ => d.PtxCoef }.Require(v => v >= 0 && float.IsFinite(v), "--ptx-coef must be ≥ 0.");
         var sampleEvery = new Option<int>("--sample-every") { Description = "Print a (prompt, response, reward) table and append it to samples.jsonl every N iterations (0 = never).", DefaultValueFactory = _ => d.SampleEvery }.Require(v => v >= 0, "--sample-every must be ≥ 0.");
@@ -65,7 +66,8 @@ public static class PpoCommand
             (entropy, (c, p) => c with { EntropyCoef = p.GetValue(entropy) }), (gamma, (c, p) => c with { Gamma = p.GetValue(gamma) }),
             (lambda, (c, p) => c with { Lambda = p.GetValue(lambda) }), (rewardClip, (c, p) => c with { RewardClip = p.GetValue(rewardClip) }),
             (sharedCritic, (c, p) => c with { SharedCritic = p.GetValue(sharedCritic) }), (criticFromRm, (c, p) => c with { CriticFromRewardModel = p.GetValue(criticFromRm) }),
-            (gold, (c, p) => c with { Gold = p.GetValue(gold) }), (ptxData, (c, p) => c with { PtxPath = p.GetValue(ptxData) }),
+            (gold, (c, p) => c with { Gold = p.GetValue(gold) }),
+            (heldOut, (c, p) => c with { HeldOutPaths = p.GetValue(heldOut) is { Length: > 0 } h ? h : null }), (ptxData, (c, p) => c with { PtxPath = p.GetValue(ptxData) }),
             (ptxCoef, (c, p) => c with { PtxCoef = p.GetValue(ptxCoef) }), (sampleEvery, (c, p) => c with { SampleEvery = p.GetValue(sampleEvery) }),
             (checkpointInterval, (c, p) => c with { CheckpointInterval = p.GetValue(checkpointInterval) }), (seed, (c, p) => c with { Seed = p.GetValue(seed) }),
             (policy, (c, p) => c with { PolicyPath = p.GetValue(policy) }), (reference, (c, p) => c with { ReferencePath = p.GetValue(reference) }),
@@ -128,13 +130,14 @@ public static class PpoCommand
             GoldScorerReward? goldReward = null;
             try { goldReward = config.Gold is { } g ? new GoldScorerReward(LabelingRun.CreateGold(g)) : null; }
             catch (ArgumentException e) { throw new TrainingException($"--gold: {e.Message}", e); }
+            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RewardModelDirectories)]) : null;
             int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
             output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward models {string.Join(", ", rmDirs)}");
 
             using var stop = new StopSignal(error);
             var trainer = new PpoTrainer(config, tokenizer, policyModel, referenceModel, reward, promptList, output, CommandSupport.Progress(output))
             {
-                Gold = goldReward, CriticInit = criticInit, PtxTokens = ptxTokens,
+                Gold = goldReward, HeldOut = heldOutReward, CriticInit = criticInit, PtxTokens = ptxTokens,
             };
             var result = trainer.Run(resuming, stop.Token);
             if (parse.GetValue(json))

@@ -122,6 +122,9 @@ public sealed record PpoConfig
     /// <summary>Gold scorer spec (<c>lexicon</c> or <c>rm:&lt;dir&gt;</c>), null = none.</summary>
     public string? Gold { get; init; }
 
+    /// <summary>Held-out reward model directories (measured, never trained against), null = none.</summary>
+    public string[]? HeldOutPaths { get; init; }
+
     /// <summary>Pretraining text file for PPO-ptx, null = off.</summary>
     public string? PtxPath { get; init; }
 

@@ -23,7 +23,7 @@ namespace Rlhf.Training.Ppo;
 /// <item>optionally PPO-ptx: pretraining log-likelihood mixed into each minibatch's loss.</item>
 /// </list>
 /// Then the KL controller updates β (<see cref="IKlController"/>), metrics go to <c>metrics.jsonl</c> (step = iteration;
-/// <see cref="RlMetricNames"/> keys plus <c>kl_k3</c>, <c>kl_coef</c>, <c>policy_loss</c>, <c>value_loss</c>,
+/// <see cref="RlMetricNames"/> keys (gold and held-out rewards when configured) plus <c>kl_k3</c>, <c>kl_coef</c>, <c>policy_loss</c>, <c>value_loss</c>,
 /// <c>clip_frac</c>, <c>value_clip_frac</c>, <c>approx_kl</c>, <c>grad_norm</c>, <c>ptx_loss</c>, <c>skipped_samples</c>,
 /// <c>skipped_updates</c>, <c>time_generate_s</c>, <c>time_score_s</c> (steps 2–5, of which <c>time_reward_s</c> is step 2), <c>time_update_s</c>, <c>tokens_per_s</c>,
 /// <c>is_best</c>, <c>guard_stop</c>), the optional <see cref="IRunGuard"/> sees them (keeps <c>best/</c>, may crop the
@@ -66,6 +66,9 @@ public sealed class PpoTrainer
 
     /// <summary>A gold scorer measured on the same samples (never trained against): <c>gold_reward</c>.</summary>
     public IRewardFunction? Gold { get; init; }
+
+    /// <summary>A held-out reward model (trained on other data, never optimised against) measured on the same samples: <c>heldout_reward</c>.</summary>
+    public IRewardFunction? HeldOut { get; init; }
 
     /// <summary>The reward-hacking guard: sees each iteration's metrics, keeps <c>best/</c>, may stop the run.</summary>
     public IRunGuard? Guard { get; init; }
@@ -130,7 +133,7 @@ public sealed class PpoTrainer
         if (state is not null) samplesLog.TruncateAfter(iteration);
         _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(_policy)}; critic {(critic.Shared ? "shares the policy trunk" : "has its own trunk")}");
         _log.WriteLine($"{Kind}: {_prompts.Count} prompts, {cfg.BatchSize} per iteration × {cfg.MaxNewTokens} new tokens (temperature {cfg.Temperature:G3}); "
-            + $"reward {_reward.Name}{(Gold is null ? "" : $", gold {Gold.Name}")}{(ptx is null ? "" : $", ptx {ptx.Count} tokens × {cfg.PtxCoef:G3}")}");
+            + $"reward {_reward.Name}{(Gold is null ? "" : $", gold {Gold.Name}")}{(HeldOut is null ? "" : $", held-out {HeldOut.Name}")}{(ptx is null ? "" : $", ptx {ptx.Count} tokens × {cfg.PtxCoef:G3}")}");
         _log.WriteLine($"{Kind}: {cfg.Epochs} epochs × minibatch {cfg.MinibatchSize}, lr {cfg.LearningRate:G3} (critic {cfg.CriticLr:G3}), clip {cfg.ClipRange:G3}/{cfg.ValueClipRange:G3}, "
             + $"γ {cfg.Gamma:G3} λ {cfg.Lambda:G3}, β {kl.Beta:G4} {(cfg.KlTarget is null ? "fixed" : $"adaptive (target {cfg.KlTarget:G3}, horizon {cfg.KlHorizon})")}, "
             + $"{cfg.Iterations} iterations" + (state is null ? "" : $"; resuming after iteration {iteration}"));
@@ -159,6 +162,7 @@ public sealed class PpoTrainer
                 var requests = samples.Select(RewardRequest.Of).ToList();
                 var outcomes = _reward.Score(requests);
                 var gold = Gold?.Score(requests);
+                var heldOut = HeldOut?.Score(requests);
                 long tReward = Stopwatch.GetTimestamp();
                 var full = SequenceBatch.Build(samples, _tokenizer.EndOfTextId);
                 int L = full.ResponseLength;
@@ -217,6 +221,7 @@ public sealed class PpoTrainer
                     ["skipped_samples"] = dropped, ["skipped_updates"] = update?.Skipped ?? 0,
                 };
                 if (gold is not null) m[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
+                if (heldOut is not null) m[RlMetricNames.HeldOutReward] = MeanOf(kept, b => heldOut[b].Reward);
                 if (kept.Any(b => outcomes[b].Spread is not null)) m[RlMetricNames.EnsembleStd] = MeanOf(kept, b => outcomes[b].Spread ?? float.NaN);
                 if (ptx is not null) m["ptx_loss"] = update?.PtxLoss ?? double.NaN;
                 var verdict = Guard?.Observe(iteration, m) ?? GuardVerdict.Continue;

@@ -97,11 +97,12 @@ public sealed class PpoTrainerTests : IDisposable
         {
             PtxTokens = PpoTestKit.Tok.Encode(TrainingFixtures.Text(2)),
             Gold = new GoldScorerReward(new Rlhf.Training.Labeling.LexiconSentimentScorer()),
+            HeldOut = new SayTokenReward(),
         };
         trainer.Run();
         var entries = MetricsReader.Read(_tmp.File("shared/metrics.jsonl"));
         Assert.All(entries, e => Assert.True(double.IsFinite(e.Get("ptx_loss")!.Value) && double.IsFinite(e.Get(RlMetricNames.GoldReward)!.Value)
-            && double.IsFinite(e.Get(RlMetricNames.Entropy)!.Value)));
+            && double.IsFinite(e.Get(RlMetricNames.Entropy)!.Value) && e.Get(RlMetricNames.HeldOutReward) is double));
         Assert.NotEqual(0.01, entries[^1].Get("kl_coef")!.Value);  // the adaptive controller moved β
         Assert.False(Directory.Exists(_tmp.File("shared/checkpoint/critic")));
         var file = Rlhf.Tensors.Serialization.Safetensors.Load(_tmp.File("shared/checkpoint/model.safetensors"));
