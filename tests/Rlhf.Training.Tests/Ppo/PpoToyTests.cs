@@ -21,6 +21,7 @@ public sealed class PpoToyTests(ITestOutputHelper output) : IDisposable
         var result = new PpoTrainer(config, PpoTestKit.Tok, policy, reference, new SayTokenReward(), PpoTestKit.Prompts, TextWriter.Null, TrainingFixtures.Quiet).Run();
         var rewards = MetricsReader.Series(MetricsReader.Read(_tmp.File("toy/metrics.jsonl")), RlMetricNames.ProxyReward).Select(s => s.Value).ToList();
         output.WriteLine(string.Join(" ", rewards.Select(r => r.ToString("F2"))));
+        output.WriteLine(File.ReadLines(_tmp.File("toy/metrics.jsonl")).Last());
         Assert.Equal(20, result.Iteration);
         Assert.True(rewards.Take(3).Average() < 0.1, $"start {rewards.Take(3).Average()}");
         Assert.True(rewards.TakeLast(3).Average() > 0.5, $"end {rewards.TakeLast(3).Average()}");
