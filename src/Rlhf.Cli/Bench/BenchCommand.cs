@@ -20,6 +20,7 @@ public static class BenchCommand
         bench.Add(CreateGemm());
         bench.Add(CreateModel("train", "Time GPT training steps (forward, cross-entropy, backward, AdamW) on random tokens, batch 8: median tokens/s. Also prints forward-only tokens/s."));
         bench.Add(CreateModel("generate", "Time KV-cache generation: batch 8, 64-token random prompt, 64 new tokens, multinomial sampling: tokens/s."));
+        bench.Add(CreatePpo());
         return bench;
     }
 
@@ -189,6 +190,39 @@ public static class BenchCommand
             var table = new Table().Title($"GPT config {configName} ({parameters:N0} parameters), batch {ModelBench.Batch}, {threads} threads")
                 .AddColumns("Bench", "Tokens/s", "ms/step");
             foreach (var r in records) table.AddRow(r.Bench, F(r.TokensPerS), r.MsPerStep is double m ? F(m) : "");
+            Console(output).Write(table);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreatePpo()
+    {
+        var json = JsonOption();
+        var config = new Option<string>("--config") { Description = "Model config of policy, reference, critic and reward model: A or B.", DefaultValueFactory = _ => "B" };
+        config.AcceptOnlyFromAmong("A", "B", "a", "b");
+        var warmup = new Option<int>("--warmup") { Description = "Untimed PPO iterations before the timed one.", DefaultValueFactory = _ => 1 };
+        Require(warmup, w => w >= 0, "--warmup must be ≥ 0.");
+        var command = new Command("ppo", $"Time one PPO iteration ({PpoBench.Prompts} prompts × {PpoBench.NewTokens} new tokens, 4 epochs × minibatch 16, random-init models) "
+            + "split into generation, reward model, reference + values, and update.") { json, config, warmup };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            string name = parse.GetValue(config)!.ToUpperInvariant();
+            var r = PpoBench.Run(name, parse.GetValue(warmup), parse.InvocationConfiguration.Error);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(BenchJson.Line(r));
+                return 0;
+            }
+            var table = new Table().Title($"PPO iteration, config {name} ({r.Params:N0} parameters per model), {r.Prompts} prompts × ≤ {r.MaxNewTokens} tokens ({r.GeneratedTokens} generated), {r.Threads} threads")
+                .AddColumns("Phase", "Seconds", "% of iteration");
+            void Row(string phase, double s) => table.AddRow(phase, F(s, "0.00"), F(100 * s / r.TotalS));
+            Row("generation (KV cache)", r.GenerateS);
+            Row("reward model", r.RewardS);
+            Row("reference log-probs + values + GAE", r.ReferenceValueS);
+            Row($"update ({r.Epochs} epochs × minibatch {r.Minibatch}, policy + critic)", r.UpdateS);
+            Row("total", r.TotalS);
             Console(output).Write(table);
             return 0;
         });

@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Text.Json;
+using Rlhf.Models;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Common;
+using Rlhf.Training.Labeling;
+using Rlhf.Training.Ppo;
+using Rlhf.Training.Rl;
+
+namespace Rlhf.Cli.Commands;
+
+/// <summary><c>rlhf ppo</c>: RL against a reward model with PPO and a KL leash to the reference (<see cref="PpoTrainer"/>).</summary>
+public static class PpoCommand
+{
+    /// <summary>Builds the <c>ppo</c> verb.</summary>
+    public static Command Create()
+    {
+        var d = new PpoConfig { OutDir = "" };
+        var policy = new Option<string?>("--policy") { Description = "Policy to train (an SFT model directory, HF GPT-2 layout, or a run directory with checkpoint/). Required unless --resume." };
+        var rewardModels = new Option<string[]>("--reward-model") { Description = "Reward model directory (rm train's run or checkpoint/); repeat it, or give an ensemble run (member-*/), for an ensemble: reward = mean of the normalised scores. Required unless --resume.", AllowMultipleArgumentsPerToken = true };
+        var rewardWeights = new Option<float[]>("--reward-weight") { Description = "Combine the --reward-model arguments as r = Σ w_i·r_i (one weight per --reward-model, in order; each may itself be an ensemble) instead of one ensemble mean.", AllowMultipleArgumentsPerToken = true };
+        var reference = new Option<string?>("--reference") { Description = "Frozen reference model for the KL penalty (default: the --policy model as given)." };
+        var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} objects (extra fields ignored). Required unless --resume." };
+        var outDir = new Option<string>("--out") { Description = "Run directory: metrics.jsonl, samples.jsonl, checkpoint/ (policy in HF layout + tokenizer, critic/, optimizer states, trainer_state.json), best/.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint, bit-identical to an uninterrupted run. Models, prompts and settings come from the checkpoint; only --iterations, --sample-every and --checkpoint-interval may change." };
+        var iterations = new Option<int>("--iterations") { Description = "PPO iterations (rollout + update).", DefaultValueFactory = _ => d.Iterations }.Require(v => v >= 0, "--iterations must be ≥ 0.");
+        var batch = new Option<int>("--batch") { Description = "Prompts per iteration (one response each).", DefaultValueFactory = _ => d.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
+        var minibatch = new Option<int>("--minibatch") { Description = "Rows per gradient step (≤ --batch).", DefaultValueFactory = _ => d.MinibatchSize }.Require(v => v >= 1, "--minibatch must be at least 1.");
+        var epochs = new Option<int>("--epochs") { Description = "PPO epochs over each rollout batch.", DefaultValueFactory = _ => d.Epochs }.Require(v => v >= 1, "--epochs must be at least 1.");
+        var lr = new Option<float>("--lr") { Description = "Policy learning rate (AdamW, constant).", DefaultValueFactory = _ => d.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be a positive number.");
+        var criticLr = new Option<float?>("--critic-lr") { Description = "Critic learning rate (default: --lr)." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--critic-lr must be a positive number.");
+        var klCoef = new Option<float>("--kl-coef") { Description = "β of the per-token KL penalty −β·(log π − log π_ref): fixed, or the adaptive controller's start.", DefaultValueFactory = _ => d.KlCoef }.Require(v => v >= 0 && float.IsFinite(v), "--kl-coef must be ≥ 0.");
+        var klTarget = new Option<float?>("--kl-target") { Description = "Adaptive KL (Ziegler et al. 2019): steer the sequence KL towards this many nats (e.g. 6); default: fixed β." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--kl-target must be positive.");
+        var klHorizon = new Option<int>("--kl-horizon") { Description = "Adaptive KL horizon in episodes.", DefaultValueFactory = _ => d.KlHorizon }.Require(v => v >= 1, "--kl-horizon must be at least 1.");
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Response length cap.", DefaultValueFactory = _ => d.MaxNewTokens }.Require(v => v >= 1, "--max-new-tokens must be at least 1.");
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (log-probs are recomputed at the same temperature).", DefaultValueFactory = _ => d.Temperature }.Require(v => v > 0 && float.IsFinite(v), "--temperature must be positive.");
+        var clip = new Option<float>("--clip-range") { Description = "ε of the clipped surrogate.", DefaultValueFactory = _ => d.ClipRange }.Require(v => v > 0 && v < 1, "--clip-range must be in (0, 1).");
+        var valueClip = new Option<float>("--value-clip") { Description = "Clip range of the value loss.", DefaultValueFactory = _ => d.ValueClipRange }.Require(v => v > 0 && float.IsFinite(v), "--value-clip must be positive.");
+        var vfCoef = new Option<float>("--vf-coef") { Description = "Weight of the value loss.", DefaultValueFactory = _ => d.ValueCoef }.Require(v => v >= 0 && float.IsFinite(v), "--vf-coef must be ≥ 0.");
+        var entropy = new Option<float>("--entropy-coef") { Description = "Entropy bonus weight (0 = off).", DefaultValueFactory = _ => d.EntropyCoef }.Require(v => v >= 0 && float.IsFinite(v), "--entropy-coef must be ≥ 0.");
+        var gamma = new Option<float>("--gamma") { Description = "Discount γ.", DefaultValueFactory = _ => d.Gamma }.Require(v => v >= 0 && v <= 1, "--gamma must be in [0, 1].");
+        var lambda = new Option<float>("--lambda") { Description = "GAE λ.", DefaultValueFactory = _ => d.Lambda }.Require(v => v >= 0 && v <= 1, "--lambda must be in [0, 1].");
+        var rewardClip = new Option<float?>("--reward-clip") { Description = "Clip the reward model's score to ±this (default: no clip)." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--reward-clip must be positive.");
+        var sharedCritic = new Option<bool>("--shared-critic") { Description = "Value head on the policy's trunk (one forward, one optimizer) instead of a separate critic trunk." };
+        var criticFromRm = new Option<bool>("--critic-from-rm") { Description = "Start the separate critic's trunk from the (first) reward model instead of the policy (needs the same tokenizer)." };
+        var gold = new Option<string?>("--gold") { Description = "Gold scorer measured on every sample (never trained against): 'lexicon' or 'rm:<dir>'. Logged as gold_reward." };
+        var heldOut = new Option<string[]>("--heldout-rm") { Description = "Held-out reward model (or ensemble run) measured on every sample but never trained against; logged as heldout_reward (overoptimisation without a gold scorer).", AllowMultipleArgumentsPerToken = true };
+        var ptxData = new Option<string?>("--ptx-data") { Description = "Plain-text file of pretraining data for PPO-ptx (InstructGPT): its next-token loss is mixed into each minibatch." };
+        var ptxCoef = new Option<float>("--ptx-coef") { Description = "Weight γ of the PPO-ptx term.", DefaultValueFactory = _ => d.PtxCoef }.Require(v => v >= 0 && float.IsFinite(v), "--ptx-coef must be ≥ 0.");
+        var sampleEvery = new Option<int>("--sample-every") { Description = "Print a (prompt, response, reward) table and append it to samples.jsonl every N iterations (0 = never).", DefaultValueFactory = _ => d.SampleEvery }.Require(v => v >= 0, "--sample-every must be ≥ 0.");
+        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full state every N iterations (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
+        var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
+        var json = new Option<bool>("--json") { Description = "Print a JSON summary of the run at the end." };
+
+        // typed (or, for a fresh run, defaulted) options written into the config
+        var binds = new List<(Option Option, Func<PpoConfig, ParseResult, PpoConfig> Apply)>
+        {
+            (iterations, (c, p) => c with { Iterations = p.GetValue(iterations) }), (batch, (c, p) => c with { BatchSize = p.GetValue(batch) }),
+            (minibatch, (c, p) => c with { MinibatchSize = p.GetValue(minibatch) }), (epochs, (c, p) => c with { Epochs = p.GetValue(epochs) }),
+            (lr, (c, p) => c with { LearningRate = p.GetValue(lr) }), (criticLr, (c, p) => c with { CriticLearningRate = p.GetValue(criticLr) }),
+            (klCoef, (c, p) => c with { KlCoef = p.GetValue(klCoef) }), (klTarget, (c, p) => c with { KlTarget = p.GetValue(klTarget) }),
+            (klHorizon, (c, p) => c with { KlHorizon = p.GetValue(klHorizon) }), (maxNew, (c, p) => c with { MaxNewTokens = p.GetValue(maxNew) }),
+            (temperature, (c, p) => c with { Temperature = p.GetValue(temperature) }), (clip, (c, p) => c with { ClipRange = p.GetValue(clip) }),
+            (valueClip, (c, p) => c with { ValueClipRange = p.GetValue(valueClip) }), (vfCoef, (c, p) => c with { ValueCoef = p.GetValue(vfCoef) }),
+            (entropy, (c, p) => c with { EntropyCoef = p.GetValue(entropy) }), (gamma, (c, p) => c with { Gamma = p.GetValue(gamma) }),
+            (lambda, (c, p) => c with { Lambda = p.GetValue(lambda) }), (rewardClip, (c, p) => c with { RewardClip = p.GetValue(rewardClip) }),
+            (sharedCritic, (c, p) => c with { SharedCritic = p.GetValue(sharedCritic) }), (criticFromRm, (c, p) => c with { CriticFromRewardModel = p.GetValue(criticFromRm) }),
+            (gold, (c, p) => c with { Gold = p.GetValue(gold) }),
+            (heldOut, (c, p) => c with { HeldOutPaths = p.GetValue(heldOut) is { Length: > 0 } h ? h : null }), (ptxData, (c, p) => c with { PtxPath = p.GetValue(ptxData) }),
+            (ptxCoef, (c, p) => c with { PtxCoef = p.GetValue(ptxCoef) }), (sampleEvery, (c, p) => c with { SampleEvery = p.GetValue(sampleEvery) }),
+            (checkpointInterval, (c, p) => c with { CheckpointInterval = p.GetValue(checkpointInterval) }), (seed, (c, p) => c with { Seed = p.GetValue(seed) }),
+            (policy, (c, p) => c with { PolicyPath = p.GetValue(policy) }), (reference, (c, p) => c with { ReferencePath = p.GetValue(reference) }),
+            (rewardModels, (c, p) => c with { RewardModelPaths = p.GetValue(rewardModels) is { Length: > 0 } r ? r : null }),
+            (prompts, (c, p) => c with { PromptsPath = p.GetValue(prompts) }),
+            (rewardWeights, (c, p) => c with { RewardWeights = p.GetValue(rewardWeights) is { Length: > 0 } w ? w : null }),
+        };
+
+        var command = new Command("ppo", "RLHF with PPO: each iteration samples one response per prompt, scores it with the reward model, "
+            + "adds a per-token KL penalty to the frozen reference (fixed β or adaptive), computes GAE advantages and runs epochs of "
+            + "clipped-surrogate + clipped-value minibatch updates (optional entropy bonus and PPO-ptx). Writes metrics.jsonl (reward, "
+            + "KL, entropy, clip fraction, value loss, approx-KL, length, repetition, ensemble std, gold), samples.jsonl and "
+            + "checkpoints with exact --resume.");
+        Option[] inputs = [policy, rewardModels, rewardWeights, reference, prompts, outDir, resume];
+        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json)) command.Add(option);
+        var guardOptions = GuardOptions.AddTo(command); // the reward-hacking guard: on by default, --no-guard turns it off
+        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        {
+            string outPath = parse.GetValue(outDir)!;
+            bool resuming = parse.GetValue(resume);
+            PpoConfig? saved = resuming ? PpoCheckpoint.ReadState(outPath).State.Config : null;
+            if (!resuming) TrainingSetup.CheckFresh(outPath);
+            var config = saved ?? d;
+            foreach (var (option, apply) in binds)
+                if (!resuming || parse.Given(option)) config = apply(config, parse);
+            config = config with { OutDir = outPath };
+            config.Validate();
+            string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
+            var rmPaths = config.RewardModelPaths ?? throw new TrainingException("--reward-model is required: the reward model (or ensemble) to train against");
+            string promptsPath = config.PromptsPath ?? throw new TrainingException("--prompts is required: a JSONL file of {\"prompt\": ...} objects");
+
+            // ---- inputs, read before anything is written (a bad prompts line fails here, naming file:line)
+            var promptList = RlPrompt.Load(CommandSupport.ExistingFile(promptsPath));
+            string policyDir = TrainingCheckpoint.ResolveModelDirectory(policyPath);
+            var tokenizer = CommandSupport.LoadTokenizer(policyDir);
+            var policyModel = HfCheckpoint.Load(policyDir);
+            var referenceModel = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
+            var groups = rmPaths.Select(path => RewardModelDirectories(path).ToList()).ToList();
+            var rmDirs = groups.SelectMany(g => g).ToList();
+            RewardModelReward first;
+            IRewardFunction reward;
+            if (config.RewardWeights is not { } weights) reward = first = RewardModelReward.Load(rmDirs);   // one ensemble: mean of all members
+            else
+            {
+                if (weights.Length != rmPaths.Length)
+                    throw new TrainingException($"--reward-weight: {weights.Length} weights for {rmPaths.Length} --reward-model arguments; give one per reward model");
+                var parts = groups.Select(g => RewardModelReward.Load(g)).ToList();
+                reward = new WeightedReward(parts.Select((r, i) => ((IRewardFunction)r, (double)weights[i])).ToList());
+                first = parts[0];
+            }
+            if (!tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
+                output.WriteLine("ppo: note: the reward model's tokenizer differs from the policy's; responses are re-tokenised through text for scoring");
+            Gpt? criticInit = null;
+            if (config.CriticFromRewardModel)
+            {
+                if (config.SharedCritic) throw new TrainingException("--critic-from-rm needs a separate critic; drop --shared-critic");
+                if (!tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
+                    throw new TrainingException("--critic-from-rm: the reward model's tokenizer differs from the policy's, so its trunk cannot read the policy's tokens");
+                criticInit = first.Members[0].Trunk;
+            }
+            GoldScorerReward? goldReward = null;
+            try { goldReward = config.Gold is { } g ? new GoldScorerReward(LabelingRun.CreateGold(g)) : null; }
+            catch (ArgumentException e) { throw new TrainingException($"--gold: {e.Message}", e); }
+            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RewardModelDirectories)]) : null;
+            int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
+            output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward models {string.Join(", ", rmDirs)}");
+
+            using var stop = new StopSignal(error);
+            var trainer = new PpoTrainer(config, tokenizer, policyModel, referenceModel, reward, promptList, output, CommandSupport.Progress(output))
+            {
+                Gold = goldReward, HeldOut = heldOutReward, CriticInit = criticInit, PtxTokens = ptxTokens,
+                Guard = guardOptions.Build(parse),
+            };
+            var result = trainer.Run(resuming, stop.Token);
+            if (parse.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    iterations = result.Iteration, stopped = result.Stopped, guard_stop = result.GuardStop, best_iteration = result.BestIteration,
+                    proxy_reward = Finite(result.LastProxyReward), kl = Finite(result.LastKl), checkpoint = result.CheckpointDirectory,
+                }));
+            return result.Stopped ? CommandSupport.StoppedExitCode : 0;
+        }));
+        return command;
+    }
+
+    /// <summary>A reward model directory, a run directory holding checkpoint/, or an ensemble run holding member-*/checkpoint/.</summary>
+    private static IEnumerable<string> RewardModelDirectories(string path)
+    {
+        if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile))) return [path];
+        string run = Path.Combine(path, TrainingCheckpoint.DirectoryName);
+        if (File.Exists(Path.Combine(run, HfCheckpoint.ConfigFile))) return [run];
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such reward model directory");
+        var members = Directory.GetDirectories(path, "member-*").Select(m => Path.Combine(m, TrainingCheckpoint.DirectoryName))
+            .Where(m => File.Exists(Path.Combine(m, HfCheckpoint.ConfigFile))).Order(StringComparer.Ordinal).ToArray();
+        return members.Length > 0 ? members
+            : throw new FileNotFoundException($"{path}: not a reward model directory (no {HfCheckpoint.ConfigFile}, {TrainingCheckpoint.DirectoryName}/ or member-*/{TrainingCheckpoint.DirectoryName}/)");
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.Json;
+using Rlhf.Models;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors.Optim;
+using Rlhf.Tensors.Serialization;
+using Rlhf.Training.Common;
+using Rlhf.Training.Data;
+
+namespace Rlhf.Training.Ppo;
+
+/// <summary>
+/// A PPO run's saved state, in <c>&lt;out&gt;/checkpoint/</c> (resumable) and <c>&lt;out&gt;/best/</c> (the guard's
+/// best iteration, weights only):
+/// <list type="bullet">
+/// <item><c>model.safetensors</c> + <c>config.json</c> + tokenizer: the policy in HF GPT-2 layout (usable by
+/// <c>rlhf generate --model</c>); with a shared critic the value head <c>v_head.summary.*</c> is stored in the same file
+/// (TRL's value-head layout);</item>
+/// <item><c>critic/</c>: a separate critic's trunk + value head, HF layout;</item>
+/// <item><c>optimizer.safetensors</c>, <c>critic_optimizer.safetensors</c>, <c>trainer_state.json</c> (<see cref="PpoState"/>): checkpoint only.</item>
+/// </list>
+/// Saves are atomic at the directory level as in <see cref="TrainingCheckpoint"/> (write <c>X.tmp/</c>, rename the old
+/// <c>X/</c> away, rename the new one in, delete the old); <see cref="TrainingCheckpoint.Find"/> locates it.
+/// </summary>
+public static class PpoCheckpoint
+{
+    /// <summary>The best iteration's directory name inside the run directory.</summary>
+    public const string BestDirectory = "best";
+
+    /// <summary>The separate critic's subdirectory.</summary>
+    public const string CriticDirectory = "critic";
+
+    /// <summary>The critic optimizer's state file.</summary>
+    public const string CriticOptimizerFile = "critic_optimizer.safetensors";
+
+    /// <summary>Saves the full training state into <c>&lt;outDir&gt;/checkpoint/</c>.</summary>
+    public static string Save(string outDir, Gpt policy, Critic critic, BpeTokenizer tokenizer, IOptimizer policyOptimizer,
+        IOptimizer? criticOptimizer, PpoState state)
+    {
+        ArgumentNullException.ThrowIfNull(policyOptimizer);
+        ArgumentNullException.ThrowIfNull(state);
+        return WriteAtomically(Path.Combine(outDir, TrainingCheckpoint.DirectoryName), tmp =>
+        {
+            WriteModels(tmp, policy, critic, tokenizer, state.Iteration);
+            policyOptimizer.SaveState(Path.Combine(tmp, TrainingCheckpoint.OptimizerFile));
+            criticOptimizer?.SaveState(Path.Combine(tmp, CriticOptimizerFile));
+            File.WriteAllText(Path.Combine(tmp, TrainingCheckpoint.StateFile), JsonSerializer.Serialize(state, TrainingCheckpoint.Json));
+        });
+    }
+
+    /// <summary>Saves policy and critic weights of iteration <paramref name="iteration"/> into <c>&lt;outDir&gt;/best/</c>, with <c>best.json</c> (iteration and metrics).</summary>
+    public static string SaveBest(string outDir, Gpt policy, Critic critic, BpeTokenizer tokenizer, int iteration,
+        IReadOnlyDictionary<string, double> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        return WriteAtomically(Path.Combine(outDir, BestDirectory), tmp =>
+        {
+            WriteModels(tmp, policy, critic, tokenizer, iteration);
+            var finite = metrics.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            File.WriteAllText(Path.Combine(tmp, "best.json"), JsonSerializer.Serialize(new { iteration, metrics = finite }, TrainingCheckpoint.Json));
+        });
+    }
+
+    /// <summary>
+    /// The checkpoint directory and state of run <paramref name="outDir"/>. Throws <see cref="TrainingException"/> when
+    /// there is none or another trainer wrote it, <see cref="DataFormatException"/> when the state file is malformed.
+    /// </summary>
+    public static (string Directory, PpoState State) ReadState(string outDir)
+    {
+        string dir = TrainingCheckpoint.Find(outDir) ?? throw new TrainingException(
+            $"nothing to resume: no checkpoint in {outDir} (expected {Path.Combine(outDir, TrainingCheckpoint.DirectoryName, TrainingCheckpoint.StateFile)}); start without --resume");
+        string path = Path.Combine(dir, TrainingCheckpoint.StateFile);
+        PpoState? state;
+        try { state = JsonSerializer.Deserialize<PpoState>(File.ReadAllText(path), TrainingCheckpoint.Json); }
+        catch (JsonException e) { throw new DataFormatException($"{path}: not a valid PPO trainer state ({e.Message})", e); }
+        if (state is null) throw new DataFormatException($"{path}: not a valid PPO trainer state (null)");
+        if (state.Kind != PpoTrainer.Kind) throw new TrainingException($"{path}: this checkpoint was written by the {state.Kind} trainer, not {PpoTrainer.Kind}");
+        return (dir, state);
+    }
+
+    /// <summary>Loads policy, critic and optimizer states from checkpoint directory <paramref name="dir"/> into the given objects.</summary>
+    public static void Load(string dir, Gpt policy, Critic critic, IOptimizer policyOptimizer, IOptimizer? criticOptimizer)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(critic);
+        ArgumentNullException.ThrowIfNull(policyOptimizer);
+        var file = Safetensors.Load(Path.Combine(dir, HfCheckpoint.WeightsFile));
+        HfCheckpoint.LoadInto(critic.Shared ? [.. policy.Parameters(), .. critic.Head.Parameters()] : policy.Parameters(), file, "transformer.");
+        if (!critic.Shared) critic.Load(Path.Combine(dir, CriticDirectory));
+        policyOptimizer.LoadState(Path.Combine(dir, TrainingCheckpoint.OptimizerFile));
+        criticOptimizer?.LoadState(Path.Combine(dir, CriticOptimizerFile));
+    }
+
+    private static void WriteModels(string dir, Gpt policy, Critic critic, BpeTokenizer tokenizer, int iteration)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(critic);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var metadata = new Dictionary<string, string> { ["step"] = iteration.ToString(CultureInfo.InvariantCulture), ["trainer"] = PpoTrainer.Kind };
+        HfCheckpoint.Save(dir, policy, critic.Shared ? critic.Head.Parameters() : null, metadata, tokenizer.EndOfTextId);
+        tokenizer.Save(dir);
+        if (!critic.Shared) critic.Save(Path.Combine(dir, CriticDirectory));
+    }
+
+    private static string WriteAtomically(string final, Action<string> write)
+    {
+        string tmp = final + ".tmp", old = final + ".old";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(final))!);
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); // left by a save that died midway
+        Directory.CreateDirectory(tmp);
+        write(tmp);
+        if (Directory.Exists(final))
+        {
+            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+            Directory.Move(final, old);
+        }
+        Directory.Move(tmp, final);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        return final;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Rlhf.Training.Common;
+
+namespace Rlhf.Training.Ppo;
+
+/// <summary>
+/// Settings of a PPO run against a reward (<see cref="PpoTrainer"/>). Defaults follow Ziegler et al. 2019
+/// (lm-human-preferences) and TRL's PPO: clip 0.2, value clip 0.2, vf_coef 0.1, γ 1, λ 0.95, 4 epochs, whitened
+/// advantages, fixed β 0.05 (TRL's later k1 default) or, with <see cref="KlTarget"/>, Ziegler's adaptive controller
+/// (target 6 nats, horizon 10000). Learning rate 1e-5 (TRL 1.41e-5 / 3e-6), no weight decay.
+/// Stored in <c>trainer_state.json</c>; a resumed run must keep every setting except those in <see cref="CheckResumable"/>.
+/// </summary>
+public sealed record PpoConfig
+{
+    /// <summary>Run directory: <c>metrics.jsonl</c>, <c>samples.jsonl</c>, <c>checkpoint/</c>, <c>best/</c>.</summary>
+    public required string OutDir { get; init; }
+
+    /// <summary>PPO iterations (rollout + update) to run.</summary>
+    public int Iterations { get; init; } = 100;
+
+    /// <summary>Prompts per iteration (one response each): the rollout batch.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Rows per gradient step within an epoch (the last minibatch of an epoch may be smaller).</summary>
+    public int MinibatchSize { get; init; } = 16;
+
+    /// <summary>PPO epochs over each rollout batch.</summary>
+    public int Epochs { get; init; } = 4;
+
+    /// <summary>Policy (actor) learning rate (AdamW, constant).</summary>
+    public float LearningRate { get; init; } = 1e-5f;
+
+    /// <summary>Critic learning rate; null = <see cref="LearningRate"/>. Ignored with <see cref="SharedCritic"/> (one optimizer).</summary>
+    public float? CriticLearningRate { get; init; }
+
+    /// <summary>AdamW decoupled weight decay.</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Global gradient-norm clip per model (0 = off).</summary>
+    public float GradClip { get; init; } = 1f;
+
+    /// <summary>ε of the clipped surrogate: ratios outside [1 − ε, 1 + ε] give no gradient (Schulman et al. 2017).</summary>
+    public float ClipRange { get; init; } = 0.2f;
+
+    /// <summary>Value clip: new values may move at most this far from the rollout's values before the loss stops pulling (Ziegler et al. 2019).</summary>
+    public float ValueClipRange { get; init; } = 0.2f;
+
+    /// <summary>Weight of the value loss in the total loss (c₁ in Schulman et al. 2017).</summary>
+    public float ValueCoef { get; init; } = 0.1f;
+
+    /// <summary>Weight of the entropy bonus (c₂; 0 = off).</summary>
+    public float EntropyCoef { get; init; }
+
+    /// <summary>Discount γ.</summary>
+    public float Gamma { get; init; } = 1f;
+
+    /// <summary>GAE λ (Schulman et al. 2015).</summary>
+    public float Lambda { get; init; } = 0.95f;
+
+    /// <summary>Whiten advantages over the batch's response tokens (TRL always does).</summary>
+    public bool WhitenAdvantages { get; init; } = true;
+
+    /// <summary>Initial (or fixed) KL coefficient β of the per-token penalty −β·(log π − log π_ref).</summary>
+    public float KlCoef { get; init; } = 0.05f;
+
+    /// <summary>Target sequence KL (nats) of the adaptive controller (Ziegler et al. 2019); null = fixed β.</summary>
+    public float? KlTarget { get; init; }
+
+    /// <summary>Horizon (episodes) of the adaptive controller.</summary>
+    public int KlHorizon { get; init; } = 10000;
+
+    /// <summary>Clip the reward model's score to ±this before adding it (null = no clip; DeepSpeed-Chat 5, OpenRLHF 10).</summary>
+    public float? RewardClip { get; init; }
+
+    /// <summary>Weight γ_ptx of the pretraining log-likelihood term (InstructGPT's PPO-ptx); used only when pretraining data is given.</summary>
+    public float PtxCoef { get; init; } = 0.05f;
+
+    /// <summary>Rows of pretraining text per minibatch for PPO-ptx.</summary>
+    public int PtxBatchSize { get; init; } = 4;
+
+    /// <summary>Tokens per PPO-ptx row (capped by the model context).</summary>
+    public int PtxSeqLen { get; init; } = 64;
+
+    /// <summary>Response length cap (new tokens).</summary>
+    public int MaxNewTokens { get; init; } = 48;
+
+    /// <summary>Sampling temperature; the trainer recomputes log-probs at the same temperature.</summary>
+    public float Temperature { get; init; } = 1f;
+
+    /// <summary>Critic shares the policy's trunk (one forward, one optimizer) instead of its own trunk copy.</summary>
+    public bool SharedCritic { get; init; }
+
+    /// <summary>Print a sample table (and append to <c>samples.jsonl</c>) every this many iterations (0 = never).</summary>
+    public int SampleEvery { get; init; } = 10;
+
+    /// <summary>Rows in each sample table.</summary>
+    public int SampleRows { get; init; } = 4;
+
+    /// <summary>Save the full state every this many iterations (always at the end; 0 = only at the end).</summary>
+    public int CheckpointInterval { get; init; } = 10;
+
+    /// <summary>Seeds prompt order, sampling, minibatch order and the value head.</summary>
+    public ulong Seed { get; init; } = 1337;
+
+    /// <summary>Where the policy came from (provenance for resume and logs; the trainer is handed the model itself).</summary>
+    public string? PolicyPath { get; init; }
+
+    /// <summary>Where the reference model came from (null: the policy path).</summary>
+    public string? ReferencePath { get; init; }
+
+    /// <summary>Reward model directories (several: an ensemble).</summary>
+    public string[]? RewardModelPaths { get; init; }
+
+    /// <summary>Weights of the reward models when they are combined as r = Σ w_i·r_i instead of averaged as an ensemble (null: ensemble).</summary>
+    public float[]? RewardWeights { get; init; }
+
+    /// <summary>The prompts file.</summary>
+    public string? PromptsPath { get; init; }
+
+    /// <summary>Gold scorer spec (<c>lexicon</c> or <c>rm:&lt;dir&gt;</c>), null = none.</summary>
+    public string? Gold { get; init; }
+
+    /// <summary>Held-out reward model directories (measured, never trained against), null = none.</summary>
+    public string[]? HeldOutPaths { get; init; }
+
+    /// <summary>Pretraining text file for PPO-ptx, null = off.</summary>
+    public string? PtxPath { get; init; }
+
+    /// <summary>The separate critic's trunk starts from the (first) reward model's trunk instead of the policy.</summary>
+    public bool CriticFromRewardModel { get; init; }
+
+    /// <summary>Critic learning rate in effect.</summary>
+    [JsonIgnore]
+    public float CriticLr => CriticLearningRate ?? LearningRate;
+
+    /// <summary>Throws <see cref="TrainingException"/> listing every value out of range.</summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string message) { if (!ok) problems.Add(message); }
+        static bool Pos(float v) => v > 0 && float.IsFinite(v);
+        static bool NonNeg(float v) => v >= 0 && float.IsFinite(v);
+        Check(!string.IsNullOrWhiteSpace(OutDir), "the output directory is empty");
+        Check(Iterations >= 0, $"iterations {Iterations} must be ≥ 0");
+        Check(BatchSize >= 1, $"batch {BatchSize} must be ≥ 1");
+        Check(MinibatchSize >= 1 && MinibatchSize <= BatchSize, $"minibatch {MinibatchSize} must be in [1, batch {BatchSize}]");
+        Check(Epochs >= 1, $"epochs {Epochs} must be ≥ 1");
+        Check(Pos(LearningRate), $"learning rate {LearningRate} must be positive");
+        Check(CriticLearningRate is null || Pos(CriticLearningRate.Value), $"critic learning rate {CriticLearningRate} must be positive");
+        Check(NonNeg(WeightDecay), $"weight decay {WeightDecay} must be ≥ 0");
+        Check(NonNeg(GradClip), $"grad clip {GradClip} must be ≥ 0");
+        Check(ClipRange > 0 && ClipRange < 1, $"clip range {ClipRange} must be in (0, 1)");
+        Check(Pos(ValueClipRange), $"value clip range {ValueClipRange} must be positive");
+        Check(NonNeg(ValueCoef), $"value coefficient {ValueCoef} must be ≥ 0");
+        Check(NonNeg(EntropyCoef), $"entropy coefficient {EntropyCoef} must be ≥ 0");
+        Check(Gamma >= 0 && Gamma <= 1, $"γ {Gamma} must be in [0, 1]");
+        Check(Lambda >= 0 && Lambda <= 1, $"λ {Lambda} must be in [0, 1]");
+        Check(NonNeg(KlCoef), $"KL coefficient {KlCoef} must be ≥ 0");
+        Check(KlTarget is null || Pos(KlTarget.Value), $"KL target {KlTarget} must be positive");
+        Check(KlHorizon >= 1, $"KL horizon {KlHorizon} must be ≥ 1");
+        Check(RewardClip is null || Pos(RewardClip.Value), $"reward clip {RewardClip} must be positive");
+        Check(NonNeg(PtxCoef), $"ptx coefficient {PtxCoef} must be ≥ 0");
+        Check(PtxBatchSize >= 1, $"ptx batch {PtxBatchSize} must be ≥ 1");
+        Check(PtxSeqLen >= 2, $"ptx sequence length {PtxSeqLen} must be ≥ 2");
+        Check(MaxNewTokens >= 1, $"max new tokens {MaxNewTokens} must be ≥ 1");
+        Check(Pos(Temperature), $"temperature {Temperature} must be positive");
+        Check(SampleEvery >= 0, $"sample interval {SampleEvery} must be ≥ 0");
+        Check(SampleRows >= 1, $"sample rows {SampleRows} must be ≥ 1");
+        Check(CheckpointInterval >= 0, $"checkpoint interval {CheckpointInterval} must be ≥ 0");
+        if (problems.Count > 0) throw new TrainingException($"invalid PPO settings: {string.Join("; ", problems)}");
+    }
+
+    /// <summary>
+    /// Throws <see cref="TrainingException"/> naming every setting in which <paramref name="current"/> differs from the
+    /// checkpoint's <paramref name="saved"/>, except those a resume may change (iterations, sample and checkpoint
+    /// cadence, output directory): anything else would make the resumed run differ from an uninterrupted one.
+    /// </summary>
+    public static void CheckResumable(PpoConfig saved, PpoConfig current)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        ArgumentNullException.ThrowIfNull(current);
+        static JsonObject Invariant(PpoConfig c) => (JsonObject)JsonSerializer.SerializeToNode(
+            c with { OutDir = "", Iterations = 0, SampleEvery = 0, SampleRows = 1, CheckpointInterval = 0 }, TrainingCheckpoint.Json)!;
+        JsonObject a = Invariant(saved), b = Invariant(current);
+        var diffs = new List<string>();
+        foreach (string key in a.Select(kv => kv.Key).Union(b.Select(kv => kv.Key)))
+        {
+            string x = a[key]?.ToJsonString() ?? "null", y = b[key]?.ToJsonString() ?? "null";
+            if (x != y) diffs.Add($"{key} {x} → {y}");
+        }
+        if (diffs.Count > 0)
+            throw new TrainingException($"cannot resume exactly with changed settings ({string.Join("; ", diffs)}); "
+                + "only --iterations, --sample-every and the checkpoint interval may change on resume");
+    }
+}

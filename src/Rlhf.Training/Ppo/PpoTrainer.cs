@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using Rlhf.Models;
+using Rlhf.Models.Generation;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors;
+using Rlhf.Tensors.Optim;
+using Rlhf.Training.Common;
+using Rlhf.Training.Logging;
+using Rlhf.Training.Rl;
+
+namespace Rlhf.Training.Ppo;
+
+/// <summary>
+/// RLHF with PPO against a reward function (Ziegler et al. 2019, "Fine-Tuning Language Models from Human Preferences";
+/// Ouyang et al. 2022, InstructGPT; Schulman et al. 2017, PPO). Each iteration:
+/// <list type="number">
+/// <item>rollout: one response per prompt from the policy (KV cache, <see cref="RolloutSampler"/>), keeping log π_old per token;</item>
+/// <item>score each response once, at its end, with the reward function (RM, ensemble, gold, …);</item>
+/// <item>per-token KL to the frozen reference (k1; k3 logged) → rewards r_t = −β·k1_t (+ clipped score at the last token), <see cref="TokenRewards"/>;</item>
+/// <item>values V_old(s_t) from the critic (<see cref="Critic"/>);</item>
+/// <item>GAE(γ, λ) advantages and returns, advantages whitened (<see cref="Gae"/>);</item>
+/// <item>epochs of shuffled minibatch updates: clipped surrogate + clipped value loss (+ entropy bonus) (<see cref="PpoEpochs"/>);</item>
+/// <item>optionally PPO-ptx: pretraining log-likelihood mixed into each minibatch's loss.</item>
+/// </list>
+/// Then the KL controller updates β (<see cref="IKlController"/>), metrics go to <c>metrics.jsonl</c> (step = iteration;
+/// <see cref="RlMetricNames"/> keys (gold and held-out rewards when configured) plus <c>kl_k3</c>, <c>kl_coef</c>, <c>policy_loss</c>, <c>value_loss</c>,
+/// <c>clip_frac</c>, <c>value_clip_frac</c>, <c>approx_kl</c>, <c>grad_norm</c>, <c>ptx_loss</c>, <c>skipped_samples</c>,
+/// <c>skipped_updates</c>, <c>time_generate_s</c>, <c>time_score_s</c> (steps 2–5, of which <c>time_reward_s</c> is step 2), <c>time_update_s</c>, <c>tokens_per_s</c>,
+/// <c>is_best</c>, <c>guard_stop</c>), the optional <see cref="IRunGuard"/> sees them (keeps <c>best/</c>, may crop the
+/// run), a sample table goes to <c>samples.jsonl</c> every few iterations, and checkpoints resume bit for bit.
+/// Samples whose reward or log-probs are not finite are dropped from the iteration (counted).
+/// </summary>
+public sealed class PpoTrainer
+{
+    /// <summary>The trainer's name in checkpoints and logs.</summary>
+    public const string Kind = "ppo";
+
+    private readonly BpeTokenizer _tokenizer;
+    private readonly ChatTemplate _template;
+    private readonly Gpt _policy, _reference;
+    private readonly IRewardFunction _reward;
+    private readonly IReadOnlyList<RlPrompt> _prompts;
+    private readonly TextWriter _log;
+    private readonly TrainingProgressOptions? _progress;
+
+    /// <summary>
+    /// A trainer of <paramref name="policy"/> (updated in place; on resume its weights are replaced by the checkpoint's)
+    /// against <paramref name="reward"/>, leashed to the frozen <paramref name="reference"/> (a separate copy, usually the SFT model).
+    /// </summary>
+    public PpoTrainer(PpoConfig config, BpeTokenizer tokenizer, Gpt policy, Gpt reference, IRewardFunction reward, IReadOnlyList<RlPrompt> prompts,
+        TextWriter? log = null, TrainingProgressOptions? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(reward);
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (ReferenceEquals(policy, reference)) throw new ArgumentException("PpoTrainer: the reference must be a separate (frozen) copy of the policy");
+        (Config, _tokenizer, _policy, _reference, _reward, _prompts, _log, _progress) = (config, tokenizer, policy, reference, reward, prompts, log ?? Console.Out, progress);
+        _template = new ChatTemplate(tokenizer);
+    }
+
+    /// <summary>The settings.</summary>
+    public PpoConfig Config { get; }
+
+    /// <summary>A gold scorer measured on the same samples (never trained against): <c>gold_reward</c>.</summary>
+    public IRewardFunction? Gold { get; init; }
+
+    /// <summary>A held-out reward model (trained on other data, never optimised against) measured on the same samples: <c>heldout_reward</c>.</summary>
+    public IRewardFunction? HeldOut { get; init; }
+
+    /// <summary>The reward-hacking guard: sees each iteration's metrics, keeps <c>best/</c>, may stop the run.</summary>
+    public IRunGuard? Guard { get; init; }
+
+    /// <summary>Trunk a separate critic starts from (e.g. the reward model's); null: a copy of the policy.</summary>
+    public Gpt? CriticInit { get; init; }
+
+    /// <summary>Tokenised pretraining text for PPO-ptx (null: off).</summary>
+    public int[]? PtxTokens { get; init; }
+
+    /// <summary>Test hook, called after each iteration is logged and checkpointed; throwing from it simulates a crash.</summary>
+    internal Action<int>? AfterIteration { get; init; }
+
+    /// <summary>Runs the configured iterations, fresh or (<paramref name="resume"/>) from the run's checkpoint.</summary>
+    public PpoResult Run(bool resume = false, CancellationToken cancel = default)
+    {
+        var cfg = Config;
+        cfg.Validate();
+        string outDir = cfg.OutDir;
+
+        // ---- the run's state: fresh, or from its checkpoint (settings must not have changed)
+        PpoState? state = null;
+        string? resumeDir = null;
+        if (resume)
+        {
+            (resumeDir, state) = PpoCheckpoint.ReadState(outDir);
+            PpoConfig.CheckResumable(state.Config, cfg);
+        }
+        else TrainingSetup.CheckFresh(outDir);
+        CheckInputs(cfg);
+
+        // ---- models, optimizers, KL controller, generators
+        var critic = cfg.SharedCritic ? Critic.SharedWith(_policy, cfg.Seed + 7) : Critic.Separate(CriticInit ?? _policy, cfg.Seed + 7);
+        var policyOptimizer = new AdamW(cfg.SharedCritic ? [.. _policy.Parameters(), .. critic.Head.Parameters()] : _policy.Parameters(),
+            new AdamWConfig(cfg.LearningRate, WeightDecay: cfg.WeightDecay));
+        var criticOptimizer = cfg.SharedCritic ? null : new AdamW(critic.TrainableParameters(), new AdamWConfig(cfg.CriticLr, WeightDecay: cfg.WeightDecay));
+        IKlController kl = cfg.KlTarget is float target ? new AdaptiveKlController(cfg.KlCoef, target, cfg.KlHorizon) : new FixedKlController(cfg.KlCoef);
+        var ptx = PtxTokens is { } tokens ? new PtxBatches(tokens, Math.Min(cfg.PtxSeqLen, _policy.Config.NPositions)) : null;
+        var epochs = new PpoEpochs(cfg, _policy, critic, policyOptimizer, criticOptimizer, ptx);
+        var rng = new Rng(cfg.Seed);
+        var cycle = new PromptCycle(_prompts.Count, rng);
+        var generation = new GenerationConfig(MaxNewTokens: cfg.MaxNewTokens, Temperature: cfg.Temperature);
+        int iteration = 0, bestIteration = -1;
+        long skippedSamples = 0, skippedUpdates = 0;
+        if (state is not null)
+        {
+            PpoCheckpoint.Load(resumeDir!, _policy, critic, policyOptimizer, criticOptimizer);
+            rng.SetState(state.Rng);
+            try { cycle.Restore(state.PromptOrder, state.PromptCursor); }
+            catch (ArgumentException e) { throw new TrainingException($"the prompts differ from the checkpoint's: {e.Message}", e); }
+            kl.Restore(state.KlCoef);
+            if (Guard is not null && state.Guard is not null) Guard.LoadState(state.Guard);
+            (iteration, bestIteration, skippedSamples, skippedUpdates) = (state.Iteration, state.BestIteration, state.SkippedSamples, state.SkippedUpdates);
+            if (state.GuardStop is { } why)
+            {
+                _log.WriteLine($"{Kind}: the guard stopped this run at iteration {iteration} ({why}); nothing to resume. Best iteration: {bestIteration}");
+                return new PpoResult(iteration, cfg.Iterations, false, why, bestIteration, double.NaN, double.NaN, resumeDir!);
+            }
+        }
+        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Iteration);
+        var samplesLog = new SampleLog(Path.Combine(outDir, "samples.jsonl"));
+        if (state is not null) samplesLog.TruncateAfter(iteration);
+        _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(_policy)}; critic {(critic.Shared ? "shares the policy trunk" : "has its own trunk")}");
+        _log.WriteLine($"{Kind}: {_prompts.Count} prompts, {cfg.BatchSize} per iteration × {cfg.MaxNewTokens} new tokens (temperature {cfg.Temperature:G3}); "
+            + $"reward {_reward.Name}{(Gold is null ? "" : $", gold {Gold.Name}")}{(HeldOut is null ? "" : $", held-out {HeldOut.Name}")}{(ptx is null ? "" : $", ptx {ptx.Count} tokens × {cfg.PtxCoef:G3}")}");
+        _log.WriteLine($"{Kind}: {cfg.Epochs} epochs × minibatch {cfg.MinibatchSize}, lr {cfg.LearningRate:G3} (critic {cfg.CriticLr:G3}), clip {cfg.ClipRange:G3}/{cfg.ValueClipRange:G3}, "
+            + $"γ {cfg.Gamma:G3} λ {cfg.Lambda:G3}, β {kl.Beta:G4} {(cfg.KlTarget is null ? "fixed" : $"adaptive (target {cfg.KlTarget:G3}, horizon {cfg.KlHorizon})")}, "
+            + $"{cfg.Iterations} iterations" + (state is null ? "" : $"; resuming after iteration {iteration}"));
+
+        PpoState Snapshot(string? guardStop) => new(Kind, iteration, cfg, rng.GetState(), [.. cycle.Order], cycle.Cursor, kl.Beta,
+            Guard?.SaveState(), bestIteration, skippedSamples, skippedUpdates, guardStop);
+
+        int saved = state?.Iteration ?? -1;
+        bool stopped = false;
+        string? guardStop = null;
+        double lastReward = double.NaN, lastKl = double.NaN;
+        using (var progress = TrainingProgress.Start(Kind, cfg.Iterations, iteration, _progress))
+        {
+            while (iteration < cfg.Iterations)
+            {
+                if (cancel.IsCancellationRequested) { stopped = true; break; }
+                long t0 = Stopwatch.GetTimestamp();
+                double beta = kl.Beta; // this iteration's β (the controller moves it after the update)
+
+                // 1. rollout: sample one response per prompt with the KV cache, keeping log π_old(a_t|s_t) (Ziegler et al. 2019, §2)
+                var prompts = cycle.Next(cfg.BatchSize, rng).Select(i => _prompts[i]).ToList();
+                var samples = RolloutSampler.Sample(_policy, _template, prompts, 1, generation, rng);
+                long t1 = Stopwatch.GetTimestamp();
+
+                // 2. score each response once, at its end (InstructGPT: the RM returns one scalar per prompt/response)
+                var requests = samples.Select(RewardRequest.Of).ToList();
+                var outcomes = _reward.Score(requests);
+                var gold = Gold?.Score(requests);
+                var heldOut = HeldOut?.Score(requests);
+                long tReward = Stopwatch.GetTimestamp();
+                var full = SequenceBatch.Build(samples, _tokenizer.EndOfTextId);
+                int L = full.ResponseLength;
+                var oldLogProbs = new float[full.Batch * L];
+                for (int b = 0; b < samples.Count; b++) samples[b].OldLogProbs.CopyTo(oldLogProbs, b * L);
+
+                // 3. per-token KL to the frozen reference: log π_ref of the same tokens, at the sampling temperature
+                var refLogProbs = PolicyForward.LogProbs(_reference, full, cfg.Temperature);
+
+                // 4. values V_old(s_t) of the states that chose each token
+                var values = critic.ValuesNoGrad(full);
+
+                // samples with a non-finite reward, log-prob or value are dropped (counted), the rest go on
+                var kept = Enumerable.Range(0, samples.Count).Where(b => Finite(outcomes[b].Reward, oldLogProbs, refLogProbs, values, b * L, full.ResponseLengths[b])).ToArray();
+                int dropped = samples.Count - kept.Length;
+                skippedSamples += dropped;
+                if (dropped > 0) progress.Log($"{Kind}: iteration {iteration + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob)");
+                PpoUpdateStats? update = null;
+                double meanKl = double.NaN, meanK3 = double.NaN;
+                long t2 = tReward, t3 = tReward;
+                if (kept.Length > 0)
+                {
+                    var batch = full.Select(kept);
+                    float[] oldLp = PpoExperience.Gather(oldLogProbs, kept, L), refLp = PpoExperience.Gather(refLogProbs, kept, L), oldV = PpoExperience.Gather(values, kept, L);
+                    var scores = kept.Select(b => outcomes[b].Reward).ToArray();
+                    // 3 (cont.). r_t = −β·k1_t, plus the (clipped) score at the last token (Ziegler et al. 2019, eq. 2; InstructGPT eq. 2)
+                    var (rewards, klSeq, k3Seq) = TokenRewards.Compute(oldLp, refLp, batch.ResponseLengths, L, scores, beta, cfg.RewardClip);
+                    (meanKl, meanK3) = (klSeq.Average(), k3Seq.Average());
+
+                    // 5. GAE advantages and returns (Schulman et al. 2015), advantages whitened over the batch's tokens
+                    var (advantages, returns) = Gae.Compute(rewards, oldV, batch.ResponseLengths, L, cfg.Gamma, cfg.Lambda);
+                    if (cfg.WhitenAdvantages) Gae.Whiten(advantages, batch.ResponseMask);
+                    t2 = Stopwatch.GetTimestamp();
+
+                    // 6.–7. PPO epochs: clipped surrogate + clipped value loss (+ entropy bonus, + ptx)
+                    update = epochs.Run(new PpoExperience(batch, oldLp, oldV, advantages, returns), rng);
+                    skippedUpdates += update.Skipped;
+                    kl.Update(meanKl, kept.Length);
+                    t3 = Stopwatch.GetTimestamp();
+                }
+                iteration++;
+
+                // ---- metrics, guard, samples, checkpoint
+                var keptSamples = kept.Select(b => samples[b]).ToList();
+                var (length, repetition) = ResponseStats.Summarize(keptSamples);
+                double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                var m = new Dictionary<string, double>
+                {
+                    [RlMetricNames.ProxyReward] = MeanOf(kept, b => outcomes[b].Reward),
+                    [RlMetricNames.Kl] = meanKl, ["kl_k3"] = meanK3, ["kl_coef"] = beta,
+                    [RlMetricNames.Entropy] = update?.Entropy ?? double.NaN,
+                    [RlMetricNames.ResponseLength] = length, [RlMetricNames.RepetitionRate] = repetition,
+                    ["policy_loss"] = update?.PolicyLoss ?? double.NaN, ["value_loss"] = update?.ValueLoss ?? double.NaN,
+                    ["clip_frac"] = update?.ClipFraction ?? double.NaN, ["value_clip_frac"] = update?.ValueClipFraction ?? double.NaN,
+                    ["approx_kl"] = update?.ApproxKl ?? double.NaN, ["grad_norm"] = update?.GradNorm ?? double.NaN,
+                    ["skipped_samples"] = dropped, ["skipped_updates"] = update?.Skipped ?? 0,
+                };
+                if (gold is not null) m[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
+                if (heldOut is not null) m[RlMetricNames.HeldOutReward] = MeanOf(kept, b => heldOut[b].Reward);
+                if (kept.Any(b => outcomes[b].Spread is not null)) m[RlMetricNames.EnsembleStd] = MeanOf(kept, b => outcomes[b].Spread ?? float.NaN);
+                if (ptx is not null) m["ptx_loss"] = update?.PtxLoss ?? double.NaN;
+                var verdict = Guard?.Observe(iteration, m) ?? GuardVerdict.Continue;
+                m["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
+                m["time_reward_s"] = Stopwatch.GetElapsedTime(t1, tReward).TotalSeconds;
+                m["time_score_s"] = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
+                m["time_update_s"] = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds;
+                m["tokens_per_s"] = samples.Sum(s => s.CompletionIds.Length) / seconds;
+                if (verdict.IsBest)
+                {
+                    bestIteration = iteration;
+                    PpoCheckpoint.SaveBest(outDir, _policy, critic, _tokenizer, iteration, m);
+                    m["is_best"] = 1;
+                }
+                if (verdict.Stop)
+                {
+                    guardStop = verdict.Reason ?? "the run guard stopped the run";
+                    m["guard_stop"] = 1;
+                    progress.Log($"{Kind}: iteration {iteration}: the run guard stops the run: {guardStop} (best iteration {bestIteration})");
+                }
+                metrics.Write(iteration, m);
+                (lastReward, lastKl) = (m[RlMetricNames.ProxyReward], meanKl);
+                progress.Update(iteration, update?.PolicyLoss ?? double.NaN, m["tokens_per_s"]);
+                progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F4}{(gold is null ? "" : $" (gold {m[RlMetricNames.GoldReward]:F4})")}, "
+                    + $"KL {meanKl:F3} (β {beta:G3}), entropy {m[RlMetricNames.Entropy]:F3}, clip {m["clip_frac"]:F3}, "
+                    + $"length {length:F1}, {seconds:F1} s");
+                if (cfg.SampleEvery > 0 && (iteration % cfg.SampleEvery == 0 || iteration == 1) && kept.Length > 0)
+                {
+                    var rows = kept.Take(cfg.SampleRows).Select(b => (samples[b].Prompt.Prompt, samples[b].CompletionText, (double)outcomes[b].Reward, gold is null ? (double?)null : gold[b].Reward)).ToList();
+                    samplesLog.Append(iteration, rows);
+                    foreach (var r in rows) progress.Log($"  [{r.Item3,7:F3}] {Clip(r.Prompt, 40)} → {Clip(r.CompletionText, 80)}");
+                }
+                bool last = iteration == cfg.Iterations || guardStop is not null;
+                if ((cfg.CheckpointInterval > 0 && iteration % cfg.CheckpointInterval == 0) || last)
+                {
+                    PpoCheckpoint.Save(outDir, _policy, critic, _tokenizer, policyOptimizer, criticOptimizer, Snapshot(guardStop));
+                    saved = iteration;
+                }
+                AfterIteration?.Invoke(iteration);
+                if (guardStop is not null) break;
+            }
+        }
+        string dir = saved == iteration ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName)
+            : PpoCheckpoint.Save(outDir, _policy, critic, _tokenizer, policyOptimizer, criticOptimizer, Snapshot(guardStop));
+        string head = guardStop is not null ? $"{Kind} cropped by the run guard at iteration {iteration}: {guardStop}"
+            : stopped ? $"{Kind} stopped at iteration {iteration}/{cfg.Iterations} (continue with --resume)" : $"{Kind} done: {iteration} iterations";
+        _log.WriteLine($"{head}; last reward {lastReward:F4}, KL {lastKl:F3}{(bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, PpoCheckpoint.BestDirectory)}" : "")}; checkpoint in {dir}");
+        return new PpoResult(iteration, cfg.Iterations, stopped, guardStop, bestIteration, lastReward, lastKl, dir);
+    }
+
+    /// <summary>Refuses prompts that cannot be answered within the context, and a tokenizer the models cannot embed.</summary>
+    private void CheckInputs(PpoConfig cfg)
+    {
+        if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
+        if (PtxTokens is { Length: < 3 } ptx) throw new TrainingException($"PPO-ptx: the pretraining text has {ptx.Length} tokens; at least 3 are needed");
+        foreach (var model in new[] { _policy, _reference, CriticInit }.OfType<Gpt>())
+            TrainingSetup.CheckModel(model, _tokenizer, cfg.MaxNewTokens + 1);
+        int context = Math.Min(_policy.Config.NPositions, _reference.Config.NPositions);
+        for (int i = 0; i < _prompts.Count; i++)
+        {
+            int tokens = _template.EncodePrompt(_prompts[i].Prompt).Length;
+            if (tokens + cfg.MaxNewTokens > context)
+                throw new TrainingException($"prompt {i + 1} (\"{Clip(_prompts[i].Prompt, 40)}\") has {tokens} tokens in the chat template; "
+                    + $"with {cfg.MaxNewTokens} new tokens that exceeds the model context of {context}: shorten it or lower --max-new-tokens");
+        }
+    }
+
+    private static bool Finite(float reward, float[] logProbs, float[] refLogProbs, float[] values, int offset, int length)
+    {
+        if (!float.IsFinite(reward)) return false;
+        for (int t = offset; t < offset + length; t++)
+            if (!float.IsFinite(logProbs[t]) || !float.IsFinite(refLogProbs[t]) || !float.IsFinite(values[t])) return false;
+        return true;
+    }
+
+    private static double MeanOf(int[] rows, Func<int, double> value) => rows.Length == 0 ? double.NaN : rows.Average(value);
+
+    private static string Clip(string text, int max)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length <= max ? text : text[..(max - 1)] + "…";
+    }
+}

@@ -1,0 +1,18 @@
+using Rlhf.Models;
+
+namespace Rlhf.Cli.Tests;
+
+/// <summary><c>rlhf bench ppo</c>'s workload on a tiny model (the real one is config B, too slow for a test).</summary>
+public sealed class PpoBenchTests
+{
+    [Fact]
+    public void OneIteration_IsSplitIntoPhasesThatAddUp()
+    {
+        var r = Rlhf.Cli.Bench.PpoBench.Run(new GptConfig(2, 2, 16, 96, 300), "tiny", prompts: 4, newTokens: 4, warmup: 0, TextWriter.Null);
+        Assert.Equal(4, r.Prompts);
+        Assert.InRange(r.GeneratedTokens, 4, 16);
+        Assert.True(r.GenerateS > 0 && r.RewardS > 0 && r.ReferenceValueS > 0 && r.UpdateS > 0);
+        Assert.Equal(r.GenerateS + r.RewardS + r.ReferenceValueS + r.UpdateS, r.TotalS, 2);
+        Assert.Contains("\"generate_pct\"", Rlhf.Cli.Bench.BenchJson.Line(r));
+    }
+}

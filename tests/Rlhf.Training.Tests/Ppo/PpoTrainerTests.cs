@@ -1,0 +1,139 @@
+using Rlhf.Models.Checkpoints;
+using Rlhf.Training.Common;
+using Rlhf.Training.Logging;
+using Rlhf.Training.Ppo;
+using Rlhf.Training.Rl;
+using Rlhf.Training.Tests.Common;
+
+namespace Rlhf.Training.Tests.Ppo;
+
+public sealed class PpoTrainerTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    private PpoTrainer Trainer(PpoConfig config, IRewardFunction reward, ulong seed = 3, IRunGuard? guard = null, Action<int>? after = null)
+    {
+        var (policy, reference) = PpoTestKit.Models(3);
+        if (seed != 3) policy = new Rlhf.Models.Gpt(policy.Config, seed); // a different start: a resume must replace it
+        return new PpoTrainer(config, PpoTestKit.Tok, policy, reference, reward, PpoTestKit.Prompts, TextWriter.Null, TrainingFixtures.Quiet)
+            { Guard = guard, AfterIteration = after };
+    }
+
+    [Fact]
+    public void Resume_equals_an_uninterrupted_run_bit_for_bit_with_guard_state()
+    {
+        var straightGuard = new FakeGuard(bestAt: 3, stopAt: 99);
+        Trainer(PpoTestKit.Config(_tmp.File("straight"), 4), new SayTokenReward(), guard: straightGuard).Run();
+
+        var cfg = PpoTestKit.Config(_tmp.File("resumed"), 4);
+        Assert.Throws<SimulatedCrash>(() => Trainer(cfg, new SayTokenReward(), guard: new FakeGuard(3, 99), after: i => { if (i == 3) throw new SimulatedCrash(); }).Run());
+        var resumedGuard = new FakeGuard(bestAt: 3, stopAt: 99);
+        var result = Trainer(cfg, new SayTokenReward(), seed: 99, guard: resumedGuard).Run(resume: true); // other init: the checkpoint must win
+        Assert.Equal(4, result.Iteration);
+        Assert.Equal(4, resumedGuard.Observed);        // 2 restored from the checkpoint (saved after iteration 2) + 2 new
+        Assert.Equal([3, 4], resumedGuard.Iterations);
+        Assert.Equal(3, result.BestIteration);
+
+        foreach (string file in new[] { "model.safetensors", "critic/model.safetensors", "optimizer.safetensors", "critic_optimizer.safetensors" })
+            TrainingFixtures.AssertSameTensors(_tmp.File($"straight/checkpoint/{file}"), _tmp.File($"resumed/checkpoint/{file}"));
+        TrainingFixtures.AssertSameTensors(_tmp.File("straight/best/model.safetensors"), _tmp.File("resumed/best/model.safetensors"));
+        AssertSameMetrics(_tmp.File("straight/metrics.jsonl"), _tmp.File("resumed/metrics.jsonl"));
+        Assert.Equal(File.ReadAllText(_tmp.File("straight/samples.jsonl")), File.ReadAllText(_tmp.File("resumed/samples.jsonl")));
+        // and a changed setting is refused
+        var ex = Assert.Throws<TrainingException>(() => Trainer(cfg with { Iterations = 6, ClipRange = 0.3f }, new SayTokenReward()).Run(resume: true));
+        Assert.Contains("clip_range", ex.Message);
+    }
+
+    [Fact]
+    public void Guard_keeps_the_best_checkpoint_and_crops_the_run()
+    {
+        var guard = new FakeGuard(bestAt: 2, stopAt: 3);
+        var result = Trainer(PpoTestKit.Config(_tmp.File("g"), 10) with { CheckpointInterval = 0 }, new SayTokenReward(), guard: guard).Run();
+        Assert.Equal(3, result.Iteration);
+        Assert.Equal(2, result.BestIteration);
+        Assert.Contains("fake monitor fired", result.GuardStop);
+        var entries = MetricsReader.Read(_tmp.File("g/metrics.jsonl"));
+        Assert.Equal([1, 2, 3], entries.Select(e => e.Step));
+        Assert.Equal(1, entries[1].Get("is_best"));
+        Assert.Equal(1, entries[2].Get("guard_stop"));
+        Assert.Null(entries[1].Get("guard_stop"));
+        Assert.Contains("\"iteration\": 2", File.ReadAllText(_tmp.File("g/best/best.json")));
+        HfCheckpoint.Load(_tmp.File("g/best"), out var extra);    // a usable model directory
+        Assert.True(File.Exists(_tmp.File("g/best/critic/model.safetensors")));
+        Assert.True(File.Exists(_tmp.File("g/best/tokenizer.json")));
+        // resuming a cropped run does not train further
+        var again = Trainer(PpoTestKit.Config(_tmp.File("g"), 10) with { CheckpointInterval = 0 }, new SayTokenReward(), guard: new FakeGuard(2, 3)).Run(resume: true);
+        Assert.Equal(3, again.Iteration);
+        Assert.NotNull(again.GuardStop);
+    }
+
+    [Fact]
+    public void Non_finite_rewards_are_dropped_and_logged_and_the_run_survives()
+    {
+        var result = Trainer(PpoTestKit.Config(_tmp.File("nan"), 3), new PoisonedReward(period: 3)).Run();
+        Assert.Equal(3, result.Iteration);
+        var entries = MetricsReader.Read(_tmp.File("nan/metrics.jsonl"));
+        Assert.All(entries, e => Assert.True(e.Get("skipped_samples") > 0));
+        Assert.All(entries, e => Assert.True(double.IsFinite(e.Get(RlMetricNames.ProxyReward)!.Value) && double.IsFinite(e.Get("policy_loss")!.Value)));
+        var weights = Rlhf.Tensors.Serialization.Safetensors.Load(_tmp.File("nan/checkpoint/model.safetensors"));
+        Assert.All(weights.Tensors.Values, t => Assert.All(t.ToArray(), v => Assert.True(float.IsFinite(v))));
+
+        // every sample poisoned: nothing to learn from, but the run still ends normally
+        var all = Trainer(PpoTestKit.Config(_tmp.File("nan-all"), 2), new PoisonedReward(1, all: true)).Run();
+        Assert.Equal(2, all.Iteration);
+        var last = MetricsReader.Read(_tmp.File("nan-all/metrics.jsonl"))[^1];
+        Assert.Equal(8, last.Get("skipped_samples"));
+        Assert.True(double.IsNaN(last.Get("policy_loss")!.Value));
+    }
+
+    [Fact]
+    public void Shared_critic_adaptive_kl_and_ptx_run_and_log_their_terms()
+    {
+        var cfg = PpoTestKit.Config(_tmp.File("shared"), 2) with { SharedCritic = true, KlTarget = 0.5f, KlHorizon = 100, PtxCoef = 0.5f, PtxSeqLen = 16, EntropyCoef = 0.01f, RewardClip = 0.5f };
+        var (policy, reference) = PpoTestKit.Models();
+        var trainer = new PpoTrainer(cfg, PpoTestKit.Tok, policy, reference, new SayTokenReward(), PpoTestKit.Prompts, TextWriter.Null, TrainingFixtures.Quiet)
+        {
+            PtxTokens = PpoTestKit.Tok.Encode(TrainingFixtures.Text(2)),
+            Gold = new GoldScorerReward(new Rlhf.Training.Labeling.LexiconSentimentScorer()),
+            HeldOut = new SayTokenReward(),
+        };
+        trainer.Run();
+        var entries = MetricsReader.Read(_tmp.File("shared/metrics.jsonl"));
+        Assert.All(entries, e => Assert.True(double.IsFinite(e.Get("ptx_loss")!.Value) && double.IsFinite(e.Get(RlMetricNames.GoldReward)!.Value)
+            && double.IsFinite(e.Get(RlMetricNames.Entropy)!.Value) && e.Get(RlMetricNames.HeldOutReward) is double));
+        Assert.NotEqual(0.01, entries[^1].Get("kl_coef")!.Value);  // the adaptive controller moved β
+        Assert.False(Directory.Exists(_tmp.File("shared/checkpoint/critic")));
+        var file = Rlhf.Tensors.Serialization.Safetensors.Load(_tmp.File("shared/checkpoint/model.safetensors"));
+        Assert.Contains("v_head.summary.weight", file.Tensors.Keys);  // the head travels with the policy
+    }
+
+    [Fact]
+    public void A_prompt_too_long_for_the_context_is_named()
+    {
+        var (policy, reference) = PpoTestKit.Models();
+        var prompts = new[] { new RlPrompt("the cat"), new RlPrompt(string.Join(' ', Enumerable.Repeat("birds sing in the tree", 10))) };
+        var trainer = new PpoTrainer(PpoTestKit.Config(_tmp.File("long"), 1), PpoTestKit.Tok, policy, reference, new SayTokenReward(), prompts, TextWriter.Null, TrainingFixtures.Quiet);
+        var ex = Assert.Throws<TrainingException>(() => trainer.Run());
+        Assert.Contains("prompt 2", ex.Message);
+        Assert.False(File.Exists(_tmp.File("long/metrics.jsonl")));
+    }
+
+    /// <summary>Same steps and bit-identical values, ignoring the timing fields.</summary>
+    private static void AssertSameMetrics(string expectedPath, string actualPath)
+    {
+        var a = MetricsReader.Read(expectedPath);
+        var b = MetricsReader.Read(actualPath);
+        Assert.Equal(a.Select(e => e.Step), b.Select(e => e.Step));
+        static bool Timing(string k) => k.StartsWith("time_", StringComparison.Ordinal) || k == "tokens_per_s";
+        for (int i = 0; i < a.Count; i++)
+        {
+            var keys = a[i].Values.Keys.Where(k => !Timing(k)).ToList();
+            Assert.Equal(keys, b[i].Values.Keys.Where(k => !Timing(k)));
+            foreach (string k in keys)
+                Assert.True(BitConverter.DoubleToInt64Bits(a[i].Values[k]) == BitConverter.DoubleToInt64Bits(b[i].Values[k]),
+                    $"iteration {a[i].Step} {k}: {a[i].Values[k]:R} vs {b[i].Values[k]:R}");
+        }
+    }
+}
