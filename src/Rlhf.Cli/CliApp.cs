@@ -20,6 +20,7 @@ public static class CliApp
         root.Add(GenerateCommand.Create());
         root.Add(DataCommand.Create());
         root.Add(LabelCommand.Create());
+        root.Add(GameCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }
