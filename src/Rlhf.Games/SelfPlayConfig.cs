@@ -1,35 +1,35 @@
 namespace Rlhf.Games;
 
 /// <summary>
-/// Settings of <see cref="SelfPlayTrainer"/> (AlphaZero-style self-play: PUCT search produces the move targets,
-/// the game outcome the value targets; Silver et al. 2017/2018), started from the imitation network.
+/// Settings of <see cref="SelfPlayTrainer"/>: actor-critic policy gradient on game outcomes, the learner playing
+/// against a pool of its own past snapshots and the scripted experts (AlphaGo's RL step, Silver et al. 2016, which
+/// sampled opponents from past iterations "to stabilise training by preventing overfitting to the current policy").
 /// </summary>
-/// <param name="Iterations">Iterations; each plays <paramref name="GamesPerIteration"/> games then takes <paramref name="StepsPerIteration"/> gradient steps.</param>
-/// <param name="GamesPerIteration">Self-play games per iteration (each from a random two-ply opening).</param>
-/// <param name="Simulations">Search simulations per move.</param>
-/// <param name="CPuct">PUCT exploration constant.</param>
-/// <param name="TemperatureMoves">Moves (counted from the empty board) played in proportion to visit counts; later moves take the most visited column.</param>
-/// <param name="BufferSize">Replay buffer capacity (positions).</param>
-/// <param name="MinBuffer">No gradient steps until the buffer holds this many positions (a few minibatches' worth of distinct games, against overfitting the first ones).</param>
-/// <param name="StepsPerIteration">AdamW steps per iteration, minibatches drawn uniformly from the buffer.</param>
-/// <param name="BatchSize">Positions per minibatch.</param>
+/// <param name="Iterations">Policy updates; each one follows <paramref name="GamesPerIteration"/> fresh games.</param>
+/// <param name="GamesPerIteration">Games played per update (the learner alternates colours).</param>
 /// <param name="LearningRate">AdamW learning rate (constant).</param>
-/// <param name="WeightDecay">AdamW decoupled weight decay (AlphaZero's L2 term).</param>
-/// <param name="ValueWeight">c in L = CE(π, p) + c·(z − v)².</param>
-/// <param name="SnapshotEvery">Every this many iterations: a snapshot (a point of the Elo curve) and a checkpoint.</param>
-/// <param name="Seed">Seeds openings, root noise, move sampling and minibatches.</param>
+/// <param name="ValueCoef">c_v of the value loss.</param>
+/// <param name="EntropyCoef">β of the entropy bonus.</param>
+/// <param name="Experts">Expert opponents (names of <see cref="Experts.Create"/>).</param>
+/// <param name="ExpertFraction">Probability a game's opponent is an expert (uniform among them); otherwise a pool snapshot (uniform).</param>
+/// <param name="SnapshotEvery">Every this many iterations the learner is saved as a snapshot and joins the opponent pool.</param>
+/// <param name="MaxGradNorm">Global gradient-norm clip.</param>
+/// <param name="Seed">Seeds games (moves, opponent choice).</param>
 public sealed record SelfPlayConfig(
-    int Iterations = 60,
-    int GamesPerIteration = 32,
-    int Simulations = 64,
-    float CPuct = 1.5f,
-    int TemperatureMoves = 8,
-    int BufferSize = 40_000,
-    int MinBuffer = 3_000,
-    int StepsPerIteration = 8,
-    int BatchSize = 256,
-    float LearningRate = 1e-3f,
-    float WeightDecay = 1e-4f,
-    float ValueWeight = 1f,
-    int SnapshotEvery = 10,
-    ulong Seed = 1);
+    int Iterations = 3000,
+    int GamesPerIteration = 64,
+    float LearningRate = 3e-4f,
+    float ValueCoef = 0.5f,
+    float EntropyCoef = 0.01f,
+    string[]? Experts = null,
+    double ExpertFraction = 0.5,
+    int SnapshotEvery = 250,
+    float MaxGradNorm = 1f,
+    ulong Seed = 1)
+{
+    /// <summary>The expert opponents, weakest first (default: greedy, ab1, ab3 — random teaches nothing).</summary>
+    public string[] ExpertOpponents => Experts ?? ["greedy", "ab1", "ab3"];
+
+    /// <summary>Value equality including the expert list's contents (records compare arrays by reference).</summary>
+    public bool SameAs(SelfPlayConfig other) => (this with { Experts = null }) == (other with { Experts = null }) && ExpertOpponents.SequenceEqual(other.ExpertOpponents);
+}

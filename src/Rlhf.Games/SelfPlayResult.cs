@@ -1,4 +1,4 @@
 namespace Rlhf.Games;
 
-/// <summary>Outcome of <see cref="SelfPlayTrainer.Run"/>: iterations done, last losses, snapshot files (i0 = the initial network).</summary>
-public sealed record SelfPlayResult(int Iterations, double PolicyLoss, double ValueLoss, IReadOnlyList<string> Snapshots, bool Stopped);
+/// <summary>Outcome of <see cref="SelfPlayTrainer.Run"/>: iterations done, the last iteration's score against experts and pool, snapshot files (i0 = the initial network).</summary>
+public sealed record SelfPlayResult(int Iterations, double LastScoreVsExperts, double LastScoreVsPool, IReadOnlyList<string> Snapshots, bool Stopped);

@@ -84,47 +84,60 @@ public static class GameCommand
     private static Command CreateSelfPlay()
     {
         var d = new SelfPlayConfig();
+        var az = new AlphaZeroConfig();
         var outDir = new Option<string>("--out") { Description = "Run directory (metrics.jsonl, snapshots/, checkpoint/, model.safetensors).", Required = true };
         var init = new Option<string?>("--init") { Description = "Starting network: an imitate run directory or a .safetensors file (required unless --resume)." };
-        var iterations = new Option<int>("--iterations") { Description = "Iterations (games + gradient steps each).", DefaultValueFactory = _ => d.Iterations }.Require(v => v >= 1, "--iterations must be at least 1.");
-        var games = new Option<int>("--games") { Description = "Self-play games per iteration.", DefaultValueFactory = _ => d.GamesPerIteration }.Require(v => v >= 1, "--games must be at least 1.");
-        var sims = new Option<int>("--simulations") { Description = "Tree-search simulations per move during self-play (training only; the ladder plays the raw network).", DefaultValueFactory = _ => d.Simulations }.Require(v => v >= 1, "--simulations must be at least 1.");
-        var steps = new Option<int>("--steps") { Description = "Gradient steps per iteration.", DefaultValueFactory = _ => d.StepsPerIteration }.Require(v => v >= 0, "--steps must be >= 0.");
-        var lr = new Option<float>("--lr") { Description = "AdamW learning rate.", DefaultValueFactory = _ => d.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be positive.");
-        var every = new Option<int>("--snapshot-every") { Description = "Iterations between snapshots (points of the Elo curve) and checkpoints.", DefaultValueFactory = _ => d.SnapshotEvery }.Require(v => v >= 1, "--snapshot-every must be at least 1.");
-        var seed = new Option<ulong>("--seed") { Description = "Seed of openings, search noise, move sampling and minibatches.", DefaultValueFactory = _ => 1 };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (bit-identical to an uninterrupted run)." };
+        var algorithm = new Option<string>("--algorithm") { Description = "pg: actor-critic policy gradient against a pool of past selves and the experts (default); az: AlphaZero-style, tree-search visit counts as policy targets.", DefaultValueFactory = _ => "pg" };
+        algorithm.AcceptOnlyFromAmong("pg", "az");
+        var iterations = new Option<int?>("--iterations") { Description = $"Iterations (default {d.Iterations} for pg: {d.GamesPerIteration} games + 1 update each; {az.Iterations} for az)." }.Require(v => v is null or >= 1, "--iterations must be at least 1.");
+        var games = new Option<int?>("--games") { Description = $"Games per iteration (default {d.GamesPerIteration} for pg, {az.GamesPerIteration} for az)." }.Require(v => v is null or >= 1, "--games must be at least 1.");
+        var experts = new Option<string>("--experts") { Description = "pg: expert opponents, comma-separated, weakest first (the last is reported as score_vs_best_expert).", DefaultValueFactory = _ => string.Join(',', d.ExpertOpponents) }
+            .Require(v => v.Split(',').All(Experts.IsExpert), "--experts must list random, greedy or abN names separated by commas.");
+        var expertFraction = new Option<double>("--expert-fraction") { Description = "pg: share of games against an expert (the rest against past snapshots).", DefaultValueFactory = _ => d.ExpertFraction }
+            .Require(v => v is >= 0 and <= 1, "--expert-fraction must be between 0 and 1.");
+        var sims = new Option<int>("--simulations") { Description = "az: tree-search simulations per move during self-play (training only; the ladder plays the raw network).", DefaultValueFactory = _ => az.Simulations }.Require(v => v >= 1, "--simulations must be at least 1.");
+        var lr = new Option<float?>("--lr") { Description = $"AdamW learning rate (default {d.LearningRate} for pg, {az.LearningRate} for az)." }.Require(v => v is null or > 0, "--lr must be positive.");
+        var every = new Option<int?>("--snapshot-every") { Description = $"Iterations between snapshots (points of the Elo curve, pg pool members) and checkpoints (default {d.SnapshotEvery} for pg, {az.SnapshotEvery} for az)." }.Require(v => v is null or >= 1, "--snapshot-every must be at least 1.");
+        var seed = new Option<ulong>("--seed") { Description = "Seed of openings, opponents, move sampling (and az search noise, minibatches).", DefaultValueFactory = _ => 1 };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint (bit-identical to an uninterrupted run); --iterations may extend it." };
         var quick = new Option<bool>("--quick") { Description = "Tiny settings for a smoke test (seconds)." };
-        var cmd = new Command("selfplay", "Self-play RL from the imitation network, AlphaZero-style: tree search picks the moves and its visit counts become the policy targets; the game result is the only reward.")
+        var cmd = new Command("selfplay", "Self-play RL from the imitation network; the game result is the only reward. Default: actor-critic policy gradient against past selves and the experts; --algorithm az: AlphaZero-style search targets.")
         {
-            outDir, init, iterations, games, sims, steps, lr, every, seed, resume, quick,
+            outDir, init, algorithm, iterations, games, experts, expertFraction, sims, lr, every, seed, resume, quick,
         };
         cmd.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
         {
             string dir = parse.GetValue(outDir)!;
-            bool q = parse.GetValue(quick), res = parse.GetValue(resume);
-            string initFile;
-            SelfPlayConfig config;
-            if (res)
+            bool q = parse.GetValue(quick), res = parse.GetValue(resume), isAz = parse.GetValue(algorithm) == "az";
+            int? its = parse.GetValue(iterations), nGames = parse.GetValue(games), snapEvery = parse.GetValue(every);
+            float? rate = parse.GetValue(lr);
+            string initFile = res
+                ? (isAz ? GameCheckpoint.ReadState<AlphaZeroState>(dir).InitFile : GameCheckpoint.ReadState<SelfPlayState>(dir).InitFile)
+                : ResolveNetwork(parse.GetValue(init) ?? throw new IOException("--init is required: an imitate run directory or a network .safetensors file"));
+            using var stop = new StopSignal(error);
+            if (isAz)
             {
-                var saved = SelfPlayTrainer.ReadConfig(dir);
-                config = parse.Given(iterations) ? saved with { Iterations = parse.GetValue(iterations) } : saved;
-                initFile = GameCheckpoint.ReadState<SelfPlayState>(dir).InitFile;
+                var config = res ? AlphaZeroTrainer.ReadConfig(dir) is var saved && its is { } n ? saved with { Iterations = n } : AlphaZeroTrainer.ReadConfig(dir)
+                    : q ? new AlphaZeroConfig(Iterations: 2, GamesPerIteration: 4, Simulations: 8, MinBuffer: 32, StepsPerIteration: 2, BatchSize: 32, SnapshotEvery: 1, Seed: parse.GetValue(seed))
+                    : new AlphaZeroConfig(Iterations: its ?? az.Iterations, GamesPerIteration: nGames ?? az.GamesPerIteration, Simulations: parse.GetValue(sims),
+                        LearningRate: rate ?? az.LearningRate, SnapshotEvery: snapEvery ?? az.SnapshotEvery, Seed: parse.GetValue(seed));
+                output.WriteLine($"selfplay (az): from {initFile}, {config}");
+                var r = AlphaZeroTrainer.Run(dir, initFile, config, res, progress: CommandSupport.Progress(output), cancel: stop.Token);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"selfplay: {r.Iterations} iterations, policy loss {r.PolicyLoss:F4}, value loss {r.ValueLoss:F4}, {r.Snapshots.Count} snapshots in {Path.Combine(dir, "snapshots")}"));
+                return r.Stopped ? CommandSupport.StoppedExitCode : 0;
             }
             else
             {
-                string i = parse.GetValue(init) ?? throw new IOException("--init is required: an imitate run directory or a network .safetensors file");
-                initFile = ResolveNetwork(i);
-                config = q ? new SelfPlayConfig(Iterations: 2, GamesPerIteration: 4, Simulations: 8, MinBuffer: 32, StepsPerIteration: 2, BatchSize: 32, SnapshotEvery: 1, Seed: parse.GetValue(seed))
-                    : new SelfPlayConfig(Iterations: parse.GetValue(iterations), GamesPerIteration: parse.GetValue(games), Simulations: parse.GetValue(sims),
-                        StepsPerIteration: parse.GetValue(steps), LearningRate: parse.GetValue(lr), SnapshotEvery: parse.GetValue(every), Seed: parse.GetValue(seed));
+                var config = res ? SelfPlayTrainer.ReadConfig(dir) is var saved && its is { } n ? saved with { Iterations = n } : SelfPlayTrainer.ReadConfig(dir)
+                    : new SelfPlayConfig(Iterations: q ? 3 : its ?? d.Iterations, GamesPerIteration: q ? 4 : nGames ?? d.GamesPerIteration, LearningRate: rate ?? d.LearningRate,
+                        Experts: parse.GetValue(experts)!.Split(','), ExpertFraction: parse.GetValue(expertFraction), SnapshotEvery: q ? 1 : snapEvery ?? d.SnapshotEvery, Seed: parse.GetValue(seed));
+                output.WriteLine($"selfplay (pg): from {initFile}, {config} experts {string.Join(',', config.ExpertOpponents)}");
+                var r = SelfPlayTrainer.Run(dir, initFile, config, res, progress: CommandSupport.Progress(output), cancel: stop.Token);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"selfplay: {r.Iterations} iterations, last score vs experts {r.LastScoreVsExperts:F3}, vs own pool {r.LastScoreVsPool:F3}, {r.Snapshots.Count} snapshots in {Path.Combine(dir, "snapshots")}"));
+                return r.Stopped ? CommandSupport.StoppedExitCode : 0;
             }
-            output.WriteLine($"selfplay: from {initFile}, {config}");
-            using var stop = new StopSignal(error);
-            var r = SelfPlayTrainer.Run(dir, initFile, config, res, progress: CommandSupport.Progress(output), cancel: stop.Token);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"selfplay: {r.Iterations} iterations, policy loss {r.PolicyLoss:F4}, value loss {r.ValueLoss:F4}, {r.Snapshots.Count} snapshots in {Path.Combine(dir, "snapshots")}"));
-            return r.Stopped ? CommandSupport.StoppedExitCode : 0;
         }));
         return cmd;
     }
