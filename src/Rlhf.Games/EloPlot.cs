@@ -33,11 +33,11 @@ public static class EloPlot
         sb.Append($"<text x=\"{F(W / 2)}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
         // axes and grid
         double step = (yMax - yMin) > 1200 ? 400 : (yMax - yMin) > 600 ? 200 : 100;
-        for (double y = yMin; y <= yMax + 1e-9; y += step)
+        for (double y = Math.Ceiling(yMin / step) * step; y <= yMax + 1e-9; y += step)
             sb.Append($"<line x1=\"{F(L)}\" x2=\"{F(W - R)}\" y1=\"{F(Y(y))}\" y2=\"{F(Y(y))}\" stroke=\"#eee\"/><text x=\"{F(L - 6)}\" y=\"{F(Y(y) + 4)}\" text-anchor=\"end\">{F(y)}</text>\n");
         sb.Append($"<line x1=\"{F(L)}\" x2=\"{F(L)}\" y1=\"{F(T)}\" y2=\"{F(H - B)}\" stroke=\"black\"/><line x1=\"{F(L)}\" x2=\"{F(W - R)}\" y1=\"{F(H - B)}\" y2=\"{F(H - B)}\" stroke=\"black\"/>\n");
-        foreach (double x in trained.Select(r => r.TrainingX!.Value).Distinct().Order())
-            sb.Append($"<text x=\"{F(X(x))}\" y=\"{F(H - B + 16)}\" text-anchor=\"middle\" font-size=\"10\">{F(x)}</text>\n");
+        foreach (var tick in trained.GroupBy(r => r.TrainingX!.Value).OrderBy(g => g.Key)) // label = the snapshot's tag, e.g. e3 or i500
+            sb.Append($"<text x=\"{F(X(tick.Key))}\" y=\"{F(H - B + 16)}\" text-anchor=\"middle\" font-size=\"10\">{Escape(Tag(tick.First().Name))}</text>\n");
         sb.Append($"<text x=\"{F((L + W - R) / 2)}\" y=\"{F(H - 12)}\" text-anchor=\"middle\">{Escape(xLabel)}</text>\n");
         sb.Append($"<text transform=\"translate(18 {F((T + H - B) / 2)}) rotate(-90)\" text-anchor=\"middle\">Elo (random = 0), 95% bootstrap CI</text>\n");
         // experts: band + dashed line + label
@@ -65,6 +65,8 @@ public static class EloPlot
         sb.Append("</svg>\n");
         return sb.ToString();
     }
+
+    private static string Tag(string name) => name.Contains('@') ? name[(name.IndexOf('@') + 1)..] : name;
 
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Rlhf.Games;
 
 /// <summary>
@@ -5,4 +7,10 @@ namespace Rlhf.Games;
 /// position (moves so far), the column, both policies' probabilities, the opponent and the game's result for the
 /// self-play side ("win", "draw", "loss").
 /// </summary>
-public sealed record RareMove(string Position, int Column, double ImitationProbability, double SelfPlayProbability, string Opponent, string Outcome);
+public sealed record RareMove(
+    [property: JsonPropertyName("position")] string Position,
+    [property: JsonPropertyName("column")] int Column,
+    [property: JsonPropertyName("imitation_p")] double ImitationProbability,
+    [property: JsonPropertyName("selfplay_p")] double SelfPlayProbability,
+    [property: JsonPropertyName("opponent")] string Opponent,
+    [property: JsonPropertyName("outcome")] string Outcome);
