@@ -19,7 +19,7 @@ public static class GameCommand
     /// <summary>Builds the <c>game</c> command with its verbs.</summary>
     public static Command Create()
     {
-        var game = new Command("game", "Connect Four: scripted experts, imitation learning, AlphaZero-style self-play, and an Elo ladder between them.");
+        var game = new Command("game", "Connect Four: scripted experts, imitation learning, self-play RL (actor-critic, or AlphaZero-style search targets), and an Elo ladder between them.");
         game.Add(CreateImitate());
         game.Add(CreateSelfPlay());
         game.Add(CreateElo());
@@ -239,7 +239,7 @@ public static class GameCommand
             if (lastImitation is not null && lastSelfPlay is not null) // the self-play line starts where imitation ended
                 plotted.Add(result.Ratings[result.IndexOf(lastImitation)] with { Group = "selfplay" });
             Rlhf.Tensors.Serialization.AtomicFile.WriteAllText(plotPath, EloPlot.Svg(plotted, "Connect Four: Elo vs training (raw networks, no search)",
-                $"imitation epoch 1-{epochs}, then self-play in snapshots of {every} iterations"));
+                $"imitation epochs e1-e{epochs}, then self-play iterations iN ({every} iterations = 1 unit)"));
             Rlhf.Tensors.Serialization.AtomicFile.WriteAllText(Path.Combine(dir, "elo.md"), md.ToString());
             Rlhf.Tensors.Serialization.AtomicFile.WriteAllText(Path.Combine(dir, "elo.json"), JsonSerializer.Serialize(new
             {
