@@ -108,7 +108,7 @@ public readonly struct ConnectFour : IEquatable<ConnectFour>
         return b;
     }
 
-    /// <summary>The position after a string of column digits, e.g. "3344" (1-based digits are NOT used: '0' is column 0).</summary>
+    /// <summary>The position after a string of column digits, each a 0-based column, e.g. "3344"; throws on an illegal move or a non-digit.</summary>
     public static ConnectFour FromMoves(string moves) => FromMoves(moves.Select(ch => ch is >= '0' and <= '9' ? ch - '0' : -1));
 
     /// <summary>True when bitboard <paramref name="b"/> contains four in a row in any direction.</summary>

@@ -38,6 +38,11 @@ public sealed class GameTests : IDisposable
         var (code, stdout, err) = InProcessCli.Run("game", "play", "--first", "ab1", "--second", "random", "--games", "2");
         Assert.True(code == 0, err);
         Assert.Contains("ab1 scored", stdout);
+        (code, _, err) = InProcessCli.Run("game", "imitate", "--out", P("im"), "--quick");
+        Assert.True(code == 0, err);
+        (code, stdout, err) = InProcessCli.Run("game", "play", "--first", "mcts16:" + P("im"), "--second", P("im/model.safetensors"), "--games", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("mcts16 scored", stdout);
         (code, _, err) = InProcessCli.Run("game", "play", "--first", P("nope"), "--second", "random");
         Assert.Equal(1, code);
         Assert.Contains("nope: not a network file", err);

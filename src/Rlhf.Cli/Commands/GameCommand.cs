@@ -256,7 +256,7 @@ public static class GameCommand
 
     private static Command CreatePlay()
     {
-        var first = new Option<string>("--first") { Description = "First player: an expert name, an imitate/selfplay run directory, or a network .safetensors file.", Required = true };
+        var first = new Option<string>("--first") { Description = "First player: an expert name (random, greedy, abN), an imitate/selfplay run directory or network .safetensors file (raw policy), or mctsN:<network> (with N search simulations per move).", Required = true };
         var second = new Option<string>("--second") { Description = "Second player (same forms).", Required = true };
         var games = new Option<int>("--games") { Description = "Games, alternating colours, from the two-ply openings in turn.", DefaultValueFactory = _ => 2 }.Require(v => v >= 1, "--games must be at least 1.");
         var seed = new Option<ulong>("--seed") { Description = "Seed of the experts' tie-breaks.", DefaultValueFactory = _ => 1 };
@@ -286,9 +286,16 @@ public static class GameCommand
         return cmd;
     }
 
-    /// <summary>An expert by name, or a network (run directory or .safetensors file) playing greedily.</summary>
-    private static IPlayer LoadPlayer(string spec, string fallbackName) =>
-        Experts.IsExpert(spec) ? Experts.Create(spec) : new NetPlayer(Path.GetFileNameWithoutExtension(spec.TrimEnd('/')) is { Length: > 0 } s ? s : fallbackName, PolicyValueNet.Load(ResolveNetwork(spec)));
+    /// <summary>An expert by name, a network (run directory or .safetensors file) playing greedily, or <c>mctsN:&lt;network&gt;</c> (N search simulations per move).</summary>
+    private static IPlayer LoadPlayer(string spec, string fallbackName)
+    {
+        if (Experts.IsExpert(spec)) return Experts.Create(spec);
+        int colon = spec.IndexOf(':');
+        if (spec.StartsWith("mcts", StringComparison.Ordinal) && colon > 4 && int.TryParse(spec.AsSpan(4, colon - 4), CultureInfo.InvariantCulture, out int sims) && sims >= 1)
+            return new MctsPlayer(spec[..colon], PolicyValueNet.Load(ResolveNetwork(spec[(colon + 1)..])), new MctsConfig(sims, NoiseFraction: 0));
+        string name = Path.GetFileNameWithoutExtension(spec.TrimEnd('/'));
+        return new NetPlayer(name.Length > 0 ? name : fallbackName, PolicyValueNet.Load(ResolveNetwork(spec)));
+    }
 
     /// <summary>A network file: the path itself, or <c>model.safetensors</c> in a run directory (else its checkpoint's).</summary>
     private static string ResolveNetwork(string path)
