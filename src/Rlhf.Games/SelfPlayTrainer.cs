@@ -96,8 +96,8 @@ public static class SelfPlayTrainer
                 for (int k = first; k < actions.Count; k++) outcomes.Add(z);
                 double score = (z + 1) / 2;
                 if (vsExpert) (expertScore, expertGames) = (expertScore + score, expertGames + 1);
-                if (opp.Name == bestExpert) (bestScore, bestGames) = (bestScore + score, bestGames + 1);
                 else (poolScore, poolGames) = (poolScore + score, poolGames + 1);
+                if (opp.Name == bestExpert) (bestScore, bestGames) = (bestScore + score, bestGames + 1);
 
                 void Record(ConnectFour pos, int col, int mover)
                 {
