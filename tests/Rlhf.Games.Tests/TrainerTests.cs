@@ -68,6 +68,19 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Self_play_metrics_split_expert_and_pool_games()
+    {
+        using var tmp = new TempDir();
+        string init = tmp.File("init.safetensors");
+        PolicyValueNet.Create(16, new Rng(3)).Save(init);
+        SelfPlayTrainer.Run(tmp.File("e"), init, new SelfPlayConfig(Iterations: 1, GamesPerIteration: 4, Experts: ["random", "greedy"], ExpertFraction: 1), progress: Quiet);
+        string line = File.ReadAllLines(tmp.File("e/metrics.jsonl"))[0];
+        Assert.Contains("\"score_vs_pool\":\"NaN\"", line); // only experts were played
+        Assert.Contains("\"score_vs_best_expert\":", line);
+        Assert.DoesNotContain("\"score_vs_experts\":\"NaN\"", line);
+    }
+
+    [Fact]
     public void AlphaZero_self_play_is_reproducible_and_resumes_bit_for_bit()
     {
         using var tmp = new TempDir();
