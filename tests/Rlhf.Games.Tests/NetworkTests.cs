@@ -75,6 +75,28 @@ public class NetworkTests
     }
 
     [Fact]
+    public void Actor_critic_loss_matches_a_hand_computed_example_with_a_detached_baseline()
+    {
+        // two legal columns, p = (1/4, 3/4); action 1, z = 1, v = 0.5 ⇒ A = 0.5
+        float ill = BoardFeatures.IllegalLogit;
+        var logits = Tensor.FromArray([0f, MathF.Log(3), ill, ill, ill, ill, ill], 1, 7);
+        logits.RequiresGrad = true;
+        var value = Tensor.FromArray([0.5f], 1);
+        value.RequiresGrad = true;
+        var (total, policy, v, entropy) = ActorCriticLoss.Compute(logits, value, [1], [1f], valueCoef: 0.5f, entropyCoef: 0f);
+        Assert.Equal(-0.5 * Math.Log(0.75), policy, 5);
+        Assert.Equal(0.25, v, 6);
+        Assert.Equal(-(0.25 * Math.Log(0.25) + 0.75 * Math.Log(0.75)), entropy, 5);
+        Assert.Equal(-0.5 * Math.Log(0.75) + 0.5 * 0.25, total.Item(), 5);
+        total.Backward();
+        var g = logits.Grad!.ToArray();
+        Assert.Equal(0.125, g[0], 5);  // −A·(onehot − p)
+        Assert.Equal(-0.125, g[1], 5);
+        Assert.Equal(0, g[2], 6);
+        Assert.Equal(-0.5, value.Grad!.Item(), 5); // only c_v·2(v − z): no gradient through the advantage
+    }
+
+    [Fact]
     public void Imitation_loss_matches_a_hand_computed_example()
     {
         var logits = Tensor.FromArray([0f, MathF.Log(3), 0, 0, 0, 0, 0], 1, 7); // p(1) = 3/9
