@@ -25,6 +25,7 @@ public static class CliApp
         root.Add(BonCommand.Create());
         root.Add(GuardCommand.Create());
         root.Add(PpoCommand.Create());
+        root.Add(GameCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }
