@@ -7,6 +7,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
+using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Preferences;
@@ -72,7 +73,7 @@ public sealed class DpoTrainer
         string outDir = Config.OutDir;
 
         // ---- models: the policy (run checkpoint, init checkpoint or fresh) and the frozen reference
-        var (model, cfg, state, resumeDir) = TrainingSetup.Start<DpoConfig, DpoSamplerState>(Config, Kind, resume, _tokenizer);
+        var (model, cfg, state, resumeDir) = TrainingSetup.Start<DpoConfig, EpochOrderState>(Config, Kind, resume, _tokenizer);
         var loss = cfg.CreateLoss();
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value, pad = _tokenizer.PadId;
         Gpt? referenceModel = null;
@@ -89,7 +90,7 @@ public sealed class DpoTrainer
         var klPrompts = held.PromptTexts.Distinct(StringComparer.Ordinal)
             .Where(p => template.EncodePrompt(p).Length <= T - 2).Take(cfg.KlPrompts).Select(p => new RlPrompt(p)).ToList();
         bool evaluate = evalPairs.Length > 0 || klPrompts.Count > 0;
-        var sampler = new DpoPairSampler(train.Pairs.Count, B, cfg.Seed + 1);
+        var sampler = new EpochOrder(train.Pairs.Count, B, cfg.Seed + 1);
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * sampler.BatchesPerEpoch;
 
         // ---- reference log-probs: computed once before training and saved with the run; a resume reads them back
@@ -146,7 +147,7 @@ public sealed class DpoTrainer
             if (klPrompts.Count > 0) foreach (var (k, v) in SampleStats(model, Reference(), template, klPrompts, cfg, step, Gold)) e[k] = v;
             return lastEval = e;
         }
-        TrainerState<DpoConfig, DpoSamplerState> Snapshot() => new(Kind, step, best, bestStep, tokensSeen, cfg, sampler.GetState());
+        TrainerState<DpoConfig, EpochOrderState> Snapshot() => new(Kind, step, best, bestStep, tokensSeen, cfg, sampler.GetState());
 
         if (state is null && evaluate)
         {
@@ -164,7 +165,7 @@ public sealed class DpoTrainer
             while (step < totalSteps)
             {
                 if (cancel.IsCancellationRequested) { stopped = true; break; }
-                var pairs = sampler.Next();
+                var pairs = sampler.Next().ToArray();
                 int epoch = sampler.Epoch;
                 float lr = schedule.At(step);
                 long start = Stopwatch.GetTimestamp();
