@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rlhf.Tensors.Optim;
+using Rlhf.Tensors.Serialization;
 
 namespace Rlhf.Games;
 
@@ -29,26 +30,19 @@ public static class GameCheckpoint
     public static string Directory(string outDir)
     {
         string dir = Path.Combine(outDir, "checkpoint");
-        return !File.Exists(Path.Combine(dir, StateFile)) && File.Exists(Path.Combine(dir + ".old", StateFile)) ? dir + ".old" : dir;
+        return AtomicDirectory.Find(dir, StateFile) ?? dir;
     }
 
     /// <summary>Saves network, optimizer and <paramref name="state"/> atomically into <c>&lt;outDir&gt;/checkpoint/</c>.</summary>
     public static void Save<TState>(string outDir, PolicyValueNet net, IOptimizer optimizer, TState state, Action<string>? extra = null)
     {
-        string final = Path.Combine(outDir, "checkpoint"), tmp = final + ".tmp", old = final + ".old";
-        if (System.IO.Directory.Exists(tmp)) System.IO.Directory.Delete(tmp, recursive: true);
-        System.IO.Directory.CreateDirectory(tmp);
-        net.Save(Path.Combine(tmp, ModelFile));
-        optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
-        extra?.Invoke(tmp);
-        File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
-        if (System.IO.Directory.Exists(final))
+        AtomicDirectory.Write(Path.Combine(outDir, "checkpoint"), tmp =>
         {
-            if (System.IO.Directory.Exists(old)) System.IO.Directory.Delete(old, recursive: true);
-            System.IO.Directory.Move(final, old);
-        }
-        System.IO.Directory.Move(tmp, final);
-        if (System.IO.Directory.Exists(old)) System.IO.Directory.Delete(old, recursive: true);
+            net.Save(Path.Combine(tmp, ModelFile));
+            optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
+            extra?.Invoke(tmp);
+            File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
+        });
     }
 
     /// <summary>Only the trainer state of the checkpoint of <paramref name="outDir"/>.</summary>

@@ -5,6 +5,7 @@ using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
+using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Data;
 
 namespace Rlhf.Training.Common;
@@ -45,10 +46,7 @@ public static class TrainingCheckpoint
     /// <summary>The checkpoint directory of run directory <paramref name="outDir"/> to resume from, or null when there is none.</summary>
     public static string? Find(string outDir)
     {
-        string current = Path.Combine(outDir, DirectoryName), old = current + ".old";
-        if (File.Exists(Path.Combine(current, StateFile))) return current;
-        if (File.Exists(Path.Combine(old, StateFile))) return old; // a save died between its two renames
-        return null;
+        return AtomicDirectory.Find(Path.Combine(outDir, DirectoryName), StateFile); // checkpoint.old/ when a save died between its renames
     }
 
     /// <summary>
@@ -76,25 +74,16 @@ public static class TrainingCheckpoint
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(state);
-        string final = Path.Combine(outDir, DirectoryName), tmp = final + ".tmp", old = final + ".old";
         Directory.CreateDirectory(outDir);
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); // left by a save that died midway
-        Directory.CreateDirectory(tmp);
         var meta = new Dictionary<string, string> { ["step"] = state.Step.ToString(CultureInfo.InvariantCulture), ["trainer"] = state.Kind };
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>()) meta[key] = value;
-        HfCheckpoint.Save(tmp, model, extra, meta, tokenizer.EndOfTextId);
-        tokenizer.Save(tmp);
-        optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
-        File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
-
-        if (Directory.Exists(final))
+        return AtomicDirectory.Write(Path.Combine(outDir, DirectoryName), tmp =>
         {
-            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-            Directory.Move(final, old);
-        }
-        Directory.Move(tmp, final);
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        return final;
+            HfCheckpoint.Save(tmp, model, extra, meta, tokenizer.EndOfTextId);
+            tokenizer.Save(tmp);
+            optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
+            File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
+        });
     }
 
     /// <summary>
@@ -103,16 +92,24 @@ public static class TrainingCheckpoint
     /// wrote it, <see cref="DataFormatException"/> when the state file is malformed.
     /// </summary>
     public static (string Directory, TrainerState<TConfig, TSampler> State) ReadState<TConfig, TSampler>(string outDir, string kind)
-        where TConfig : TrainerConfig
+        where TConfig : TrainerConfig => ReadState<TrainerState<TConfig, TSampler>>(outDir, kind, s => s.Kind);
+
+    /// <summary>
+    /// The checkpoint directory and <c>trainer_state.json</c> of run <paramref name="outDir"/> as any state type
+    /// <typeparamref name="TState"/> whose writer is named by <paramref name="kindOf"/> (trainers with their own state
+    /// records, e.g. PPO). Throws as <see cref="ReadState{TConfig, TSampler}"/>.
+    /// </summary>
+    public static (string Directory, TState State) ReadState<TState>(string outDir, string kind, Func<TState, string> kindOf) where TState : class
     {
+        ArgumentNullException.ThrowIfNull(kindOf);
         string dir = Find(outDir) ?? throw new TrainingException(
             $"nothing to resume: no checkpoint in {outDir} (expected {Path.Combine(outDir, DirectoryName, StateFile)}); start without --resume");
         string path = Path.Combine(dir, StateFile);
-        TrainerState<TConfig, TSampler>? state;
-        try { state = JsonSerializer.Deserialize<TrainerState<TConfig, TSampler>>(File.ReadAllText(path), Json); }
+        TState? state;
+        try { state = JsonSerializer.Deserialize<TState>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new DataFormatException($"{path}: not a valid trainer state ({e.Message})", e); }
         if (state is null) throw new DataFormatException($"{path}: not a valid trainer state (null)");
-        if (state.Kind != kind) throw new TrainingException($"{path}: this checkpoint was written by the {state.Kind} trainer, not {kind}");
+        if (kindOf(state) != kind) throw new TrainingException($"{path}: this checkpoint was written by the {kindOf(state)} trainer, not {kind}");
         return (dir, state);
     }
 }

@@ -40,7 +40,7 @@ public static class PpoCheckpoint
     {
         ArgumentNullException.ThrowIfNull(policyOptimizer);
         ArgumentNullException.ThrowIfNull(state);
-        return WriteAtomically(Path.Combine(outDir, TrainingCheckpoint.DirectoryName), tmp =>
+        return AtomicDirectory.Write(Path.Combine(outDir, TrainingCheckpoint.DirectoryName), tmp =>
         {
             WriteModels(tmp, policy, critic, tokenizer, state.Iteration);
             policyOptimizer.SaveState(Path.Combine(tmp, TrainingCheckpoint.OptimizerFile));
@@ -54,7 +54,7 @@ public static class PpoCheckpoint
         IReadOnlyDictionary<string, double> metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        return WriteAtomically(Path.Combine(outDir, BestDirectory), tmp =>
+        return AtomicDirectory.Write(Path.Combine(outDir, BestDirectory), tmp =>
         {
             WriteModels(tmp, policy, critic, tokenizer, iteration);
             var finite = metrics.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -66,18 +66,8 @@ public static class PpoCheckpoint
     /// The checkpoint directory and state of run <paramref name="outDir"/>. Throws <see cref="TrainingException"/> when
     /// there is none or another trainer wrote it, <see cref="DataFormatException"/> when the state file is malformed.
     /// </summary>
-    public static (string Directory, PpoState State) ReadState(string outDir)
-    {
-        string dir = TrainingCheckpoint.Find(outDir) ?? throw new TrainingException(
-            $"nothing to resume: no checkpoint in {outDir} (expected {Path.Combine(outDir, TrainingCheckpoint.DirectoryName, TrainingCheckpoint.StateFile)}); start without --resume");
-        string path = Path.Combine(dir, TrainingCheckpoint.StateFile);
-        PpoState? state;
-        try { state = JsonSerializer.Deserialize<PpoState>(File.ReadAllText(path), TrainingCheckpoint.Json); }
-        catch (JsonException e) { throw new DataFormatException($"{path}: not a valid PPO trainer state ({e.Message})", e); }
-        if (state is null) throw new DataFormatException($"{path}: not a valid PPO trainer state (null)");
-        if (state.Kind != PpoTrainer.Kind) throw new TrainingException($"{path}: this checkpoint was written by the {state.Kind} trainer, not {PpoTrainer.Kind}");
-        return (dir, state);
-    }
+    public static (string Directory, PpoState State) ReadState(string outDir) =>
+        TrainingCheckpoint.ReadState<PpoState>(outDir, PpoTrainer.Kind, s => s.Kind);
 
     /// <summary>Loads policy, critic and optimizer states from checkpoint directory <paramref name="dir"/> into the given objects.</summary>
     public static void Load(string dir, Gpt policy, Critic critic, IOptimizer policyOptimizer, IOptimizer? criticOptimizer)
@@ -101,22 +91,5 @@ public static class PpoCheckpoint
         HfCheckpoint.Save(dir, policy, critic.Shared ? critic.Head.Parameters() : null, metadata, tokenizer.EndOfTextId);
         tokenizer.Save(dir);
         if (!critic.Shared) critic.Save(Path.Combine(dir, CriticDirectory));
-    }
-
-    private static string WriteAtomically(string final, Action<string> write)
-    {
-        string tmp = final + ".tmp", old = final + ".old";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(final))!);
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); // left by a save that died midway
-        Directory.CreateDirectory(tmp);
-        write(tmp);
-        if (Directory.Exists(final))
-        {
-            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-            Directory.Move(final, old);
-        }
-        Directory.Move(tmp, final);
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        return final;
     }
 }
