@@ -24,6 +24,7 @@ public static class CliApp
         root.Add(LabelCommand.Create());
         root.Add(BonCommand.Create());
         root.Add(GuardCommand.Create());
+        root.Add(ReportCommand.Create());
         root.Add(PpoCommand.Create());
         root.Add(GameCommand.Create());
         root.Add(BenchCommand.Create());

@@ -59,4 +59,22 @@ public sealed class GuardTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.Contains("nope.jsonl", error);
     }
+
+    [Fact]
+    public void ReportOveropt_WritesThePlotAndATable_FromTheSameRun()
+    {
+        WriteRun(withGold: true);
+        string outDir = Path.Combine(_dir, "rep");
+        var (code, output, error) = InProcessCli.Run("report", "overopt", "--run", $"free={_dir}", "--out", outDir, "--window", "1", "--every", "10");
+        Assert.True(code == 0, error);
+        Assert.Contains("| free | 50 (gold peak) |", output);
+        Assert.Contains("free: gold gain", output);
+        var svg = File.ReadAllText(Path.Combine(outDir, "overopt.svg"));
+        Assert.Contains("free proxy", svg);
+        Assert.Contains("free gold", svg);
+        Assert.True(File.Exists(Path.Combine(outDir, "overopt.json")));
+        var bad = InProcessCli.Run("report", "overopt", "--run", Path.Combine(_dir, "missing"), "--out", outDir);
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("missing", bad.Err);
+    }
 }
