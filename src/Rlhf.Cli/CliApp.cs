@@ -20,6 +20,8 @@ public static class CliApp
         root.Add(GenerateCommand.Create());
         root.Add(DataCommand.Create());
         root.Add(LabelCommand.Create());
+        root.Add(TasksCommand.Create());
+        root.Add(GrpoCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }
