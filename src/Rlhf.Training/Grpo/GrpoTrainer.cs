@@ -211,8 +211,8 @@ public sealed class GrpoTrainer
                         ("grad_norm", gradNorm), ("lr", lr)]);
                 }
                 values.Add(("skipped", samples.Count - keep.Count));
-                double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                values.Add(("seconds", seconds));
+                double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+                values.Add(("tokens_per_s", tokensPerSecond));
                 if (evaluate && ((cfg.EvalInterval > 0 && iteration % cfg.EvalInterval == 0) || iteration == cfg.MaxSteps))
                 {
                     values.Add((RlMetricNames.Accuracy, Evaluate()));
@@ -220,7 +220,7 @@ public sealed class GrpoTrainer
                         + (MostCommonNote(outcomes) is { } note ? $"; most common note: {note}" : ""));
                 }
                 metrics.Write(iteration, values.ToArray());
-                progress.Update(iteration, double.IsNaN(lastReward) ? 0 : lastReward, samples.Sum(s => s.CompletionIds.Length) / seconds);
+                progress.Update(iteration, double.IsNaN(lastReward) ? 0 : lastReward, tokensPerSecond);
                 if ((cfg.CheckpointInterval > 0 && iteration % cfg.CheckpointInterval == 0) || iteration == cfg.MaxSteps)
                 {
                     TrainingCheckpoint.Save(outDir, policy, _tokenizer, optimizer, Snapshot());
