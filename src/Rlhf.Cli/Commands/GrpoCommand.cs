@@ -65,8 +65,9 @@ public static class GrpoCommand
 
             string rewardSpec = parse.GetValue(reward)!;
             var rewardFn = CreateReward(rewardSpec, parse.GetValue(tolerance), TimeSpan.FromSeconds(parse.GetValue(judgeTimeout)), parse.GetValue(judgeRetries));
-            var accuracyFn = CreateReward(parse.GetValue(accuracy) ?? (rewardFn is AnswerChecker ? rewardSpec : "numeric"), parse.GetValue(tolerance), TimeSpan.Zero, 0);
-            if (accuracyFn is not AnswerChecker) throw new TrainingException("--accuracy must be an answer checker: boxed, final-line or numeric");
+            string accuracySpec = parse.GetValue(accuracy) ?? (rewardFn is AnswerChecker ? rewardSpec : "numeric");
+            if (accuracySpec is not ("boxed" or "final-line" or "numeric")) throw new TrainingException($"--accuracy '{accuracySpec}': expected an answer checker: boxed, final-line or numeric");
+            var accuracyFn = CreateReward(accuracySpec, parse.GetValue(tolerance), TimeSpan.FromSeconds(1), 0);
             bool needsAnswers = rewardFn is AnswerChecker or LlmJudgeReward;
             var train = RlPrompt.Load(CommandSupport.ExistingFile(parse.GetValue(prompts)!), requireAnswer: needsAnswers);
             var held = parse.GetValue(evalPrompts) is { } e ? RlPrompt.Load(CommandSupport.ExistingFile(e), requireAnswer: true) : null;
