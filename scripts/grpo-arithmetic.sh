@@ -19,12 +19,15 @@ DIGITS=${DIGITS:-1}
 COUNT=${COUNT:-80}
 HELDOUT=${HELDOUT:-20}
 CORPUS=${CORPUS:-all}
-PRE_STEPS=${PRE_STEPS:-300}
-SFT_STEPS=${SFT_STEPS:-3}
+CORPUS_FORMAT=${CORPUS_FORMAT:-qa}
+PRE_STEPS=${PRE_STEPS:-1500}
+SFT_STEPS=${SFT_STEPS:-120}
 ITERATIONS=${ITERATIONS:-40}
 MORE_ITERATIONS=${MORE_ITERATIONS:-80}
 LAYERS=${LAYERS:-2}
 DIM=${DIM:-64}
+LR=${LR:-2e-4}
+BETA=${BETA:-0}
 dotnet build src/Rlhf.Cli -c Release -v q -nologo > /dev/null
 RLHF="nice -n 10 src/Rlhf.Cli/bin/Release/net10.0/rlhf"
 TASKS=(tasks generate --kind addition --digits "$DIGITS" --seed 1)
@@ -34,13 +37,18 @@ mkdir -p "$RUN"
 $RLHF "${TASKS[@]}" --count "$COUNT" --heldout-count "$HELDOUT" --out "$RUN/train.jsonl" --heldout "$RUN/heldout.jsonl"
 $RLHF "${TASKS[@]}" --count 8 --format sft --out "$RUN/sft.jsonl"
 if [ "$CORPUS" = all ]; then
-  $RLHF "${TASKS[@]}" --count "$((COUNT + HELDOUT))" --format text --out "$RUN/corpus.txt"
+  # ten passes in different orders (seeds 1..10), so the model cannot learn the file's order instead of the sums;
+  # with 1-digit operands every seed yields all 100 problems, held-out ones included
+  for s in $(seq 1 10); do
+    $RLHF tasks generate --kind addition --digits "$DIGITS" --seed "$s" --count "$((COUNT + HELDOUT))" --format "$CORPUS_FORMAT" --out "$RUN/corpus-$s.txt"
+  done
+  cat "$RUN"/corpus-*.txt > "$RUN/corpus.txt"
 else
-  $RLHF "${TASKS[@]}" --count "$COUNT" --format text --out "$RUN/corpus.txt"
+  $RLHF "${TASKS[@]}" --count "$COUNT" --format "$CORPUS_FORMAT" --out "$RUN/corpus.txt"
 fi
 
-# 2. tokenizer on digit-free text of the chat format
-jq -r '"User: \(.prompt)\nAssistant: \(.response)"' "$RUN/sft.jsonl" | sed 's/[0-9]//g' > "$RUN/tokenizer-corpus.txt"
+# 2. tokenizer on digit-free text of the chat format and the corpus
+{ sed 's/[0-9]//g' "$RUN/corpus-1.txt" 2>/dev/null || true; jq -r '"User: \(.prompt)\nAssistant: \(.response)"' "$RUN/sft.jsonl" | sed 's/[0-9]//g'; } > "$RUN/tokenizer-corpus.txt"
 [ -f "$RUN/tok/tokenizer.json" ] || $RLHF tokenizer train --data "$RUN/tokenizer-corpus.txt" --vocab-size 300 --out "$RUN/tok"
 
 # 3. pretraining on bare equations, one per document (no validation split: it would hold out the corpus tail)
@@ -53,8 +61,11 @@ jq -r '"User: \(.prompt)\nAssistant: \(.response)"' "$RUN/sft.jsonl" | sed 's/[0
   --warmup 0 --val-fraction 0 --eval-batches 0 --out "$RUN/sft"
 
 # 5. GRPO, then the same run continued to MORE_ITERATIONS
-GRPO=(grpo --prompts "$RUN/train.jsonl" --eval-prompts "$RUN/heldout.jsonl" --reward final-line --group 8 --batch 16 --lr 1e-3 --min-lr 1e-3
-  --max-new-tokens 16 --eval-interval 5 --checkpoint-interval 10 --out "$RUN/grpo")
+GRPO=(grpo --prompts "$RUN/train.jsonl" --eval-prompts "$RUN/heldout.jsonl" --reward final-line --group 8 --batch 16 --lr "$LR" --min-lr "$LR" --warmup 10
+  --beta "$BETA" --max-new-tokens 16 --eval-interval 5 --checkpoint-interval 10 --out "$RUN/grpo")
 if [ -d "$RUN/grpo/checkpoint" ]; then $RLHF "${GRPO[@]}" --resume --iterations "$ITERATIONS"; else $RLHF "${GRPO[@]}" --policy "$RUN/sft/checkpoint" --iterations "$ITERATIONS"; fi
 $RLHF "${GRPO[@]}" --resume --iterations "$MORE_ITERATIONS"
-jq -c 'select(.accuracy != null) | {iteration: .step, accuracy, reward}' "$RUN/grpo/metrics.jsonl"
+# the curve: held-out accuracy (and that iteration's sample reward, KL, length) per evaluation
+{ echo "iteration,accuracy,reward,kl,response_length"
+  jq -r 'select(.accuracy != null) | [.step, .accuracy, (.reward // ""), (.kl // ""), (.response_length // "")] | @csv' "$RUN/grpo/metrics.jsonl"; } > "$RUN/curve.csv"
+cat "$RUN/curve.csv"

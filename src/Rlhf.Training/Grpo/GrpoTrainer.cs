@@ -165,8 +165,11 @@ public sealed class GrpoTrainer
                     var rewards = keep.Select(i => (double)outcomes[i].Reward).ToList();
                     var groups = kept.Select(s => s.Group).ToList();
 
-                    // 4. group-relative advantages, one per response
+                    // 4. group-relative advantages, one per response. When every group is flat (all advantages 0) and
+                    //    there is no KL term the gradient is exactly 0: no optimizer step then, since Adam's momentum
+                    //    would keep moving the weights without any signal
                     var advantages = estimator.Compute(rewards, groups).Select(a => (float)a).ToArray();
+                    bool signal = cfg.Beta > 0 || advantages.Any(a => a != 0);
 
                     // 5. μ clipped policy-gradient steps over all kept samples (chunks only bound memory)
                     var batch = SequenceBatch.Build(kept, _tokenizer.EndOfTextId);
@@ -177,7 +180,8 @@ public sealed class GrpoTrainer
                     double loss = 0, gradNorm = 0, klSum = 0;
                     int clipped = 0, counted = 0;
                     float lr = schedule.At(iteration - 1);
-                    for (int epoch = 0; epoch < cfg.UpdateEpochs; epoch++)
+                    int epochs = signal ? cfg.UpdateEpochs : 1;
+                    for (int epoch = 0; epoch < epochs; epoch++)
                     {
                         for (int r0 = 0; r0 < B; r0 += cfg.MiniBatchSize)
                         {
@@ -188,12 +192,12 @@ public sealed class GrpoTrainer
                             var (chunkLoss, stats) = GrpoLoss.Compute(logProbs, oldLogProbs[(r0 * L)..((r0 + n) * L)], refLogProbs[(r0 * L)..((r0 + n) * L)],
                                 advantages[r0..(r0 + n)], chunk.ResponseMask, batchTokens, epsLow, epsHigh, cfg.Beta);
                             chunkLoss.Backward();
-                            if (epoch == cfg.UpdateEpochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
+                            if (epoch == epochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
                             if (epoch == 0) klSum += stats.KlSum;
                         }
                         gradNorm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-                        if (double.IsFinite(gradNorm)) { optimizer.LearningRate = lr; optimizer.Step(); }
-                        else progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
+                        if (signal && double.IsFinite(gradNorm)) { optimizer.LearningRate = lr; optimizer.Step(); }
+                        else if (signal) progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
                         optimizer.ZeroGrad();
                     }
 
@@ -208,7 +212,7 @@ public sealed class GrpoTrainer
                     values.AddRange([("reward", lastReward), ("reward_std", Std(rewards)), ("loss", loss), (RlMetricNames.Kl, klSeq / B),
                         ("k3", klSum / batchTokens), (RlMetricNames.ResponseLength, length), (RlMetricNames.RepetitionRate, repetition),
                         ("clip_fraction", counted == 0 ? 0 : (double)clipped / counted), ("flat_groups", (double)flatGroups / groups.Distinct().Count()),
-                        ("grad_norm", gradNorm), ("lr", lr)]);
+                        ("grad_norm", gradNorm), ("lr", lr), ("updated", signal ? 1 : 0)]);
                 }
                 values.Add(("skipped", samples.Count - keep.Count));
                 double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
