@@ -3,15 +3,19 @@
 #   1. tasks: training problems and distinct held-out ones, every answer verified by recomputation;
 #   2. tokenizer: BPE trained on the task text with the digits removed, so every digit stays one token (numbers are
 #      never merged into multi-digit tokens, which keeps arithmetic learnable for a tiny model);
-#   3. pretrain a tiny GPT on bare equations "7 + 5 = 12" (no chat template, no "####" line) — the "base model knows
-#      arithmetic" stage. With CORPUS=all the corpus holds the held-out equations too (knowledge elicitation: SFT and
-#      GRPO never see a held-out prompt); with CORPUS=train only the training ones (the model must generalise);
-#   4. SFT on only 8 formatted examples "User: What is 7 + 5?\nAssistant: 7 + 5 = 12. #### 12" for a few steps;
-#   5. GRPO against the final-line checker; held-out greedy exact match goes to metrics.jsonl every few iterations;
-#      then the same run continues (--resume) to MORE_ITERATIONS to check that accuracy does not collapse.
-# Usage: scripts/grpo-arithmetic.sh [run-dir]
-# Env (defaults = the recorded CPU run in docs/results/grpo-arithmetic.md): DIGITS (1; the issue's target is 2-3),
-# COUNT, HELDOUT, CORPUS (all|train), PRE_STEPS, SFT_STEPS, ITERATIONS, MORE_ITERATIONS, LAYERS, DIM.
+#   3. pretrain a tiny GPT (2 layers, d=64) on "User: What is 7 + 5?\nAssistant: 7 + 5 = 12" — the chat format WITHOUT
+#      the "#### 12" final line: the "base model that can already add" stage. With CORPUS=all the corpus holds the
+#      held-out sums too (knowledge elicitation, as in DeepSeek-R1-Zero: SFT and GRPO never see a held-out prompt);
+#      with CORPUS=train only the training ones (the model must generalise); CORPUS_FORMAT=text|qa give bare
+#      equations / question + equation instead (both failed to transfer to the chat format in our runs);
+#   4. SFT on only 8 formatted examples "7 + 5 = 12. #### 12" for 30 steps: the final line is half learnt, so held-out
+#      exact match starts low (15% in the recorded run);
+#   5. GRPO against the final-line checker, held-out greedy exact match every 5 iterations; then the same run continues
+#      (--resume) to MORE_ITERATIONS to check that accuracy does not collapse. Writes $RUN/curve.csv.
+# Usage: scripts/grpo-arithmetic.sh [run-dir]     (about 10 minutes on 2 cores when the machine is quiet)
+# Env (defaults = the recorded run, docs/results/grpo-arithmetic.md): DIGITS (1; the issue's target 2-3 is out of
+# reach of this CPU budget), COUNT, HELDOUT, CORPUS, CORPUS_FORMAT, PRE_STEPS, SFT_STEPS, ITERATIONS, MORE_ITERATIONS,
+# LAYERS, DIM, LR, BETA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-runs/grpo-arithmetic}
@@ -19,14 +23,14 @@ DIGITS=${DIGITS:-1}
 COUNT=${COUNT:-80}
 HELDOUT=${HELDOUT:-20}
 CORPUS=${CORPUS:-all}
-CORPUS_FORMAT=${CORPUS_FORMAT:-qa}
+CORPUS_FORMAT=${CORPUS_FORMAT:-chat}
 PRE_STEPS=${PRE_STEPS:-1500}
-SFT_STEPS=${SFT_STEPS:-120}
-ITERATIONS=${ITERATIONS:-40}
-MORE_ITERATIONS=${MORE_ITERATIONS:-80}
+SFT_STEPS=${SFT_STEPS:-30}
+ITERATIONS=${ITERATIONS:-80}
+MORE_ITERATIONS=${MORE_ITERATIONS:-300}
 LAYERS=${LAYERS:-2}
 DIM=${DIM:-64}
-LR=${LR:-2e-4}
+LR=${LR:-5e-4}
 BETA=${BETA:-0}
 dotnet build src/Rlhf.Cli -c Release -v q -nologo > /dev/null
 RLHF="nice -n 10 src/Rlhf.Cli/bin/Release/net10.0/rlhf"
@@ -52,7 +56,8 @@ fi
 [ -f "$RUN/tok/tokenizer.json" ] || $RLHF tokenizer train --data "$RUN/tokenizer-corpus.txt" --vocab-size 300 --out "$RUN/tok"
 
 # 3. pretraining on bare equations, one per document (no validation split: it would hold out the corpus tail)
-[ -d "$RUN/pretrain/checkpoint" ] || $RLHF pretrain --data "$RUN/corpus.txt" --tokenizer "$RUN/tok" --separator '\n' \
+SEPARATOR='\n'; [ "$CORPUS_FORMAT" = chat ] && SEPARATOR='\n\n'
+[ -d "$RUN/pretrain/checkpoint" ] || $RLHF pretrain --data "$RUN/corpus.txt" --tokenizer "$RUN/tok" --separator "$SEPARATOR" \
   --layers "$LAYERS" --heads 4 --dim "$DIM" --context 48 --batch 16 --seq-len 48 --steps "$PRE_STEPS" --lr 3e-3 --warmup 30 \
   --val-fraction 0 --eval-batches 0 --checkpoint-interval 0 --out "$RUN/pretrain"
 

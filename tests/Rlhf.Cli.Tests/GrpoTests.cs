@@ -51,6 +51,8 @@ public sealed class GrpoTests : IDisposable
         Assert.Contains("####", JsonDocument.Parse(File.ReadLines(P("s.jsonl")).First()).RootElement.GetProperty("response").GetString());
         Assert.Equal(0, Run("tasks", "generate", "--digits", "2", "--count", "3", "--format", "text", "--out", P("t.txt")).Code);
         Assert.Matches(@"^\d+ \+ \d+ = \d+$", File.ReadLines(P("t.txt")).First());
+        Assert.Equal(0, Run("tasks", "generate", "--digits", "2", "--count", "3", "--format", "chat", "--out", P("c.txt")).Code);
+        Assert.Matches(@"^User: What is (\d+) \+ (\d+)\?\nAssistant: \1 \+ \2 = \d+\n\nUser: ", File.ReadAllText(P("c.txt")));
 
         var bad = Run("tasks", "generate", "--digits", "3-2", "--out", P("x.jsonl"));
         Assert.Equal(1, bad.Code);

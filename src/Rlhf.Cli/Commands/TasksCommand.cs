@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Tasks;
@@ -29,10 +30,10 @@ public static class TasksCommand
         var format = new Option<string>("--format")
         {
             Description = "jsonl: {\"prompt\",\"answer\"} for rlhf grpo; sft: {\"prompt\",\"response\"} with a worked answer \"a + b = c. #### c\" for rlhf sft; "
-                + "text: one bare equation \"a + b = c\" per line; qa: the question and the equation, \"What is a + b? a + b = c\" per line (pretraining corpora).",
+                + "text: one bare equation \"a + b = c\" per line; qa: the question and the equation, \"What is a + b? a + b = c\" per line; chat: the chat template without the final line, \"User: What is a + b?\\nAssistant: a + b = c\", documents separated by a blank line (pretraining corpora).",
             DefaultValueFactory = _ => "jsonl",
         };
-        format.AcceptOnlyFromAmong("jsonl", "sft", "text", "qa");
+        format.AcceptOnlyFromAmong("jsonl", "sft", "text", "qa", "chat");
         var seed = new Option<ulong>("--seed") { Description = "Seed: the same seed and settings give the same files.", DefaultValueFactory = _ => 1 };
 
         var generate = new Command("generate", "Generate arithmetic problems with answers verified by recomputation, split into distinct training and held-out sets.")
@@ -72,6 +73,7 @@ public static class TasksCommand
         {
             case "sft": ArithmeticTaskGenerator.ExportSft(path, tasks); break;
             case "text": AtomicFile.WriteAllText(path, new StringBuilder().AppendJoin('\n', tasks.Select(t => t.Equation)).Append('\n').ToString()); break;
+            case "chat": AtomicFile.WriteAllText(path, new StringBuilder().AppendJoin("\n\n", tasks.Select(t => ChatTemplate.FormatPrompt(t.Prompt) + ChatTemplate.FormatResponse(t.Equation))).Append("\n\n").ToString()); break;
             case "qa": AtomicFile.WriteAllText(path, new StringBuilder().AppendJoin('\n', tasks.Select(t => $"{t.Prompt} {t.Equation}")).Append('\n').ToString()); break;
             default: ArithmeticTaskGenerator.ExportJsonl(path, tasks); break;
         }
