@@ -32,6 +32,7 @@ LAYERS=${LAYERS:-2}
 DIM=${DIM:-64}
 LR=${LR:-5e-4}
 BETA=${BETA:-0}
+MAX_NEW=${MAX_NEW:-16}
 dotnet build src/Rlhf.Cli -c Release -v q -nologo > /dev/null
 RLHF="nice -n 10 src/Rlhf.Cli/bin/Release/net10.0/rlhf"
 TASKS=(tasks generate --kind addition --digits "$DIGITS" --seed 1)
@@ -67,7 +68,7 @@ SEPARATOR='\n'; [ "$CORPUS_FORMAT" = chat ] && SEPARATOR='\n\n'
 
 # 5. GRPO, then the same run continued to MORE_ITERATIONS
 GRPO=(grpo --prompts "$RUN/train.jsonl" --eval-prompts "$RUN/heldout.jsonl" --reward final-line --group 8 --batch 16 --lr "$LR" --min-lr "$LR" --warmup 10
-  --beta "$BETA" --max-new-tokens 16 --eval-interval 5 --checkpoint-interval 10 --out "$RUN/grpo")
+  --beta "$BETA" --max-new-tokens "$MAX_NEW" --eval-interval 5 --checkpoint-interval 10 --out "$RUN/grpo")
 if [ -d "$RUN/grpo/checkpoint" ]; then $RLHF "${GRPO[@]}" --resume --iterations "$ITERATIONS"; else $RLHF "${GRPO[@]}" --policy "$RUN/sft/checkpoint" --iterations "$ITERATIONS"; fi
 $RLHF "${GRPO[@]}" --resume --iterations "$MORE_ITERATIONS"
 # the curve: held-out accuracy (and that iteration's sample reward, KL, length) per evaluation
