@@ -75,4 +75,20 @@ public sealed class LlmJudgeRewardTests : IDisposable
         var reward = new LlmJudgeReward(judge).Score([Request])[0];
         Assert.Equal(a.Agree ? 1f : 0f, reward.Reward);
     }
+
+    [Fact]
+    public void In_process_judge_probability_equals_teacher_forced_sequence_log_probs()
+    {
+        var tok = TrainingFixtures.Tokenizer;
+        var model = new Gpt(TrainingFixtures.TinyModel(context: 160), seed: 9);
+        var verdict = new InProcessJudge(model, tok).Judge("What is 2 + 2?", "4", "5");
+        var template = new Rlhf.Models.Tokenization.ChatTemplate(tok);
+        var prompt = template.EncodePrompt(JudgePrompt.Format("What is 2 + 2?", "4", "5"));
+        int[] yes = tok.Encode(" yes"), no = tok.Encode(" no");
+        var batch = SequenceBatch.Build([prompt, prompt], [yes, no], tok.EndOfTextId);
+        var lp = PolicyForward.LogProbs(model, batch);
+        double Sum(int row, int n) => Enumerable.Range(0, n).Sum(j => (double)lp[row * batch.ResponseLength + j]);
+        double expected = 1 / (1 + Math.Exp(Sum(1, no.Length) - Sum(0, yes.Length)));
+        Assert.Equal(expected, verdict.YesProbability!.Value, 4);
+    }
 }
