@@ -27,6 +27,8 @@ public static class CliApp
         root.Add(ReportCommand.Create());
         root.Add(PpoCommand.Create());
         root.Add(GameCommand.Create());
+        root.Add(TasksCommand.Create());
+        root.Add(GrpoCommand.Create());
         root.Add(BenchCommand.Create());
         return root;
     }

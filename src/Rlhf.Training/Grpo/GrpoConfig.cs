@@ -1,0 +1,82 @@
+using Rlhf.Models.Generation;
+using Rlhf.Training.Common;
+
+namespace Rlhf.Training.Grpo;
+
+/// <summary>
+/// Settings of a GRPO / RLOO run (<see cref="GrpoTrainer"/>). One iteration = <see cref="TrainerConfig.BatchSize"/>
+/// prompts × <see cref="Group"/> samples; <see cref="TrainerConfig.MaxSteps"/> counts iterations. Defaults follow TRL's
+/// GRPOConfig (G = 8, ε = 0.2, β = 0 i.e. no KL term, loss over all tokens of the batch as DAPO, advantages scaled by
+/// the group's std) except the learning rate, which is sized for small models (TRL: 1e-6 for billion-parameter ones).
+/// <see cref="TrainerConfig.EvalInterval"/> is in iterations; evaluation is greedy exact match on all held-out prompts
+/// (<see cref="TrainerConfig.EvalBatches"/> 0 turns it off). <see cref="TrainerConfig.ValFraction"/> and
+/// <see cref="TrainerConfig.SeqLen"/> are unused: the prompt plus <see cref="MaxNewTokens"/> must fit the context.
+/// </summary>
+public sealed record GrpoConfig : TrainerConfig
+{
+    /// <summary>GRPO defaults (see the type).</summary>
+    public GrpoConfig()
+    {
+        MaxSteps = 200;
+        BatchSize = 16;
+        LearningRate = 1e-5f;
+        WarmupSteps = 0;
+        WeightDecay = 0f;
+        EvalInterval = 10;
+        EvalBatches = 1;
+        CheckpointInterval = 50;
+    }
+
+    /// <summary>Samples per prompt, G (TRL num_generations 8).</summary>
+    public int Group { get; init; } = 8;
+
+    /// <summary>How advantages are computed from a group's rewards.</summary>
+    public AdvantageKind Advantage { get; init; } = AdvantageKind.Group;
+
+    /// <summary>Divide by the group's reward std (GRPO); false = Dr. GRPO's mean-only centring (Liu et al. 2025).</summary>
+    public bool ScaleByStd { get; init; } = true;
+
+    /// <summary>Lower clip range ε: the ratio is clipped to [1 − ε, 1 + <see cref="ClipEpsilonHigh"/>].</summary>
+    public float ClipEpsilon { get; init; } = 0.2f;
+
+    /// <summary>Upper clip range; null = <see cref="ClipEpsilon"/> (DAPO's "clip-higher" uses 0.28).</summary>
+    public float? ClipEpsilonHigh { get; init; }
+
+    /// <summary>KL coefficient β of the k3 penalty to the reference policy (0: off, TRL's default).</summary>
+    public float Beta { get; init; }
+
+    /// <summary>Policy-update passes μ over each iteration's samples (one optimizer step each).</summary>
+    public int UpdateEpochs { get; init; } = 1;
+
+    /// <summary>Rows per forward/backward chunk; gradients of the chunks are summed into one step (memory only, not the maths).</summary>
+    public int MiniBatchSize { get; init; } = 32;
+
+    /// <summary>Sampling temperature of the rollouts (and of the recomputed log-probs).</summary>
+    public float Temperature { get; init; } = 1f;
+
+    /// <summary>Most tokens a response may have.</summary>
+    public int MaxNewTokens { get; init; } = 32;
+
+    /// <summary>The rollout sampling settings.</summary>
+    public GenerationConfig Generation() => new(MaxNewTokens, Temperature);
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string message) { if (!ok) problems.Add(message); }
+        Check(Group >= 2, $"group size {Group} must be ≥ 2 (advantages compare samples of one prompt)");
+        Check(ClipEpsilon > 0 && ClipEpsilon < 1, $"clip epsilon {ClipEpsilon} must be in (0, 1)");
+        Check(ClipEpsilonHigh is null || ClipEpsilonHigh > 0, $"upper clip epsilon {ClipEpsilonHigh} must be > 0");
+        Check(Beta >= 0 && float.IsFinite(Beta), $"KL coefficient {Beta} must be ≥ 0");
+        Check(UpdateEpochs >= 1, $"update epochs {UpdateEpochs} must be ≥ 1");
+        Check(MiniBatchSize >= 1, $"mini-batch size {MiniBatchSize} must be ≥ 1");
+        Check(Temperature > 0 && float.IsFinite(Temperature), $"temperature {Temperature} must be > 0");
+        Check(MaxNewTokens >= 1, $"max new tokens {MaxNewTokens} must be ≥ 1");
+        if (problems.Count > 0) throw new TrainingException($"invalid GRPO settings: {string.Join("; ", problems)}");
+        base.Validate();
+    }
+
+    /// <summary>The advantage estimator these settings ask for.</summary>
+    public IAdvantageEstimator Estimator() => Advantage == AdvantageKind.Rloo ? new RlooAdvantage() : new GroupNormalizedAdvantage(ScaleByStd);
+}

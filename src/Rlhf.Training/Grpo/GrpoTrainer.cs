@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using Rlhf.Models;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Generation;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors;
+using Rlhf.Tensors.Optim;
+using Rlhf.Training.Common;
+using Rlhf.Training.Logging;
+using Rlhf.Training.Rl;
+
+namespace Rlhf.Training.Grpo;
+
+/// <summary>
+/// Group Relative Policy Optimization (Shao et al. 2024, DeepSeekMath) and RLOO (Ahmadian et al. 2024) against a
+/// verifiable reward. One iteration, top to bottom:
+/// <list type="number">
+/// <item>take the next <see cref="TrainerConfig.BatchSize"/> prompts (shuffled epochs);</item>
+/// <item>sample G responses to each with <see cref="RolloutSampler"/> — the same rollout path as PPO;</item>
+/// <item>score them with the reward function; a sample whose reward is not finite, or a batch whose reward function
+/// throws, is skipped and logged, never fatal;</item>
+/// <item>advantages from each prompt's group (<see cref="IAdvantageEstimator"/>), the same for all of a response's tokens;</item>
+/// <item>μ = <see cref="GrpoConfig.UpdateEpochs"/> optimizer steps on the clipped token-level loss
+/// (<see cref="GrpoLoss"/>), optionally with β·k3 to the reference (the initial policy); π_old is the sampling policy,
+/// recomputed teacher-forced in the first pass;</item>
+/// <item>every <see cref="TrainerConfig.EvalInterval"/> iterations, greedy held-out exact-match accuracy.</item>
+/// </list>
+/// Metrics per iteration go to <c>metrics.jsonl</c> (<see cref="RlMetricNames"/> keys); checkpoints hold weights,
+/// optimizer, prompt order, rollout generator, so <c>Run(resume: true)</c> continues bit-identically.
+/// </summary>
+public sealed class GrpoTrainer
+{
+    /// <summary>The trainer's name in checkpoints and logs.</summary>
+    public const string Kind = "grpo";
+
+    private readonly BpeTokenizer _tokenizer;
+    private readonly ChatTemplate _template;
+    private readonly IReadOnlyList<RlPrompt> _prompts;
+    private readonly IReadOnlyList<RlPrompt> _evalPrompts;
+    private readonly IRewardFunction _reward;
+    private readonly IRewardFunction _accuracy;
+    private readonly TextWriter _log;
+    private readonly TrainingProgressOptions? _progress;
+
+    /// <summary>
+    /// A trainer on <paramref name="prompts"/> with <paramref name="reward"/>; held-out accuracy on
+    /// <paramref name="evalPrompts"/> (none: no evaluation) is the fraction of greedy responses that
+    /// <paramref name="accuracy"/> (default: the reward) scores ≥ 0.5.
+    /// </summary>
+    public GrpoTrainer(GrpoConfig config, BpeTokenizer tokenizer, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<RlPrompt>? evalPrompts,
+        IRewardFunction reward, IRewardFunction? accuracy = null, TextWriter? log = null, TrainingProgressOptions? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(reward);
+        (Config, _tokenizer, _template, _prompts, _evalPrompts) = (config, tokenizer, new ChatTemplate(tokenizer), prompts, evalPrompts ?? []);
+        (_reward, _accuracy, _log, _progress) = (reward, accuracy ?? reward, log ?? Console.Out, progress);
+    }
+
+    /// <summary>The settings as given.</summary>
+    public GrpoConfig Config { get; }
+
+    /// <summary>Test hook, called after each iteration is logged and checkpointed; throwing from it simulates a crash.</summary>
+    internal Action<int>? AfterIteration { get; init; }
+
+    /// <summary>Greedy (temperature 0) held-out exact-match accuracy of <paramref name="policy"/>: the fraction of responses <paramref name="checker"/> scores ≥ 0.5.</summary>
+    public static double Accuracy(Gpt policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, IRewardFunction checker, int maxNewTokens)
+    {
+        ArgumentNullException.ThrowIfNull(checker);
+        if (prompts.Count == 0) return double.NaN;
+        var samples = RolloutSampler.Sample(policy, template, prompts, 1, new GenerationConfig(maxNewTokens, Temperature: 0f), new Rng(0));
+        var scores = SafeScore(checker, samples, out _);
+        return scores.Count(s => s.Reward >= 0.5f) / (double)samples.Count;
+    }
+
+    /// <summary>Runs the configured iterations, fresh or (<paramref name="resume"/>) from the run's checkpoint.</summary>
+    public GrpoResult Run(bool resume = false, CancellationToken cancel = default)
+    {
+        string outDir = Config.OutDir;
+
+        // ---- policy (checkpoint, init or fresh) and the frozen reference = the initial policy
+        var (policy, cfg, state, resumeDir) = TrainingSetup.Start<GrpoConfig, GrpoState>(Config, Kind, resume, _tokenizer);
+        var reference = cfg.InitCheckpoint is { } init
+            ? HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
+            : new Gpt(cfg.Model!, cfg.Seed);
+        if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
+        int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt).Length);
+        if (longest + cfg.MaxNewTokens > policy.Config.NPositions)
+            throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.Config.NPositions})");
+
+        // ---- optimizer, schedule, data order, rollout generator, and the state to continue from
+        var optimizer = new AdamW(policy.Parameters(), cfg.Optimizer());
+        var schedule = cfg.Schedule(cfg.MaxSteps);
+        var order = new PromptOrder(_prompts.Count, cfg.Seed + 1);
+        var rng = new Rng(cfg.Seed + 2);
+        var estimator = cfg.Estimator();
+        var generation = cfg.Generation();
+        float epsLow = cfg.ClipEpsilon, epsHigh = cfg.ClipEpsilonHigh ?? cfg.ClipEpsilon;
+        int iteration = 0, bestIteration = -1;
+        double best = double.NaN, lastAccuracy = double.NaN, initialAccuracy = double.NaN, lastReward = double.NaN;
+        long tokensSeen = 0;
+        if (state is not null)
+        {
+            optimizer.LoadState(Path.Combine(resumeDir!, TrainingCheckpoint.OptimizerFile));
+            try { order.Restore(state.Sampler.Prompts); }
+            catch (ArgumentException e) { throw new TrainingException($"the prompts differ from the checkpoint's: {e.Message}", e); }
+            rng.SetState(state.Sampler.Rollouts);
+            (iteration, best, bestIteration, tokensSeen) = (state.Step, state.Sampler.BestAccuracy, state.Sampler.BestIteration, state.TokensSeen);
+        }
+        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
+        bool evaluate = cfg.EvalBatches > 0 && _evalPrompts.Count > 0;
+        _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(policy)}");
+        _log.WriteLine($"{Kind}: {_prompts.Count} prompts, {cfg.BatchSize} × G={cfg.Group} samples per iteration, reward {_reward.Name}, advantage {estimator.Name}, "
+            + $"clip [{1 - epsLow:G3}, {1 + epsHigh:G3}], β {cfg.Beta:G3}, μ {cfg.UpdateEpochs}, T {cfg.Temperature:G3}, ≤ {cfg.MaxNewTokens} new tokens");
+        _log.WriteLine($"{Kind}: lr {schedule.MaxLr:G4} → {schedule.MinLr:G4}, {cfg.MaxSteps} iterations"
+            + (evaluate ? $", held-out accuracy on {_evalPrompts.Count} prompts every {cfg.EvalInterval}" : ", no evaluation")
+            + (state is null ? "" : $"; resuming after iteration {iteration}"));
+
+        double Evaluate()
+        {
+            lastAccuracy = Accuracy(policy, _template, _evalPrompts, _accuracy, cfg.MaxNewTokens);
+            if (!(lastAccuracy <= best)) (best, bestIteration) = (lastAccuracy, iteration);
+            return lastAccuracy;
+        }
+        TrainerState<GrpoConfig, GrpoState> Snapshot() =>
+            new(Kind, iteration, double.NaN, -1, tokensSeen, cfg, new GrpoState(order.GetState(), rng.GetState(), best, bestIteration));
+
+        if (state is null && evaluate)
+        {
+            initialAccuracy = Evaluate();
+            metrics.Write(0, (RlMetricNames.Accuracy, initialAccuracy));
+            _log.WriteLine($"{Kind}: iteration 0: held-out accuracy {initialAccuracy:P1}");
+        }
+
+        // ---- the training loop
+        int saved = state?.Step ?? -1;
+        bool stopped = false;
+        using (var progress = TrainingProgress.Start(Kind, cfg.MaxSteps, iteration, _progress))
+        {
+            while (iteration < cfg.MaxSteps)
+            {
+                if (cancel.IsCancellationRequested) { stopped = true; break; }
+                long start = Stopwatch.GetTimestamp();
+
+                // 1. prompts, 2. G rollouts each (prompt-major, Group = index in this batch)
+                var batchPrompts = order.Next(cfg.BatchSize).Select(i => _prompts[i]).ToList();
+                var samples = RolloutSampler.Sample(policy, _template, batchPrompts, cfg.Group, generation, rng);
+
+                // 3. rewards; unusable samples are dropped here, with the reason logged
+                var outcomes = SafeScore(_reward, samples, out string? failure);
+                if (failure is not null) progress.Log($"{Kind}: iteration {iteration + 1}: {failure}; its samples are skipped");
+                var keep = new List<int>();
+                for (int i = 0; i < samples.Count; i++)
+                {
+                    if (float.IsFinite(outcomes[i].Reward)) keep.Add(i);
+                    else if (failure is null && i - keep.Count <= 3) // the first few per iteration
+                        progress.Log($"{Kind}: iteration {iteration + 1}: sample {i} skipped: reward {outcomes[i].Reward}{(outcomes[i].Note is { } n ? $" ({n})" : "")}");
+                }
+                var values = new List<(string, double)>();
+                iteration++;
+                if (keep.Count > 0)
+                {
+                    var kept = keep.Select(i => samples[i]).ToList();
+                    var rewards = keep.Select(i => (double)outcomes[i].Reward).ToList();
+                    var groups = kept.Select(s => s.Group).ToList();
+
+                    // 4. group-relative advantages, one per response. When every group is flat (all advantages 0) and
+                    //    there is no KL term the gradient is exactly 0: no optimizer step then, since Adam's momentum
+                    //    would keep moving the weights without any signal
+                    var advantages = estimator.Compute(rewards, groups).Select(a => (float)a).ToArray();
+                    bool signal = cfg.Beta > 0 || advantages.Any(a => a != 0);
+
+                    // 5. μ clipped policy-gradient steps over all kept samples (chunks only bound memory)
+                    var batch = SequenceBatch.Build(kept, _tokenizer.EndOfTextId);
+                    int B = batch.Batch, L = batch.ResponseLength;
+                    int batchTokens = Math.Max(1, batch.ResponseLengths.Sum());
+                    var refLogProbs = PolicyForward.LogProbs(reference, batch, cfg.Temperature);
+                    var oldLogProbs = new float[B * L];
+                    double loss = 0, gradNorm = 0, klSum = 0;
+                    int clipped = 0, counted = 0;
+                    float lr = schedule.At(iteration - 1);
+                    int epochs = signal ? cfg.UpdateEpochs : 1;
+                    for (int epoch = 0; epoch < epochs; epoch++)
+                    {
+                        for (int r0 = 0; r0 < B; r0 += cfg.MiniBatchSize)
+                        {
+                            int n = Math.Min(cfg.MiniBatchSize, B - r0);
+                            var chunk = batch.Rows(r0, n);
+                            var logProbs = PolicyForward.Run(policy, chunk, cfg.Temperature).LogProbs;   // (n, L)
+                            if (epoch == 0) logProbs.ToArray().CopyTo(oldLogProbs, r0 * L);              // π_old = the sampling policy, exactly
+                            var (chunkLoss, stats) = GrpoLoss.Compute(logProbs, oldLogProbs[(r0 * L)..((r0 + n) * L)], refLogProbs[(r0 * L)..((r0 + n) * L)],
+                                advantages[r0..(r0 + n)], chunk.ResponseMask, batchTokens, epsLow, epsHigh, cfg.Beta);
+                            chunkLoss.Backward();
+                            if (epoch == epochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
+                            if (epoch == 0) klSum += stats.KlSum;
+                        }
+                        gradNorm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
+                        if (signal && double.IsFinite(gradNorm)) { optimizer.LearningRate = lr; optimizer.Step(); }
+                        else if (signal) progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
+                        optimizer.ZeroGrad();
+                    }
+
+                    // 6. metrics of this iteration's samples
+                    double klSeq = 0; // k1 summed over each response (sampling-policy log-probs vs reference), averaged
+                    for (int b = 0; b < B; b++)
+                        for (int j = 0; j < batch.ResponseLengths[b]; j++) klSeq += oldLogProbs[b * L + j] - refLogProbs[b * L + j];
+                    var (length, repetition) = ResponseStats.Summarize(kept);
+                    lastReward = rewards.Average();
+                    int flatGroups = groups.Distinct().Count(g => rewards.Where((_, i) => groups[i] == g).Distinct().Count() == 1);
+                    tokensSeen += batchTokens;
+                    values.AddRange([("reward", lastReward), ("reward_std", Std(rewards)), ("loss", loss), (RlMetricNames.Kl, klSeq / B),
+                        ("k3", klSum / batchTokens), (RlMetricNames.ResponseLength, length), (RlMetricNames.RepetitionRate, repetition),
+                        ("clip_fraction", counted == 0 ? 0 : (double)clipped / counted), ("flat_groups", (double)flatGroups / groups.Distinct().Count()),
+                        ("grad_norm", gradNorm), ("lr", lr), ("updated", signal ? 1 : 0)]);
+                }
+                values.Add(("skipped", samples.Count - keep.Count));
+                double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+                values.Add(("tokens_per_s", tokensPerSecond));
+                if (evaluate && ((cfg.EvalInterval > 0 && iteration % cfg.EvalInterval == 0) || iteration == cfg.MaxSteps))
+                {
+                    values.Add((RlMetricNames.Accuracy, Evaluate()));
+                    progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F3}, held-out accuracy {lastAccuracy:P1}{(bestIteration == iteration ? " (best)" : "")}"
+                        + (MostCommonNote(outcomes) is { } note ? $"; most common note: {note}" : ""));
+                }
+                metrics.Write(iteration, values.ToArray());
+                progress.Update(iteration, double.IsNaN(lastReward) ? 0 : lastReward, tokensPerSecond);
+                if ((cfg.CheckpointInterval > 0 && iteration % cfg.CheckpointInterval == 0) || iteration == cfg.MaxSteps)
+                {
+                    TrainingCheckpoint.Save(outDir, policy, _tokenizer, optimizer, Snapshot());
+                    saved = iteration;
+                }
+                AfterIteration?.Invoke(iteration);
+            }
+        }
+        string dir = saved == iteration ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName) : TrainingCheckpoint.Save(outDir, policy, _tokenizer, optimizer, Snapshot());
+        var result = new GrpoResult(iteration, cfg.MaxSteps, stopped, lastReward, initialAccuracy, lastAccuracy, best, bestIteration, dir);
+        string head = stopped ? $"{Kind} stopped at iteration {iteration}/{cfg.MaxSteps} (continue with --resume)" : $"{Kind} done: {iteration} iterations";
+        string acc = double.IsNaN(best) ? "" : $"; held-out accuracy {(double.IsNaN(initialAccuracy) ? "" : $"{initialAccuracy:P1} → ")}{lastAccuracy:P1} (best {best:P1} at iteration {bestIteration})";
+        _log.WriteLine($"{head}{acc}; checkpoint in {dir}");
+        return result;
+    }
+
+    /// <summary>
+    /// Scores <paramref name="samples"/> without ever throwing: a reward function that throws or returns the wrong
+    /// count gives every sample NaN (skipped by the caller) and <paramref name="failure"/> says why.
+    /// </summary>
+    internal static RewardOutcome[] SafeScore(IRewardFunction reward, IReadOnlyList<RolloutSample> samples, out string? failure)
+    {
+        failure = null;
+        try
+        {
+            var outcomes = reward.Score(samples.Select(RewardRequest.Of).ToList());
+            if (outcomes.Count == samples.Count) return [.. outcomes];
+            failure = $"reward {reward.Name} returned {outcomes.Count} outcomes for {samples.Count} samples";
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            failure = $"reward {reward.Name} failed: {e.GetType().Name}: {e.Message}";
+        }
+        string note = failure;
+        return [.. samples.Select(_ => new RewardOutcome(float.NaN, null, note))];
+    }
+
+    private static string? MostCommonNote(IEnumerable<RewardOutcome> outcomes) =>
+        outcomes.Where(o => o.Note is not null).GroupBy(o => o.Note!.StartsWith("answer '", StringComparison.Ordinal) ? "wrong answer" : o.Note!)
+            .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} (×{g.Count()})").FirstOrDefault();
+
+    private static double Std(IReadOnlyList<double> xs)
+    {
+        double mean = xs.Average();
+        return Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / xs.Count);
+    }
+}

@@ -1,0 +1,94 @@
+using Rlhf.Models;
+using Rlhf.Training.Rewards;
+using Rlhf.Training.Rl;
+using Rlhf.Training.Tests.Common;
+
+namespace Rlhf.Training.Tests.Rewards;
+
+public sealed class LlmJudgeRewardTests : IDisposable
+{
+    private readonly FakeChatServer _server = new();
+
+    public void Dispose() => _server.Dispose();
+
+    private static readonly RewardRequest Request = new("What is 2 + 2?", "2 + 2 = 4. #### 4", "4");
+
+    private OpenAiJudge Judge(double timeoutSeconds = 5, int retries = 0, Uri? endpoint = null) =>
+        new(endpoint ?? _server.Endpoint, "judge-model", "test-key", TimeSpan.FromSeconds(timeoutSeconds), retries, TimeSpan.FromMilliseconds(10));
+
+    [Theory]
+    [InlineData("yes", 1f)]
+    [InlineData("Yes.", 1f)]
+    [InlineData(" **YES**", 1f)]
+    [InlineData("no", 0f)]
+    [InlineData("No, the solution says 5.", 0f)]
+    public void Http_judge_agrees_or_disagrees(string reply, float reward)
+    {
+        _server.Reply = reply;
+        var outcome = new LlmJudgeReward(Judge()).Score([Request])[0];
+        Assert.Equal(reward, outcome.Reward);
+        Assert.Equal(1, _server.Requests);
+        Assert.Contains("Reference answer: 4", _server.LastBody);
+        Assert.Contains("judge-model", _server.LastBody);
+    }
+
+    [Fact]
+    public void Unparsable_reply_scores_zero_with_a_note_and_is_not_retried()
+    {
+        _server.Reply = "maybe";
+        var outcome = new LlmJudgeReward(Judge(retries: 2)).Score([Request])[0];
+        Assert.Equal(0f, outcome.Reward);
+        Assert.Contains("unparsable judge reply 'maybe'", outcome.Note);
+    }
+
+    [Fact]
+    public void Timeout_is_retried_then_scores_zero_with_a_note()
+    {
+        _server.Delay = TimeSpan.FromSeconds(5);
+        var outcome = new LlmJudgeReward(Judge(timeoutSeconds: 0.3, retries: 1)).Score([Request])[0];
+        Assert.Equal(0f, outcome.Reward);
+        Assert.Contains("2 attempt(s) failed", outcome.Note);
+        Assert.Equal(2, _server.Requests);
+    }
+
+    [Fact]
+    public void Unreachable_endpoint_scores_zero_with_a_note_for_every_sample()
+    {
+        var closed = new Uri($"http://127.0.0.1:{FakeChatServer.FreePort()}/v1");
+        var outcomes = new LlmJudgeReward(Judge(timeoutSeconds: 2, retries: 1, endpoint: closed)).Score([Request, Request with { Answer = null }]);
+        Assert.Equal(0f, outcomes[0].Reward);
+        Assert.Contains("judge failed", outcomes[0].Note);
+        Assert.Equal("the task has no reference answer", outcomes[1].Note);
+    }
+
+    [Fact]
+    public void In_process_judge_compares_the_yes_and_no_logits_deterministically()
+    {
+        var tok = TrainingFixtures.Tokenizer;
+        var model = new Gpt(TrainingFixtures.TinyModel(context: 32), seed: 5); // the question is longer: cut from the left
+        var judge = new InProcessJudge(model, tok);
+        var a = judge.Judge("What is 2 + 2?", "4", "4");
+        var b = judge.Judge("What is 2 + 2?", "4", "4");
+        Assert.Equal(a, b);
+        Assert.InRange(a.YesProbability!.Value, 0, 1);
+        Assert.Equal(a.YesProbability > 0.5, a.Agree);
+        var reward = new LlmJudgeReward(judge).Score([Request])[0];
+        Assert.Equal(a.Agree ? 1f : 0f, reward.Reward);
+    }
+
+    [Fact]
+    public void In_process_judge_probability_equals_teacher_forced_sequence_log_probs()
+    {
+        var tok = TrainingFixtures.Tokenizer;
+        var model = new Gpt(TrainingFixtures.TinyModel(context: 160), seed: 9);
+        var verdict = new InProcessJudge(model, tok).Judge("What is 2 + 2?", "4", "5");
+        var template = new Rlhf.Models.Tokenization.ChatTemplate(tok);
+        var prompt = template.EncodePrompt(JudgePrompt.Format("What is 2 + 2?", "4", "5"));
+        int[] yes = tok.Encode(" yes"), no = tok.Encode(" no");
+        var batch = SequenceBatch.Build([prompt, prompt], [yes, no], tok.EndOfTextId);
+        var lp = PolicyForward.LogProbs(model, batch);
+        double Sum(int row, int n) => Enumerable.Range(0, n).Sum(j => (double)lp[row * batch.ResponseLength + j]);
+        double expected = 1 / (1 + Math.Exp(Sum(1, no.Length) - Sum(0, yes.Length)));
+        Assert.Equal(expected, verdict.YesProbability!.Value, 4);
+    }
+}

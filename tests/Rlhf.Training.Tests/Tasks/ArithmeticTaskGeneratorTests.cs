@@ -1,0 +1,78 @@
+using Rlhf.Training.Data;
+using Rlhf.Training.Rewards;
+using Rlhf.Training.Rl;
+using Rlhf.Training.Tasks;
+
+namespace Rlhf.Training.Tests.Tasks;
+
+public sealed class ArithmeticTaskGeneratorTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [Theory]
+    [InlineData(ArithmeticKind.Addition)]
+    [InlineData(ArithmeticKind.Subtraction)]
+    [InlineData(ArithmeticKind.Multiplication)]
+    [InlineData(ArithmeticKind.WordProblem)]
+    public void Answers_are_correct_distinct_and_seeded(ArithmeticKind kind)
+    {
+        var tasks = new ArithmeticTaskGenerator(7).Generate(kind, 2, 3, 300);
+        Assert.Equal(300, tasks.Select(t => t.Prompt).Distinct().Count());
+        foreach (var t in tasks)
+        {
+            ArithmeticTaskGenerator.Verify(t);
+            long expected = t.Operator switch { '+' => t.Left + t.Right, '-' => t.Left - t.Right, _ => t.Left * t.Right };
+            Assert.Equal(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), t.Answer);
+            Assert.InRange(t.Left.ToString().Length, 2, 3);
+            Assert.InRange(t.Right.ToString().Length, 2, 3);
+            Assert.False(t.Answer.StartsWith('-'));
+            Assert.Equal(1f, new FinalAnswerLineChecker().Score([new RewardRequest(t.Prompt, t.Solution, t.Answer)])[0].Reward);
+        }
+        Assert.Contains(tasks, t => t.Left < 100);
+        Assert.Contains(tasks, t => t.Left >= 100);
+        Assert.Equal(tasks, new ArithmeticTaskGenerator(7).Generate(kind, 2, 3, 300));
+        Assert.NotEqual(tasks.Select(t => t.Prompt), new ArithmeticTaskGenerator(8).Generate(kind, 2, 3, 300).Select(t => t.Prompt));
+    }
+
+    [Fact]
+    public void Verify_rejects_a_wrong_answer_or_a_prompt_that_asks_something_else()
+    {
+        var t = new ArithmeticTaskGenerator(1).Generate(ArithmeticKind.Addition, 2, 2, 1)[0];
+        Assert.Throws<InvalidOperationException>(() => ArithmeticTaskGenerator.Verify(t with { Answer = "1" }));
+        Assert.Throws<InvalidOperationException>(() => ArithmeticTaskGenerator.Verify(t with { Prompt = "What is 1 + 2?" }));
+    }
+
+    [Fact]
+    public void Split_is_disjoint_and_exports_load_back_with_answers()
+    {
+        var all = new ArithmeticTaskGenerator(3).Generate(ArithmeticKind.Addition, 1, 2, 120);
+        var (train, held) = ArithmeticTaskGenerator.Split(all, 20);
+        Assert.Equal((100, 20), (train.Count, held.Count));
+        Assert.Empty(train.Select(t => t.Prompt).Intersect(held.Select(t => t.Prompt)));
+        string path = _tmp.File("train.jsonl");
+        Assert.Equal(100, ArithmeticTaskGenerator.ExportJsonl(path, train));
+        var loaded = RlPrompt.Load(path, requireAnswer: true);
+        Assert.Equal(train.Select(t => (t.Prompt, t.Answer)), loaded.Select(p => (p.Prompt, p.Answer!)));
+        ArithmeticTaskGenerator.ExportSft(_tmp.File("sft.jsonl"), train.Take(3));
+        Assert.Equal(train[0].Solution, Jsonl.Read<SftExample>(_tmp.File("sft.jsonl")).First().Record.Response);
+    }
+
+    [Fact]
+    public void Asking_for_more_distinct_problems_than_exist_is_a_clear_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ArithmeticTaskGenerator(1).Generate(ArithmeticKind.Addition, 1, 1, 200));
+        Assert.Contains("distinct", e.Message);
+        Assert.Throws<ArgumentException>(() => new ArithmeticTaskGenerator(1).Generate(ArithmeticKind.Addition, 3, 2, 1));
+    }
+
+    [Fact]
+    public void A_prompt_without_an_answer_is_an_error_naming_the_line()
+    {
+        string path = _tmp.File("p.jsonl");
+        File.WriteAllLines(path, ["{\"prompt\":\"What is 1 + 2?\",\"answer\":\"3\"}", "{\"prompt\":\"What is 2 + 2?\"}"]);
+        var e = Assert.Throws<DataFormatException>(() => RlPrompt.Load(path, requireAnswer: true));
+        Assert.Contains("p.jsonl:2", e.Message);
+    }
+}
