@@ -78,4 +78,27 @@ public sealed class DpoTests : IDisposable
         Assert.Equal(1, bad.Code);
         Assert.Contains("unknown labeler", bad.Err);
     }
+
+    [Fact]
+    public void Online_with_the_ppo_trainer_refreshes_the_reward_model_on_all_rankings_so_far_and_runs_ppo_each_round()
+    {
+        var (model, _) = Setup();
+        File.WriteAllLines(P("prompts.jsonl"), ["{\"prompt\": \"the cat\"}", "{\"prompt\": \"the dog\"}", "{\"prompt\": \"the sun\"}", "{\"prompt\": \"the bird\"}"]);
+        string[] args = ["online", "--policy", model, "--prompts", P("prompts.jsonl"), "--out", P("online"), "--prompts-per-round", "4", "--k", "3",
+            "--max-new-tokens", "4", "--trainer", "ppo", "--ppo-iterations", "2", "--ppo-lr", "1e-3", "--rm-steps", "3"];
+        var r = Run([.. args, "--loop", "1"]);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.True(File.Exists(P("online/round_000/rm/checkpoint/model.safetensors")));
+        Assert.True(File.Exists(P("online/round_000/ppo/checkpoint/model.safetensors")));
+        var more = Run([.. args, "--loop", "2", "--resume"]);
+        Assert.True(more.Code == 0, more.Err);
+        var entries = MetricsReader.Read(P("online/metrics.jsonl"));
+        Assert.Equal([0, 1, 2], entries.Select(e => e.Step));
+        Assert.Equal(4, entries[0].Get("rm_records"));   // round 0: its own 4 rankings
+        Assert.Equal(8, entries[1].Get("rm_records"));   // round 1: round 0's + its own
+        Assert.Equal(2, entries[1].Get("ppo_iterations"));
+        Assert.All(entries, e => Assert.NotNull(e.Get("gold_reward")));
+        var changed = Run([.. args, "--loop", "3", "--resume", "--ppo-iterations", "3"]);
+        Assert.Equal(1, changed.Code); // the round trainer's settings are part of the run
+    }
 }

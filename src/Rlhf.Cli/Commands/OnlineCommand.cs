@@ -2,6 +2,8 @@ using System.CommandLine;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Dpo;
+using Rlhf.Training.Ppo;
+using Rlhf.Training.Reward;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Online;
 using Rlhf.Training.Rl;
@@ -41,13 +43,19 @@ public static class OnlineCommand
         var epochs = new Option<int>("--epochs") { Description = "DPO passes over each round's pairs.", DefaultValueFactory = _ => 1 }.Require(v => v >= 1, "--epochs must be at least 1.");
         var batch = new Option<int>("--batch") { Description = "DPO pairs per step.", DefaultValueFactory = _ => dpoDefaults.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
         var seed = new Option<ulong>("--seed") { Description = "Seed of sampling, labelers and DPO.", DefaultValueFactory = _ => defaults.Seed };
+        var trainerOption = new Option<string>("--trainer") { Description = "Round trainer: 'dpo' (DPO on the round's pairs) or 'ppo' (refresh the reward model on all rankings so far, then PPO against it).", DefaultValueFactory = _ => "dpo" }
+            .AcceptOnlyFromAmong("dpo", "ppo");
+        var ppoIterations = new Option<int>("--ppo-iterations") { Description = "PPO iterations per round (--trainer ppo).", DefaultValueFactory = _ => 20 }.Require(v => v >= 1, "--ppo-iterations must be at least 1.");
+        var ppoLr = new Option<float>("--ppo-lr") { Description = "PPO learning rate (--trainer ppo).", DefaultValueFactory = _ => 1e-5f }.Require(v => v > 0 && float.IsFinite(v), "--ppo-lr must be positive.");
+        var ppoKl = new Option<float>("--ppo-kl-coef") { Description = "PPO KL penalty β to the reference (--trainer ppo).", DefaultValueFactory = _ => 0.05f }.Require(v => v >= 0 && float.IsFinite(v), "--ppo-kl-coef must be ≥ 0.");
+        var rmSteps = new Option<int>("--rm-steps") { Description = "Reward-model refresh steps per round (0 = one epoch over all rankings so far; --trainer ppo).", DefaultValueFactory = _ => 0 }.Require(v => v >= 0, "--rm-steps must be ≥ 0.");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out after its last completed round (an interrupted round is redone); only --loop may change." };
 
         var command = new Command("online", "Iterated online preference training: each round samples K responses per prompt from the current policy, "
             + "ranks them with the chosen labeler, trains with DPO on the pairs, and logs gold reward, KL to the initial policy and length per round. "
-            + "(RM refresh + PPO rounds are not available yet.)")
+            + "With --trainer ppo each round instead refreshes the reward model on all rankings so far and runs PPO against it.")
         {
-            outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, resume,
+            outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, trainerOption, ppoIterations, ppoLr, ppoKl, rmSteps, resume,
         };
         command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
         {
@@ -91,7 +99,21 @@ public static class OnlineCommand
                 BatchSize = parse.GetValue(batch), Seed = s, CheckpointInterval = 0,
             };
             (dpo with { OutDir = o, InitCheckpoint = initDir }).Validate();
-            var trainer = new DpoOnlineTrainer(dpo, tok, goldScorer, output, CommandSupport.Progress(output));
+            IOnlineTrainer trainer = parse.GetValue(trainerOption) == "ppo"
+                ? new PpoOnlineTrainer(new RewardConfig { OutDir = "", MaxSteps = parse.GetValue(rmSteps), BatchSize = 8, Seed = s },
+                    new PpoConfig
+                    {
+                        OutDir = "", Iterations = parse.GetValue(ppoIterations), LearningRate = parse.GetValue(ppoLr), KlCoef = parse.GetValue(ppoKl),
+                        BatchSize = Math.Min(64, config.PromptsPerRound), MinibatchSize = Math.Min(16, config.PromptsPerRound), MaxNewTokens = config.MaxNewTokens,
+                        Temperature = config.Temperature, SampleEvery = 0, CheckpointInterval = 0, Seed = s,
+                    }, tok, promptList, goldScorer, output, CommandSupport.Progress(output))
+                : new DpoOnlineTrainer(dpo, tok, goldScorer, output, CommandSupport.Progress(output));
+            config = config with
+            {
+                Trainer = trainer is PpoOnlineTrainer
+                    ? $"{PpoOnlineTrainer.TrainerName}:it={parse.GetValue(ppoIterations)}:lr={parse.GetValue(ppoLr)}:kl={parse.GetValue(ppoKl)}:rm-steps={parse.GetValue(rmSteps)}"
+                    : "dpo",
+            };
             using var stop = new StopSignal(error);
             new OnlineLoop(config, tok, promptList, labelerForRound, trainer, goldScorer, output).Run(isResume, stop.Token);
             return stop.Token.IsCancellationRequested ? CommandSupport.StoppedExitCode : 0;

@@ -2,8 +2,8 @@ namespace Rlhf.Training.Online;
 
 /// <summary>
 /// The training half of an online round: from the round's policy and its freshly labelled rankings to the next
-/// policy. <see cref="DpoOnlineTrainer"/> is the one implementation today; "refresh the reward model on all rankings
-/// so far, then PPO against it" plugs in here once PPO exists (not implemented).
+/// policy: <see cref="DpoOnlineTrainer"/> (DPO on the round's pairs) or <see cref="PpoOnlineTrainer"/> (refresh the
+/// reward model on all rankings so far, then PPO against it).
 /// </summary>
 public interface IOnlineTrainer
 {

@@ -1,0 +1,65 @@
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Tokenization;
+using Rlhf.Training.Labeling;
+using Rlhf.Training.Logging;
+using Rlhf.Training.Ppo;
+using Rlhf.Training.Preferences;
+using Rlhf.Training.Reward;
+using Rlhf.Training.Rl;
+
+namespace Rlhf.Training.Online;
+
+/// <summary>
+/// Online round training the InstructGPT / Anthropic HH way (Ouyang et al. 2022 §3; Bai et al. 2022 "iterated online
+/// RLHF"): (1) refresh the reward model on ALL rankings collected so far (this round's and every earlier round's
+/// <c>round_NNN/rankings.jsonl</c>), initialised from the reference model, in <c>round_NNN/rm/</c>; (2) run PPO from the
+/// round's policy against that reward model, with the KL penalty to the round's reference, in <c>round_NNN/ppo/</c>.
+/// The next policy is PPO's final checkpoint. Seeds are offset by the round so rounds differ but stay deterministic.
+/// </summary>
+public sealed class PpoOnlineTrainer(RewardConfig rewardTemplate, PpoConfig ppoTemplate, BpeTokenizer tokenizer, IReadOnlyList<RlPrompt> prompts,
+    IGoldScorer? gold = null, TextWriter? log = null, TrainingProgressOptions? progress = null) : IOnlineTrainer
+{
+    /// <summary>Name in logs.</summary>
+    public const string TrainerName = "rm+ppo";
+
+    /// <inheritdoc/>
+    public string Name => TrainerName;
+
+    /// <inheritdoc/>
+    public OnlineTrainResult Train(OnlineRound round, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        // 1. the reward model, refreshed on every ranking so far (earlier rounds' files + this round's)
+        string loopDir = Path.GetDirectoryName(Path.GetFullPath(round.Directory))!;
+        var records = new List<RankedCompletions>();
+        for (int r = 0; r < round.Round; r++)
+        {
+            string path = Path.Combine(OnlineLoop.RoundDirectory(loopDir, r), "rankings.jsonl");
+            if (File.Exists(path)) records.AddRange(PreferenceData.Load(path).Records);
+        }
+        records.AddRange(round.Rankings.Records);
+        var rmConfig = rewardTemplate with
+        {
+            OutDir = Path.Combine(round.Directory, "rm"), InitCheckpoint = round.ReferenceDirectory, Model = null,
+            Seed = rewardTemplate.Seed + (ulong)round.Round,
+        };
+        var rm = new RewardTrainer(rmConfig, tokenizer, new PreferenceData(PreferenceFormat.Ranked, records), log ?? TextWriter.Null, progress).Run(cancel: cancel);
+        if (rm.Stopped) return new OnlineTrainResult(round.PolicyDirectory, new Dictionary<string, double>());
+
+        // 2. PPO from the round's policy against the refreshed reward model
+        var ppoConfig = ppoTemplate with { OutDir = Path.Combine(round.Directory, "ppo"), Seed = ppoTemplate.Seed + (ulong)round.Round };
+        var trainer = new PpoTrainer(ppoConfig, tokenizer, HfCheckpoint.Load(round.PolicyDirectory), HfCheckpoint.Load(round.ReferenceDirectory),
+            RewardModelReward.Load([rm.Directory]), prompts, log, progress)
+        {
+            Gold = gold is null ? null : new GoldScorerReward(gold),
+        };
+        var ppo = trainer.Run(cancel: cancel);
+        var metrics = new Dictionary<string, double>
+        {
+            ["rm_records"] = records.Count, ["rm_steps"] = rm.Step, ["ppo_iterations"] = ppo.Iteration,
+            ["ppo_proxy_reward"] = ppo.LastProxyReward, ["ppo_kl"] = ppo.LastKl,
+        };
+        if (rm.Evaluation is { } e) metrics["rm_eval_accuracy"] = e.Accuracy;
+        return new OnlineTrainResult(ppo.CheckpointDirectory, metrics);
+    }
+}
