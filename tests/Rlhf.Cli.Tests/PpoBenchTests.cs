@@ -11,7 +11,8 @@ public sealed class PpoBenchTests
         var r = Rlhf.Cli.Bench.PpoBench.Run(new GptConfig(2, 2, 16, 96, 300), "tiny", prompts: 4, newTokens: 4, warmup: 0, TextWriter.Null);
         Assert.Equal(4, r.Prompts);
         Assert.InRange(r.GeneratedTokens, 4, 16);
-        Assert.True(r.GenerateS > 0 && r.RewardS > 0 && r.ReferenceValueS > 0 && r.UpdateS > 0);
+        // phases are rounded to 1 ms, so a tiny model's fastest phase may read 0: only the total is surely positive
+        Assert.True(r.GenerateS >= 0 && r.RewardS >= 0 && r.ReferenceValueS >= 0 && r.UpdateS >= 0 && r.TotalS > 0, $"{r}");
         Assert.Equal(r.GenerateS + r.RewardS + r.ReferenceValueS + r.UpdateS, r.TotalS, 2);
         Assert.Contains("\"generate_pct\"", Rlhf.Cli.Bench.BenchJson.Line(r));
     }
