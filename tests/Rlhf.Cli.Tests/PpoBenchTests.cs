@@ -13,7 +13,7 @@ public sealed class PpoBenchTests
         Assert.InRange(r.GeneratedTokens, 4, 16);
         // phases are rounded to 1 ms, so a tiny model's fastest phase may read 0: only the total is surely positive
         Assert.True(r.GenerateS >= 0 && r.RewardS >= 0 && r.ReferenceValueS >= 0 && r.UpdateS >= 0 && r.TotalS > 0, $"{r}");
-        Assert.Equal(r.GenerateS + r.RewardS + r.ReferenceValueS + r.UpdateS, r.TotalS, 2);
+        Assert.True(Math.Abs(r.GenerateS + r.RewardS + r.ReferenceValueS + r.UpdateS - r.TotalS) <= 0.003, $"{r}"); // 4 + 1 values each rounded to 1 ms: at most 5 × 0.5 ms apart
         Assert.Contains("\"generate_pct\"", Rlhf.Cli.Bench.BenchJson.Line(r));
     }
 }
