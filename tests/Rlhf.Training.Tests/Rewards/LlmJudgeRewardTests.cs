@@ -13,7 +13,8 @@ public sealed class LlmJudgeRewardTests : IDisposable
 
     private static readonly RewardRequest Request = new("What is 2 + 2?", "2 + 2 = 4. #### 4", "4");
 
-    private OpenAiJudge Judge(double timeoutSeconds = 5, int retries = 0, Uri? endpoint = null) =>
+    // a generous default: the first call JITs the OpenAI client, which can take seconds on a busy CI box
+    private OpenAiJudge Judge(double timeoutSeconds = 60, int retries = 0, Uri? endpoint = null) =>
         new(endpoint ?? _server.Endpoint, "judge-model", "test-key", TimeSpan.FromSeconds(timeoutSeconds), retries, TimeSpan.FromMilliseconds(10));
 
     [Theory]
