@@ -35,7 +35,7 @@ public static class WorkerPool
         try
         {
             int helpers = Math.Min(Workers.Length, parts - 1);
-            var job = new Job(body, parts, helpers);
+            var job = new Job(body, parts);
             for (int w = 0; w < helpers; w++) Workers[w].Post(job);
             job.Work();
             job.WaitAll();
@@ -54,12 +54,17 @@ public static class WorkerPool
         return workers;
     }
 
-    /// <summary>One job: parts are claimed with an atomic counter, so a slow thread never holds others up.</summary>
-    private sealed class Job(Action<int> body, int parts, int helpers)
+    /// <summary>
+    /// One job: parts are claimed with an atomic counter, so a slow thread never holds others up, and completion is
+    /// counted in parts, not helpers: a helper that wakes only after the caller has run every part itself (the usual
+    /// case when another process holds the other core) finds nothing to claim and is not waited for. Waiting for
+    /// every posted helper instead made each small parallel op cost a scheduler quantum on a busy machine.
+    /// </summary>
+    private sealed class Job(Action<int> body, int parts)
     {
         private int _next = -1;
-        private int _finishedHelpers;
-        private readonly ManualResetEventSlim _done = new(initialState: helpers == 0, spinCount: 2000);
+        private int _completed;
+        private readonly ManualResetEventSlim _done = new(initialState: false, spinCount: 2000);
         public Exception? Error;
 
         public void Work()
@@ -69,22 +74,18 @@ public static class WorkerPool
             {
                 try { body(i); }
                 catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
+                if (Interlocked.Increment(ref _completed) == parts) _done.Set();
             }
         }
 
-        public void HelperDone()
-        {
-            if (Interlocked.Increment(ref _finishedHelpers) == helpers) _done.Set();
-        }
-
         /// <summary>
-        /// Waits for the helpers' last parts: a short spin, then blocking — so when another process holds the other
-        /// core, the caller's core is handed to the straggling worker instead of being burnt spinning.
+        /// Waits until every part has completed (parts still running on a helper): a short spin, then blocking — so when
+        /// another process holds the other core, the caller's core is handed to the straggling worker instead of being
+        /// burnt spinning. Not disposed: a late helper may still touch the job (it claims nothing).
         /// </summary>
         public void WaitAll()
         {
-            _done.Wait();
-            _done.Dispose();
+            if (Volatile.Read(ref _completed) < parts) _done.Wait();
         }
     }
 
@@ -117,7 +118,6 @@ public static class WorkerPool
                 Volatile.Write(ref _job, null);
                 if (job is null) continue;
                 job.Work();
-                job.HelperDone();
             }
         }
     }
