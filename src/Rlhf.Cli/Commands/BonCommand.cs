@@ -50,8 +50,7 @@ public static class BonCommand
         {
             Description = "Gold scorer to report alongside the proxy: 'lexicon' (built-in sentiment lexicon) or 'rm:<dir>' (a reward model checkpoint as gold RM).",
         };
-        gold.Require(v => v is null || v == LabelingRun.LexiconGold || (v.StartsWith(LabelingRun.RewardModelGoldPrefix, StringComparison.Ordinal) && v.Length > 3),
-            $"--gold must be '{LabelingRun.LexiconGold}' or '{LabelingRun.RewardModelGoldPrefix}<reward model directory>'.");
+        gold.Require(v => v is null || CommandSupport.IsGoldName(v), CommandSupport.GoldNameMessage);
         var curve = new Option<bool>("--curve") { Description = "Write the best-of-n curve for n = 1, 2, 4, …, N (proxy and gold vs √KL, Gao et al. fit) to curve.json and curve.svg." };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object." };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate at most per response.", DefaultValueFactory = _ => 64 }
@@ -85,7 +84,7 @@ public static class BonCommand
             }
             var rmDirs = parse.GetValue(rewardModels)!.SelectMany(RmCommand.ModelDirectories).ToList();
             var proxy = RewardModelReward.Load(rmDirs);
-            IRewardFunction? goldReward = parse.GetValue(gold) is { } g ? new GoldScorerReward(LabelingRun.CreateGold(g)) : null;
+            IRewardFunction? goldReward = parse.GetValue(gold) is { } g ? new GoldScorerReward(CommandSupport.CreateGold(g)) : null;
 
             // 2. sample N per prompt, select by the proxy
             int samples = parse.GetValue(n);

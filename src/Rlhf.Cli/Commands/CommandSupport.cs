@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
+using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
 
 namespace Rlhf.Cli.Commands;
@@ -27,6 +28,22 @@ internal static class CommandSupport
             error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>What <c>--gold</c> accepts, for its option check.</summary>
+    public static readonly string GoldNameMessage =
+        $"--gold must be '{LabelingRun.LexiconGold}' or '{LabelingRun.RewardModelGoldPrefix}<reward model directory>'.";
+
+    /// <summary>True for a gold scorer name <see cref="LabelingRun.CreateGold"/> knows: <c>lexicon</c> or <c>rm:&lt;dir&gt;</c>.</summary>
+    public static bool IsGoldName(string? name) =>
+        name == LabelingRun.LexiconGold
+        || (name is not null && name.StartsWith(LabelingRun.RewardModelGoldPrefix, StringComparison.Ordinal) && name.Length > LabelingRun.RewardModelGoldPrefix.Length);
+
+    /// <summary>The gold scorer called <paramref name="name"/>, with the scorer's own error turned into a user error.</summary>
+    public static IGoldScorer CreateGold(string name)
+    {
+        try { return LabelingRun.CreateGold(name); }
+        catch (ArgumentException e) { throw new TrainingException($"--gold: {e.Message}", e); }
     }
 
     /// <summary>Adds a range check to <paramref name="option"/>; values that do not even convert are left to the parser's own error.</summary>

@@ -56,7 +56,7 @@ public static class DpoCommand
             string? referenceDir = parse.GetValue(reference) is { } r ? TrainingCheckpoint.ResolveModelDirectory(r) : null;
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? (resume ? TrainingCheckpoint.Find(outDir)! : policyDir!));
             var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
-            var goldScorer = parse.GetValue(gold) is { } g ? CreateGold(g) : null;
+            var goldScorer = parse.GetValue(gold) is { } g ? CommandSupport.CreateGold(g) : null;
 
             DpoConfig config;
             if (saved is null)
@@ -82,12 +82,5 @@ public static class DpoCommand
             return result.Stopped ? CommandSupport.StoppedExitCode : 0;
         }));
         return command;
-    }
-
-    /// <summary>The gold scorer called <paramref name="name"/>, with the scorer's own error turned into a user error.</summary>
-    internal static IGoldScorer CreateGold(string name)
-    {
-        try { return LabelingRun.CreateGold(name); }
-        catch (ArgumentException e) { throw new TrainingException($"--gold: {e.Message}", e); }
     }
 }

@@ -41,8 +41,7 @@ public static class LabelCommand
             Description = "Gold scorer the labelers rank by: 'lexicon' (built-in sentiment lexicon) or 'rm:<dir>' (a reward model checkpoint as gold RM).",
             DefaultValueFactory = _ => LabelingRun.LexiconGold,
         };
-        gold.Require(v => v == LabelingRun.LexiconGold || (v?.StartsWith(LabelingRun.RewardModelGoldPrefix, StringComparison.Ordinal) == true && v.Length > 3),
-            $"--gold must be '{LabelingRun.LexiconGold}' or '{LabelingRun.RewardModelGoldPrefix}<reward model directory>'.");
+        gold.Require(CommandSupport.IsGoldName, CommandSupport.GoldNameMessage);
         var seed = new Option<ulong>("--seed") { Description = "Seed of the first labeler (same seed and input: same labels).", DefaultValueFactory = _ => 1 };
         var lengthMatched = new Option<double?>("--length-matched")
         {

@@ -68,7 +68,7 @@ public static class OnlineCommand
             string initDir = TrainingCheckpoint.ResolveModelDirectory(init);
             var tok = CommandSupport.LoadTokenizer(initDir);
             var promptList = RlPrompt.Load(CommandSupport.ExistingFile(parse.GetValue(prompts)!));
-            var goldScorer = DpoCommand.CreateGold(parse.GetValue(gold)!);
+            var goldScorer = CommandSupport.CreateGold(parse.GetValue(gold)!);
             string who = parse.GetValue(labeler)!;
             ulong s = parse.GetValue(seed);
             Func<int, ILabeler> labelerForRound;

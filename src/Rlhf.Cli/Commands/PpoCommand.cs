@@ -128,9 +128,7 @@ public static class PpoCommand
                     throw new TrainingException("--critic-from-rm: the reward model's tokenizer differs from the policy's, so its trunk cannot read the policy's tokens");
                 criticInit = first.Members[0].Trunk;
             }
-            GoldScorerReward? goldReward = null;
-            try { goldReward = config.Gold is { } g ? new GoldScorerReward(LabelingRun.CreateGold(g)) : null; }
-            catch (ArgumentException e) { throw new TrainingException($"--gold: {e.Message}", e); }
+            var goldReward = config.Gold is { } g ? new GoldScorerReward(CommandSupport.CreateGold(g)) : null;
             var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RewardModelDirectories)]) : null;
             int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
             output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward models {string.Join(", ", rmDirs)}");
