@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rlhf.Cli.Bench;
 using Rlhf.Cli.Commands;
+using Rlhf.Cli.Demo;
 
 namespace Rlhf.Cli;
 
@@ -30,6 +31,7 @@ public static class CliApp
         root.Add(TasksCommand.Create());
         root.Add(GrpoCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(DemoCommand.Create());
         return root;
     }
 

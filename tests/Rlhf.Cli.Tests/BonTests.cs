@@ -115,8 +115,9 @@ public sealed class BonTests : IDisposable
             "--guard-max-repetition", "0.4", "--guard-heldout-drop", "0"]))!;
         Assert.Equal(new GuardConfig(GoldDrop: 0.2, GoldDropFraction: null, HeldOutDrop: null, KlBudget: 12, MaxEnsembleStdRatio: 3,
             MinLengthRatio: null, MaxLengthRatio: null, MaxRepetition: 0.4, Patience: 5), custom);
-        var guard = options.Build(command.Parse(["--guard-kl-budget", "12"]))!;
+        var guard = Assert.IsType<RewardHackingGuard>(options.Build(command.Parse(["--guard-kl-budget", "12"])));
         Assert.Contains(guard.Monitors, m => m.Name == "kl_budget");
+        Assert.IsType<ObservingGuard>(options.Build(command.Parse(["--guard-observe"]))); // watch only: never stops the run
         Assert.Null(options.Build(command.Parse(["--no-guard"])));
         var bad = command.Parse(["--guard-max-ensemble-std-ratio", "0.5"]);
         Assert.Contains(bad.Errors, e => e.Message.Contains("--guard-max-ensemble-std-ratio must be 0 (off) or > 1"));

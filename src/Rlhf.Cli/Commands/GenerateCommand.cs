@@ -7,6 +7,8 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
+using Rlhf.Training.Labeling;
+using Rlhf.Tensors.Serialization;
 
 namespace Rlhf.Cli.Commands;
 
@@ -35,11 +37,14 @@ public static class GenerateCommand
         var batch = new Option<int>("--batch") { Description = "Prompts generated together.", DefaultValueFactory = _ => 8 }
             .Require(v => v >= 1, "--batch must be at least 1.");
         var json = new Option<bool>("--json") { Description = "One JSON object per prompt: prompt, completion, tokens, mean_logprob, finished." };
+        var samples = new Option<int>("--samples") { Description = "Completions per prompt, written as one {\"prompt\", \"completions\": [...]} line per prompt to --out (the input of `rlhf label simulate` and `rlhf label enqueue`).", DefaultValueFactory = _ => 1 }
+            .Require(v => v >= 1, "--samples must be at least 1.");
+        var outFile = new Option<string?>("--out") { Description = "Write the completion groups as JSONL to this file (atomically) instead of printing them." };
 
         var command = new Command("generate", "Sample text from a model: batched KV-cache decoding with temperature, top-k and top-p. Prints each completion "
             + "(prompts separated by a line \"---\"), or JSON lines with --json.")
         {
-            model, tokenizer, prompt, prompts, template, maxNew, temperature, topK, topP, seed, batch, json,
+            model, tokenizer, prompt, prompts, template, maxNew, temperature, topK, topP, seed, batch, json, samples, outFile,
         };
         command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
         {
@@ -64,6 +69,24 @@ public static class GenerateCommand
             }
 
             var rng = new Rng(parse.GetValue(seed));
+            int k = parse.GetValue(samples);
+            if (parse.GetValue(outFile) is { } groupsPath)
+            {
+                // K samples per prompt: each prompt repeated K times in a row, so one batch holds whole groups where it can
+                var repeated = ids.SelectMany(p => Enumerable.Repeat(p, k)).ToList();
+                var completions = new List<string>(repeated.Count);
+                for (int start = 0; start < repeated.Count; start += parse.GetValue(batch))
+                    foreach (var r in Generator.Generate(gpt, repeated.GetRange(start, Math.Min(parse.GetValue(batch), repeated.Count - start)), tok.EndOfTextId, config, rng))
+                        completions.Add(chat is not null ? chat.DecodeResponse(r.Completion) : Decode(tok, r.Completion));
+                // a group with an empty completion cannot be ranked (label simulate/enqueue reject it), so it is dropped and counted
+                var groups = texts.Select((t, i) => new CompletionGroup(t, completions.GetRange(i * k, k))).ToList();
+                var kept = groups.Where(g => g.Completions.All(c => !string.IsNullOrWhiteSpace(c))).ToList();
+                AtomicFile.WriteAllText(groupsPath, string.Concat(kept.Select(g => JsonSerializer.Serialize(g, Json) + "\n")));
+                output.WriteLine($"generate: {kept.Count} prompts × {k} completions → {groupsPath}"
+                    + (kept.Count < groups.Count ? $" ({groups.Count - kept.Count} prompts dropped: an empty completion)" : ""));
+                return 0;
+            }
+            if (k > 1) throw new TrainingException("--samples > 1 needs --out <file.jsonl> for the completion groups");
             bool asJson = parse.GetValue(json);
             int size = parse.GetValue(batch);
             for (int start = 0; start < ids.Count; start += size)

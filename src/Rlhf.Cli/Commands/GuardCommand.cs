@@ -30,7 +30,7 @@ public static class GuardCommand
         {
             string path = parse.GetValue(metrics)!;
             if (Directory.Exists(path)) path = Path.Combine(path, "metrics.jsonl");
-            var guardInstance = options.Build(parse) ?? throw new ArgumentException("--no-guard leaves nothing to replay");
+            var guardInstance = options.Config(parse) is { } guardConfig ? new RewardHackingGuard(guardConfig) : throw new ArgumentException("--no-guard leaves nothing to replay");
             var entries = MetricsReader.Read(CommandSupport.ExistingFile(path));
             int? stop = null;
             string? reason = null;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Rlhf.Training.Guard;
+using Rlhf.Training.Rl;
 
 namespace Rlhf.Cli.Commands;
 
@@ -68,6 +69,11 @@ public sealed class GuardOptions
 
     private readonly Option<bool> _noGuard = new("--no-guard") { Description = "Run without the reward-hacking guard (no monitor can stop the run)." };
 
+    private readonly Option<bool> _observe = new("--guard-observe")
+    {
+        Description = "Watch only: the guard keeps best/ and records where it would stop (logged as guard_would_stop), but the run goes on to the end — to see what happens past the stop.",
+    };
+
     private GuardOptions() { }
 
     /// <summary>Adds the guard options to <paramref name="command"/>; keep the result to build the guard from a parse.</summary>
@@ -75,7 +81,7 @@ public sealed class GuardOptions
     {
         ArgumentNullException.ThrowIfNull(command);
         var g = new GuardOptions();
-        foreach (Option o in new Option[] { g._goldDrop, g._goldDropFraction, g._patience, g._klBudget, g._heldOutDrop, g._ensembleRatio, g._minLength, g._maxLength, g._maxRepetition, g._noGuard })
+        foreach (Option o in new Option[] { g._goldDrop, g._goldDropFraction, g._patience, g._klBudget, g._heldOutDrop, g._ensembleRatio, g._minLength, g._maxLength, g._maxRepetition, g._noGuard, g._observe })
             command.Add(o);
         return g;
     }
@@ -98,6 +104,11 @@ public sealed class GuardOptions
             Patience: parse.GetValue(_patience));
     }
 
-    /// <summary>The guard of <see cref="Config"/>; null with --no-guard.</summary>
-    public RewardHackingGuard? Build(ParseResult parse) => Config(parse) is { } config ? new RewardHackingGuard(config) : null;
+    /// <summary>The guard of <see cref="Config"/> (wrapped in an <see cref="ObservingGuard"/> with --guard-observe); null with --no-guard.</summary>
+    public IRunGuard? Build(ParseResult parse)
+    {
+        if (Config(parse) is not { } config) return null;
+        var guard = new RewardHackingGuard(config);
+        return parse.GetValue(_observe) ? new ObservingGuard(guard) : guard;
+    }
 }

@@ -6,6 +6,7 @@ using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
+using Rlhf.Training.Guard;
 using Rlhf.Training.Rl;
 
 namespace Rlhf.Training.Ppo;
@@ -225,6 +226,11 @@ public sealed class PpoTrainer
                 if (kept.Any(b => outcomes[b].Spread is not null)) m[RlMetricNames.EnsembleStd] = MeanOf(kept, b => outcomes[b].Spread ?? float.NaN);
                 if (ptx is not null) m["ptx_loss"] = update?.PtxLoss ?? double.NaN;
                 var verdict = Guard?.Observe(iteration, m) ?? GuardVerdict.Continue;
+                if (Guard is ObservingGuard { StopIteration: { } wouldStop } observer && wouldStop == iteration)
+                {
+                    m["guard_would_stop"] = 1; // watch-only guard: an in-loop guard would have cropped the run here
+                    progress.Log($"{Kind}: iteration {iteration}: the guard would stop the run here (watch only, going on): {observer.StopReason}");
+                }
                 m["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
                 m["time_reward_s"] = Stopwatch.GetElapsedTime(t1, tReward).TotalSeconds;
                 m["time_score_s"] = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;

@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Rlhf.Cli.Commands;
+using Rlhf.Tensors.Serialization;
+using Rlhf.Training.Common;
+using Rlhf.Training.Demo;
+using Spectre.Console;
+
+namespace Rlhf.Cli.Demo;
+
+/// <summary>
+/// Runs <c>rlhf demo</c>: the whole RLHF story, stage by stage, into one directory. Every stage runs the ordinary
+/// <c>rlhf</c> verbs in-process (so each stage is reproducible by the commands recorded in <c>demo.json</c>, and the
+/// same verbs run on your own data); a finished stage is recorded in <c>demo.json</c> and skipped on a re-run, and an
+/// unfinished one (killed, failed, interrupted) is cleared and run again — so a re-run resumes from the last finished
+/// stage. The seed fixes the corpus, every model's initialisation and every sampler, so the same seed reproduces the
+/// same numbers.
+/// </summary>
+public sealed class DemoRunner
+{
+    /// <summary>A stage: its name (also its line in demo.json), what it shows, the paths it owns, and its body.</summary>
+    private sealed record Stage(string Name, string Title, string[] Outputs, Action Run);
+
+    private readonly string _out;
+    private readonly DemoSettings _s;
+    private readonly ulong _seed;
+    private readonly bool _quick;
+    private readonly TextWriter _output;
+    private readonly TextWriter _error;
+    private List<string> _commands = [];
+
+    /// <summary>A runner writing into <paramref name="outDir"/>.</summary>
+    public DemoRunner(string outDir, bool quick, ulong seed, TextWriter output, TextWriter error, IEnumerable<string>? overrides = null)
+    {
+        _out = outDir;
+        _quick = quick;
+        _seed = seed;
+        _s = (quick ? DemoSettings.Quick : DemoSettings.Full).With(overrides ?? []);
+        _output = output;
+        _error = error;
+    }
+
+    private string P(params string[] parts) => Path.Combine([_out, .. parts]);
+
+    private string S(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private string S(float v) => v.ToString("G", CultureInfo.InvariantCulture);
+
+    private string D(double v) => v.ToString("G", CultureInfo.InvariantCulture);
+
+    private string Seed => _seed.ToString(CultureInfo.InvariantCulture);
+
+    private IReadOnlyList<Stage> Stages() =>
+    [
+        new("data", "built-in corpus, demonstrations, prompts and a BPE tokenizer", ["data", "tokenizer"], Data),
+        new("pretrain", "pretrain a small GPT on the review corpus", ["base"], Pretrain),
+        new("sft", "supervised fine-tuning on demonstrations", ["sft"], Sft),
+        new("label", $"simulated labelers rank K = {_s.K} samples per prompt", ["labels"], Label),
+        new("rm", $"reward model ensemble of {_s.RmMembers} on the rankings", ["rm"], RewardModel),
+        new("ppo", "PPO against the reward model, unleashed (no KL penalty), guard watching", ["ppo"], Ppo),
+        new("bon", "best-of-N against the same reward model", ["bon"], BestOfN),
+        new("dpo", "DPO on the same rankings", ["dpo"], Dpo),
+        new("grpo", "GRPO on arithmetic with an exact-answer checker", ["grpo"], Grpo),
+        new("samples", "sample completions before and after each method", ["samples.json"], Samples),
+    ];
+
+    /// <summary>Runs every unfinished stage, then writes the report; returns the exit code.</summary>
+    public int Run(bool restart)
+    {
+        if (restart && Directory.Exists(_out)) Directory.Delete(_out, recursive: true);
+        Directory.CreateDirectory(_out);
+        var state = DemoState.Load(_out) ?? new DemoState(_seed, _quick, []);
+        if (state.Seed != _seed || state.Quick != _quick)
+            throw new TrainingException($"{P(DemoState.FileName)}: this directory holds a demo with seed {state.Seed}{(state.Quick ? " (--quick)" : "")}; "
+                + "use another --out, the same settings, or --restart to start over");
+        state.Save(_out);
+
+        var stages = Stages();
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < stages.Count; i++)
+        {
+            var stage = stages[i];
+            string head = $"stage {i + 1}/{stages.Count}: {stage.Name} — {stage.Title}";
+            if (state.Stage(stage.Name) is { Status: DemoStageRecord.Done } done)
+            {
+                _output.WriteLine($"{head}: done earlier ({done.Seconds:F0} s), skipped");
+                continue;
+            }
+            _output.WriteLine();
+            _output.WriteLine($"━━ {head}");
+            foreach (string owned in stage.Outputs) Delete(P(owned)); // a stage that did not finish starts over
+            _commands = [];
+            var watch = Stopwatch.StartNew();
+            string status = DemoStageRecord.Failed;
+            try
+            {
+                stage.Run();
+                status = DemoStageRecord.Done;
+            }
+            finally
+            {
+                state.Stages.RemoveAll(s => s.Name == stage.Name);
+                state.Stages.Add(new DemoStageRecord(stage.Name, status, Math.Round(watch.Elapsed.TotalSeconds, 1), _commands));
+                state.Stages.Sort((a, b) => IndexOf(stages, a.Name).CompareTo(IndexOf(stages, b.Name)));
+                state.Save(_out);
+            }
+            _output.WriteLine($"━━ {stage.Name}: {watch.Elapsed.TotalSeconds:F0} s");
+        }
+        Report(state, total.Elapsed);
+        return 0;
+    }
+
+    private static int IndexOf(IReadOnlyList<Stage> stages, string name)
+    {
+        for (int i = 0; i < stages.Count; i++) if (stages[i].Name == name) return i;
+        return int.MaxValue;
+    }
+
+    private static void Delete(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else if (File.Exists(path)) File.Delete(path);
+    }
+
+    /// <summary>Runs one <c>rlhf</c> verb in-process (its progress bars on the console), records its command line, and fails the stage if it fails.</summary>
+    private void Rlhf(params string[] args) => Invoke(args, _output);
+
+    /// <summary>As <see cref="Rlhf"/>, returning the verb's output (e.g. its <c>--json</c> summary) after echoing it.</summary>
+    private string RlhfCaptured(params string[] args)
+    {
+        var captured = new StringWriter();
+        Invoke(args, captured);
+        _output.Write(captured.ToString());
+        return captured.ToString();
+    }
+
+    private void Invoke(string[] args, TextWriter output)
+    {
+        _commands.Add("rlhf " + string.Join(' ', args.Select(Quote)));
+        int code = CliApp.Run(args, output, _error);
+        if (code == CommandSupport.StoppedExitCode) throw new DemoStoppedException();
+        if (code != 0) throw new TrainingException($"`rlhf {string.Join(' ', args.Take(2))}` failed (exit code {code}); see the messages above");
+    }
+
+    private static string Quote(string arg) =>
+        arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
+
+    // ================================================================ stages
+
+    /// <summary>1. The built-in review corpus (pretraining documents), demonstrations, prompt sets, and a BPE tokenizer.</summary>
+    private void Data()
+    {
+        Directory.CreateDirectory(P("data"));
+        var corpus = new ReviewCorpus(_seed);
+        var documents = Enumerable.Range(0, _s.Documents).Select(_ => corpus.NextDocument()).ToList();
+        var demos = Enumerable.Range(0, _s.Demonstrations).Select(_ => corpus.NextDemonstration()).ToList();
+        AtomicFile.WriteAllText(P("data", "corpus.txt"), string.Join('\n', documents) + "\n");
+        WriteJsonl(P("data", "sft.jsonl"), demos.Select(d => new { prompt = d.Prompt, response = d.Response }));
+        // prompt sets: distinct prompts, none shared between labeling, RL and the held-out evaluation
+        var seen = new HashSet<string>(demos.Select(d => d.Prompt));
+        List<string> Prompts(int n)
+        {
+            var list = new List<string>(n);
+            for (int tries = 0; list.Count < n && tries < 100 * n; tries++)
+                if (corpus.NextPrompt().Prompt is var p && seen.Add(p)) list.Add(p);
+            if (list.Count < n) // the phrase space is finite; past it, prompts repeat across sets rather than fail
+                for (int tries = 0; list.Count < n; tries++) list.Add(corpus.NextPrompt().Prompt);
+            return list;
+        }
+        var eval = Prompts(_s.EvalPrompts);
+        var rl = Prompts(_s.RlPrompts);
+        var label = Prompts(_s.LabelPrompts);
+        WriteJsonl(P("data", "prompts_eval.jsonl"), eval.Select(p => new { prompt = p }));
+        WriteJsonl(P("data", "prompts_rl.jsonl"), rl.Select(p => new { prompt = p }));
+        WriteJsonl(P("data", "prompts_label.jsonl"), label.Select(p => new { prompt = p }));
+        // the tokenizer sees the documents and the chat format, so "User:" / "Assistant:" get their own tokens
+        AtomicFile.WriteAllText(P("data", "tokenizer.txt"),
+            string.Join('\n', documents.Take(5_000)) + "\n" + string.Join('\n', demos.Take(1_000).Select(d => $"User: {d.Prompt}\nAssistant: {d.Response}")) + "\n");
+        _output.WriteLine($"demo: {documents.Count} documents, {demos.Count} demonstrations, {label.Count} labeling / {rl.Count} RL / {eval.Count} held-out prompts");
+        Rlhf("tokenizer", "train", "--data", P("data", "tokenizer.txt"), "--vocab-size", S(_s.VocabSize), "--out", P("tokenizer"));
+    }
+
+    /// <summary>2. Pretraining: next-token prediction on the corpus, one document per line.</summary>
+    private void Pretrain() => Rlhf("pretrain", "--data", P("data", "corpus.txt"), "--tokenizer", P("tokenizer"), "--separator", "\\n",
+        "--layers", S(_s.Layers), "--heads", S(_s.Heads), "--dim", S(_s.Dim), "--context", S(_s.Context), "--seq-len", S(_s.Context),
+        "--batch", S(_s.PretrainBatch), "--steps", S(_s.PretrainSteps), "--lr", "3e-3", "--warmup", S(Math.Max(1, _s.PretrainSteps / 20)),
+        "--eval-interval", S(Math.Max(1, _s.PretrainSteps / 6)), "--eval-batches", "4", "--checkpoint-interval", "0", "--seed", Seed, "--out", P("base"));
+
+    /// <summary>3. SFT on the demonstrations (loss on the response only).</summary>
+    private void Sft() => Rlhf("sft", "--data", P("data", "sft.jsonl"), "--init", P("base"), "--epochs", S(_s.SftEpochs), "--batch", "16",
+        "--lr", "1e-3", "--warmup", "10", "--eval-batches", "4", "--checkpoint-interval", "0", "--seed", Seed, "--out", P("sft"));
+
+    /// <summary>4. Human feedback, simulated: K samples per prompt from the SFT model, ranked by a panel of noisy labelers.</summary>
+    private void Label()
+    {
+        Directory.CreateDirectory(P("labels"));
+        Rlhf("generate", "--model", P("sft"), "--prompts", P("data", "prompts_label.jsonl"), "--template", "--samples", S(_s.K),
+            "--max-new-tokens", S(_s.MaxNewTokens), "--batch", "32", "--seed", Seed, "--out", P("labels", "groups.jsonl"));
+        string json = RlhfCaptured("label", "simulate", "--input", P("labels", "groups.jsonl"), "--out", P("labels", "rankings.jsonl"),
+            "--labelers", S(_s.Labelers), "--temperature", D(_s.LabelTemperature), "--length-bias", D(_s.LabelLengthBias), "--gold", "lexicon", "--seed", Seed, "--json");
+        AtomicFile.WriteAllText(P("labels", "summary.json"), LastJsonLine(json) + "\n");
+    }
+
+    /// <summary>5. The reward model: an ensemble trained on the K-wise rankings, each member from the SFT model.</summary>
+    private void RewardModel() => Rlhf("rm", "train", "--data", P("labels", "rankings.jsonl"), "--init", P("sft"), "--ensemble", S(_s.RmMembers),
+        "--epochs", S(_s.RmEpochs), "--batch", "16", "--lr", "3e-4", "--warmup", "10", "--eval-batches", "8", "--val-fraction", "0.15",
+        "--checkpoint-interval", "0", "--seed", Seed, "--out", P("rm"));
+
+    /// <summary>6. PPO with no KL penalty, so over-optimisation shows; the guard watches (keeps best/, marks where it would stop).</summary>
+    private void Ppo()
+    {
+        Rlhf("ppo", "--policy", P("sft"), "--reward-model", P("rm"), "--prompts", P("data", "prompts_rl.jsonl"), "--out", P("ppo"),
+            "--iterations", S(_s.PpoIterations), "--batch", S(_s.PpoBatch), "--minibatch", S(Math.Max(1, _s.PpoBatch / 2)), "--epochs", "2",
+            "--max-new-tokens", S(_s.PpoMaxNewTokens), "--lr", S(_s.PpoLr), "--kl-coef", "0", "--gold", "lexicon", "--guard-observe",
+            "--sample-every", S(Math.Max(1, _s.PpoIterations / 10)), "--checkpoint-interval", "0", "--seed", Seed);
+        string json = RlhfCaptured("guard", "replay", "--metrics", P("ppo"), "--json");
+        AtomicFile.WriteAllText(P("ppo", "guard.json"), LastJsonLine(json) + "\n");
+    }
+
+    /// <summary>7. Best-of-N with the same reward model, and its reward-vs-KL curve.</summary>
+    private void BestOfN() => Rlhf("bon", "--policy", P("sft"), "--reward-model", P("rm"), "--prompts", P("data", "prompts_eval.jsonl"),
+        "--n", S(_s.BonN), "--curve", "--gold", "lexicon", "--max-new-tokens", S(_s.MaxNewTokens), "--seed", Seed, "--out", P("bon"));
+
+    /// <summary>8. DPO from the SFT model on the same rankings, with held-out KL and gold.</summary>
+    private void Dpo() => Rlhf("dpo", "--policy", P("sft"), "--data", P("labels", "rankings.jsonl"), "--epochs", S(_s.DpoEpochs), "--batch", "8",
+        "--lr", "2e-5", "--beta", "0.1", "--kl-prompts", S(_s.EvalPrompts), "--kl-max-new-tokens", S(_s.MaxNewTokens), "--gold", "lexicon",
+        "--checkpoint-interval", "0", "--seed", Seed, "--out", P("dpo"));
+
+    /// <summary>9. GRPO on addition: its own tiny model (digits stay single tokens), SFT on a few examples, then RL with a checker.</summary>
+    private void Grpo()
+    {
+        string G(params string[] parts) => P(["grpo", .. parts]);
+        Directory.CreateDirectory(G());
+        string[] tasks = ["tasks", "generate", "--kind", "addition", "--digits", _s.GrpoDigits, "--seed", Seed];
+        Rlhf([.. tasks, "--count", "80", "--heldout-count", "20", "--out", G("train.jsonl"), "--heldout", G("heldout.jsonl")]);
+        Rlhf([.. tasks, "--count", "8", "--format", "sft", "--out", G("sft.jsonl")]);
+        var corpus = new StringBuilder();
+        for (int s = 1; s <= 10; s++)
+        {
+            Rlhf("tasks", "generate", "--kind", "addition", "--digits", _s.GrpoDigits, "--seed", S(s), "--count", "100", "--format", "chat", "--out", G($"corpus-{s}.txt"));
+            corpus.Append(File.ReadAllText(G($"corpus-{s}.txt")));
+        }
+        AtomicFile.WriteAllText(G("corpus.txt"), corpus.ToString());
+        AtomicFile.WriteAllText(G("tokenizer.txt"), new string(corpus.ToString().Where(c => !char.IsAsciiDigit(c)).ToArray()));
+        Rlhf("tokenizer", "train", "--data", G("tokenizer.txt"), "--vocab-size", "300", "--out", G("tok"));
+        Rlhf("pretrain", "--data", G("corpus.txt"), "--tokenizer", G("tok"), "--separator", "\\n\\n", "--layers", "2", "--heads", "4", "--dim", "64",
+            "--context", "48", "--batch", "16", "--seq-len", "48", "--steps", S(_s.GrpoPretrainSteps), "--lr", "3e-3", "--warmup", "30",
+            "--val-fraction", "0", "--eval-batches", "0", "--checkpoint-interval", "0", "--seed", Seed, "--out", G("base"));
+        Rlhf("sft", "--data", G("sft.jsonl"), "--init", G("base"), "--steps", "30", "--batch", "8", "--lr", "1e-3", "--warmup", "0",
+            "--val-fraction", "0", "--eval-batches", "0", "--seed", Seed, "--out", G("sft"));
+        Rlhf("grpo", "--policy", G("sft"), "--prompts", G("train.jsonl"), "--eval-prompts", G("heldout.jsonl"), "--reward", "final-line",
+            "--group", "8", "--batch", "16", "--lr", "5e-4", "--min-lr", "5e-4", "--warmup", "10", "--beta", "0", "--max-new-tokens", "16",
+            "--eval-interval", "5", "--iterations", S(_s.GrpoIterations), "--checkpoint-interval", "0", "--seed", Seed, "--out", G("run"));
+    }
+
+    /// <summary>10. The same held-out prompts answered by each model: SFT, PPO (guard's best and last), best-of-N, DPO.</summary>
+    private void Samples() => DemoSamples.Write(_out, _seed, _s.MaxNewTokens, _quick ? 4 : 6, _output);
+
+    // ================================================================ report
+
+    private void Report(DemoState state, TimeSpan elapsed)
+    {
+        _output.WriteLine();
+        var table = new Table().Title($"rlhf demo — {(_quick ? "quick" : "full")}, seed {_seed}").AddColumns("stage", "seconds", "status");
+        foreach (var s in state.Stages) table.AddRow(s.Name, s.Seconds?.ToString("F0", CultureInfo.InvariantCulture) ?? "", s.Status);
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_output), Ansi = AnsiSupport.No }).Write(table);
+        _output.WriteLine($"demo: this run {elapsed.TotalMinutes:F1} min; outputs in {_out}");
+    }
+
+    private static void WriteJsonl<T>(string path, IEnumerable<T> records) =>
+        AtomicFile.WriteAllText(path, string.Concat(records.Select(r => JsonSerializer.Serialize(r, JsonOptions) + "\n")));
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The last line of a verb's output that is a JSON object (its <c>--json</c> summary).</summary>
+    private static string LastJsonLine(string output) =>
+        output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith('{') && l.EndsWith('}'))
+        ?? throw new TrainingException("expected a JSON summary line in the verb's output, found none");
+}
