@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Rlhf.Training.Demo;
 using Rlhf.Training.Preferences;
 using Spectre.Console;
 
@@ -15,8 +16,9 @@ public static class DataCommand
     /// <summary>Builds the <c>data</c> command with its <c>stats</c> verb.</summary>
     public static Command Create()
     {
-        var data = new Command("data", "Preference data sets (pairwise or ranked JSONL).");
+        var data = new Command("data", "Data sets: check preference files (stats), write the demo's built-in review data (reviews).");
         data.Add(CreateStats());
+        data.Add(CreateReviews());
         return data;
     }
 
@@ -55,6 +57,33 @@ public static class DataCommand
             return 0;
         }));
         return stats;
+    }
+
+    private static Command CreateReviews()
+    {
+        var outDir = new Option<string>("--out") { Description = "Directory for corpus.txt, sft.jsonl, prompts_label/rl/eval.jsonl and tokenizer.txt.", Required = true };
+        Option<int> Count(string name, int value, string what) =>
+            new Option<int>(name) { Description = what, DefaultValueFactory = _ => value }.Require(v => v >= 0, $"{name} must be ≥ 0.");
+        var documents = Count("--documents", 30_000, "Pretraining documents (one review per line of corpus.txt).");
+        var demonstrations = Count("--demonstrations", 3_000, "SFT demonstrations {\"prompt\", \"response\"}.");
+        var label = Count("--label-prompts", 1_000, "Prompts to sample and rank for the reward model.");
+        var rl = Count("--rl-prompts", 500, "Prompts for RL.");
+        var eval = Count("--eval-prompts", 48, "Held-out prompts (best-of-N, evaluation).");
+        var seed = new Option<ulong>("--seed") { Description = "Same seed: same files, byte for byte.", DefaultValueFactory = _ => 1 };
+        var reviews = new Command("reviews", "Write the built-in data set of `rlhf demo`: procedurally generated short reviews of places, events and things "
+            + "with a random mood, so samples differ in sentiment (what the lexicon gold and the simulated labelers rank by). No download.")
+        {
+            outDir, documents, demonstrations, label, rl, eval, seed,
+        };
+        reviews.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        {
+            var c = ReviewDataset.Write(parse.GetValue(outDir)!, parse.GetValue(seed), parse.GetValue(documents), parse.GetValue(demonstrations),
+                parse.GetValue(label), parse.GetValue(rl), parse.GetValue(eval));
+            stdout.WriteLine($"data: {c.Documents} documents, {c.Demonstrations} demonstrations, {c.LabelPrompts} labeling / {c.RlPrompts} RL / "
+                + $"{c.EvalPrompts} held-out prompts → {parse.GetValue(outDir)}");
+            return 0;
+        }));
+        return reviews;
     }
 
     private static string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);

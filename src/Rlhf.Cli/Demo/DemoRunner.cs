@@ -5,7 +5,6 @@ using System.Text.Json;
 using Rlhf.Cli.Commands;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
-using Rlhf.Training.Demo;
 using Spectre.Console;
 
 namespace Rlhf.Cli.Demo;
@@ -152,33 +151,8 @@ public sealed class DemoRunner
     /// <summary>1. The built-in review corpus (pretraining documents), demonstrations, prompt sets, and a BPE tokenizer.</summary>
     private void Data()
     {
-        Directory.CreateDirectory(P("data"));
-        var corpus = new ReviewCorpus(_seed);
-        var documents = Enumerable.Range(0, _s.Documents).Select(_ => corpus.NextDocument()).ToList();
-        var demos = Enumerable.Range(0, _s.Demonstrations).Select(_ => corpus.NextDemonstration()).ToList();
-        AtomicFile.WriteAllText(P("data", "corpus.txt"), string.Join('\n', documents) + "\n");
-        WriteJsonl(P("data", "sft.jsonl"), demos.Select(d => new { prompt = d.Prompt, response = d.Response }));
-        // prompt sets: distinct prompts, none shared between labeling, RL and the held-out evaluation
-        var seen = new HashSet<string>(demos.Select(d => d.Prompt));
-        List<string> Prompts(int n)
-        {
-            var list = new List<string>(n);
-            for (int tries = 0; list.Count < n && tries < 100 * n; tries++)
-                if (corpus.NextPrompt().Prompt is var p && seen.Add(p)) list.Add(p);
-            if (list.Count < n) // the phrase space is finite; past it, prompts repeat across sets rather than fail
-                for (int tries = 0; list.Count < n; tries++) list.Add(corpus.NextPrompt().Prompt);
-            return list;
-        }
-        var eval = Prompts(_s.EvalPrompts);
-        var rl = Prompts(_s.RlPrompts);
-        var label = Prompts(_s.LabelPrompts);
-        WriteJsonl(P("data", "prompts_eval.jsonl"), eval.Select(p => new { prompt = p }));
-        WriteJsonl(P("data", "prompts_rl.jsonl"), rl.Select(p => new { prompt = p }));
-        WriteJsonl(P("data", "prompts_label.jsonl"), label.Select(p => new { prompt = p }));
-        // the tokenizer sees the documents and the chat format, so "User:" / "Assistant:" get their own tokens
-        AtomicFile.WriteAllText(P("data", "tokenizer.txt"),
-            string.Join('\n', documents.Take(5_000)) + "\n" + string.Join('\n', demos.Take(1_000).Select(d => $"User: {d.Prompt}\nAssistant: {d.Response}")) + "\n");
-        _output.WriteLine($"demo: {documents.Count} documents, {demos.Count} demonstrations, {label.Count} labeling / {rl.Count} RL / {eval.Count} held-out prompts");
+        Rlhf("data", "reviews", "--out", P("data"), "--documents", S(_s.Documents), "--demonstrations", S(_s.Demonstrations),
+            "--label-prompts", S(_s.LabelPrompts), "--rl-prompts", S(_s.RlPrompts), "--eval-prompts", S(_s.EvalPrompts), "--seed", Seed);
         Rlhf("tokenizer", "train", "--data", P("data", "tokenizer.txt"), "--vocab-size", S(_s.VocabSize), "--out", P("tokenizer"));
     }
 
@@ -268,11 +242,6 @@ public sealed class DemoRunner
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_output), Ansi = AnsiSupport.No }).Write(table);
         _output.WriteLine($"demo: this run {elapsed.TotalMinutes:F1} min; outputs in {_out}");
     }
-
-    private static void WriteJsonl<T>(string path, IEnumerable<T> records) =>
-        AtomicFile.WriteAllText(path, string.Concat(records.Select(r => JsonSerializer.Serialize(r, JsonOptions) + "\n")));
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The last line of a verb's output that is a JSON object (its <c>--json</c> summary).</summary>
     private static string LastJsonLine(string output) =>

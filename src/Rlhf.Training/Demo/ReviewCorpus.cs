@@ -37,17 +37,17 @@ public sealed class ReviewCorpus
          new("the colors", true), new("the ending", false), new("the sound", false), new("the handle", false), new("the box", false)];
 
     /// <summary>Positive adjectives (all in the gold lexicon).</summary>
-    private static readonly string[] Positive =
+    public static readonly IReadOnlyList<string> Positive =
         ["good", "great", "excellent", "wonderful", "amazing", "lovely", "nice", "beautiful", "fantastic", "pleasant", "friendly",
          "helpful", "superb", "warm", "bright", "calm", "cheerful", "delightful", "brilliant", "perfect", "awesome", "fun"];
 
     /// <summary>Negative adjectives (all in the gold lexicon).</summary>
-    private static readonly string[] Negative =
+    public static readonly IReadOnlyList<string> Negative =
         ["bad", "terrible", "awful", "horrible", "boring", "poor", "rude", "dull", "nasty", "disappointing", "broken", "painful",
          "miserable", "gloomy", "cold", "dark", "ugly", "annoying", "sad", "wrong"];
 
     /// <summary>Neutral adjectives (in neither lexicon list).</summary>
-    private static readonly string[] Neutral =
+    public static readonly IReadOnlyList<string> Neutral =
         ["small", "old", "new", "busy", "quiet", "large", "simple", "long", "short", "plain", "crowded", "modern", "usual", "loud",
          "cheap", "expensive", "slow", "fast", "strange", "different"];
 
@@ -176,5 +176,5 @@ public sealed class ReviewCorpus
 
     private static string Capital(string s) => char.ToUpperInvariant(s[0]) + s[1..];
 
-    private T Pick<T>(T[] items) => items[_rng.NextInt(items.Length)];
+    private T Pick<T>(IReadOnlyList<T> items) => items[_rng.NextInt(items.Count)];
 }
