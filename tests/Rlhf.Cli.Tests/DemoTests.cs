@@ -37,6 +37,10 @@ public sealed partial class DemoTests : IDisposable
             Assert.True(File.Exists(Path.Combine(a, file)), file);
         var samples = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "samples.json")))!;
         Assert.Contains("SFT", samples["methods"]!.AsArray().Select(m => (string)m!["name"]!));
+        string report = File.ReadAllText(Path.Combine(a, "report.html"));           // the report and the summary table, from the files
+        Assert.True(Regex.Matches(report, "<svg").Count >= 5, "report.html should hold the plots");
+        Assert.Contains("matched KL", output);
+        Assert.Contains("held-out accuracy", output);
 
         // 2. a re-run skips every finished stage and changes nothing
         string ppoBefore = File.ReadAllText(Path.Combine(a, "ppo", "metrics.jsonl"));

@@ -54,6 +54,20 @@ public sealed class GrpoTests : IDisposable
         Assert.Equal(0, Run("tasks", "generate", "--digits", "2", "--count", "3", "--format", "chat", "--out", P("c.txt")).Code);
         Assert.Matches(@"^User: What is (\d+) \+ (\d+)\?\nAssistant: \1 \+ \2 = \d+\n\nUser: ", File.ReadAllText(P("c.txt")));
 
+        Assert.Equal(0, Run("tasks", "generate", "--digits", "2", "--count", "3", "--format", "chat", "--worked", "--out", P("cw.txt")).Code);
+        Assert.Matches(@"^User: What is \d+ \+ \d+\?\nAssistant: \d\+\d=\d+(, carry 1)?: \d\. .*: \d+\.\n\nUser: ", File.ReadAllText(P("cw.txt")));
+        Assert.DoesNotContain("####", File.ReadAllText(P("cw.txt")));
+        Assert.Equal(0, Run("tasks", "generate", "--digits", "2", "--count", "3", "--format", "sft", "--worked", "--out", P("sw.jsonl")).Code);
+        Assert.Matches(@": (\d+)\. #### \1$", JsonDocument.Parse(File.ReadLines(P("sw.jsonl")).First()).RootElement.GetProperty("response").GetString()!);
+        Assert.Equal(0, Run("tasks", "generate", "--digits", "2", "--count", "3", "--format", "digitless", "--worked", "--out", P("d.txt")).Code);
+        string digitless = File.ReadAllText(P("d.txt"));
+        Assert.Contains("####", digitless);
+        Assert.Contains("carry", digitless);
+        Assert.DoesNotMatch(@"\d", digitless);
+        var workedMinus = Run("tasks", "generate", "--kind", "subtraction", "--worked", "--format", "sft", "--out", P("x.jsonl"));
+        Assert.Equal(1, workedMinus.Code);
+        Assert.Contains("--worked", workedMinus.Err);
+
         var bad = Run("tasks", "generate", "--digits", "3-2", "--out", P("x.jsonl"));
         Assert.Equal(1, bad.Code);
         Assert.Contains("--digits '3-2'", bad.Err);
@@ -74,7 +88,8 @@ public sealed class GrpoTests : IDisposable
         Assert.True(more.Code == 0, more.Err);
         var m = MetricsReader.Read(P("run/metrics.jsonl"));
         Assert.Equal([0, 1, 2, 3], m.Select(e => e.Step));
-        Assert.All(m.Skip(1), e => Assert.True(e.Values.ContainsKey("kl") && e.Values.ContainsKey("response_length") && e.Values.ContainsKey("reward")));
+        Assert.All(m.Skip(1), e => Assert.True(e.Values.ContainsKey("kl") && e.Values.ContainsKey("response_length") && e.Values.ContainsKey("reward")
+            && e.Values["format_rate"] is >= 0 and <= 1));
         Assert.True(m[0].Values.ContainsKey("accuracy") && m[2].Values.ContainsKey("accuracy") && m[3].Values.ContainsKey("accuracy"));
 
         var changed = Run("grpo", "--prompts", P("train.jsonl"), "--out", P("run"), "--resume", "--iterations", "4", "--group", "3");

@@ -4,20 +4,23 @@ using Rlhf.Tensors.Serialization;
 using Rlhf.Training.BestOfN;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Reporting;
+using Rlhf.Training.Reporting.Demo;
+using Spectre.Console;
 
 namespace Rlhf.Cli.Commands;
 
 /// <summary>
 /// <c>rlhf report overopt</c>: Gao et al.'s over-optimisation figure for finished runs — proxy and gold reward against
 /// √KL for RL runs (their metrics.jsonl) and best-of-n (<c>rlhf bon --curve</c>'s curve.json) — as overopt.svg,
-/// overopt.json and a Markdown table on stdout.
+/// overopt.json and a Markdown table on stdout; <c>rlhf report demo</c>: report.html and the summary table of an
+/// <c>rlhf demo</c> directory.
 /// </summary>
 public static class ReportCommand
 {
     private static readonly JsonSerializerOptions ReadOptions = new() { PropertyNameCaseInsensitive = true };
     private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = true };
 
-    /// <summary>Builds <c>report</c> with its <c>overopt</c> verb.</summary>
+    /// <summary>Builds <c>report</c> with its <c>overopt</c> and <c>demo</c> verbs.</summary>
     public static Command Create()
     {
         var report = new Command("report", "Figures from finished runs.");
@@ -60,6 +63,39 @@ public static class ReportCommand
             return 0;
         }));
         report.Add(overopt);
+        report.Add(CreateDemo());
         return report;
+    }
+
+    /// <summary><c>report demo --dir D</c>: (re)writes D/report.html from the demo directory's files and prints the summary table.</summary>
+    private static Command CreateDemo()
+    {
+        var dir = new Option<string>("--dir") { Description = "The demo directory (the --out of `rlhf demo`, holding demo.json).", Required = true };
+        var demo = new Command("demo", "Write report.html of an `rlhf demo` directory (self-contained HTML: every stage's story, curves and samples) and print its summary table.")
+        {
+            dir,
+        };
+        demo.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        {
+            string path = parse.GetValue(dir)!;
+            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such directory (expected the --out directory of `rlhf demo`)");
+            WriteDemo(path, output);
+            return 0;
+        }));
+        return demo;
+    }
+
+    /// <summary>Writes <c>report.html</c> of demo directory <paramref name="dir"/> and prints its summary table and any unreadable stage; returns the report's path.</summary>
+    internal static string WriteDemo(string dir, TextWriter output)
+    {
+        var summary = DemoSummary.Load(dir);
+        string written = DemoReport.Write(summary);
+        bool terminal = output == Console.Out && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No });
+        if (!terminal) console.Profile.Width = 120; // a file or a test: no terminal width to fit
+        console.Write(summary.ToTable());
+        foreach (var (stage, problem) in summary.Problems) output.WriteLine($"warning: stage {stage}: {problem}");
+        output.WriteLine($"wrote {written}");
+        return written;
     }
 }

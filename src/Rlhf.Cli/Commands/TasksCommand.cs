@@ -3,6 +3,7 @@ using System.Text;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
+using Rlhf.Training.Data;
 using Rlhf.Training.Tasks;
 
 namespace Rlhf.Cli.Commands;
@@ -30,15 +31,20 @@ public static class TasksCommand
         var format = new Option<string>("--format")
         {
             Description = "jsonl: {\"prompt\",\"answer\"} for rlhf grpo; sft: {\"prompt\",\"response\"} with a worked answer \"a + b = c. #### c\" for rlhf sft; "
-                + "text: one bare equation \"a + b = c\" per line; qa: the question and the equation, \"What is a + b? a + b = c\" per line; chat: the chat template without the final line, \"User: What is a + b?\\nAssistant: a + b = c\", documents separated by a blank line (pretraining corpora).",
+                + "text: one bare equation \"a + b = c\" per line; qa: the question and the equation, \"What is a + b? a + b = c\" per line; chat: the chat template without the final line, \"User: What is a + b?\\nAssistant: a + b = c\", documents separated by a blank line (pretraining corpora); "
+                + "digitless: the chat template WITH the final line and every digit removed, a corpus to train a BPE tokenizer on so that no token holds a digit and each digit stays one token.",
             DefaultValueFactory = _ => "jsonl",
         };
-        format.AcceptOnlyFromAmong("jsonl", "sft", "text", "qa", "chat");
+        format.AcceptOnlyFromAmong("jsonl", "sft", "text", "qa", "chat", "digitless");
+        var worked = new Option<bool>("--worked")
+        {
+            Description = "Addition only: write the column-by-column solution (\"8+6=14, carry 1: 4. 7+5+1=13, carry 1: 34. …\") instead of the bare equation in the sft, text, qa, chat and digitless formats.",
+        };
         var seed = new Option<ulong>("--seed") { Description = "Seed: the same seed and settings give the same files.", DefaultValueFactory = _ => 1 };
 
         var generate = new Command("generate", "Generate arithmetic problems with answers verified by recomputation, split into distinct training and held-out sets.")
         {
-            kind, digits, count, output, heldOut, heldOutCount, format, seed,
+            kind, digits, count, output, heldOut, heldOutCount, format, worked, seed,
         };
         generate.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
         {
@@ -57,24 +63,33 @@ public static class TasksCommand
             catch (ArgumentException e) { throw new TrainingException(e.Message, e); }
             var (train, held) = ArithmeticTaskGenerator.Split(all, h);
             string fmt = parse.GetValue(format)!;
-            Write(parse.GetValue(output)!, train, fmt);
-            if (heldOutPath is not null) Write(heldOutPath, held, fmt);
+            bool work = parse.GetValue(worked);
+            if (work && k != ArithmeticKind.Addition) throw new TrainingException($"--worked: column-by-column solutions are written for --kind addition only, not {parse.GetValue(kind)}");
+            if (work && fmt == "jsonl") throw new TrainingException("--worked: the jsonl format holds only the prompt and the answer; use --format sft, chat, qa, text or digitless");
+            Write(parse.GetValue(output)!, train, fmt, work);
+            if (heldOutPath is not null) Write(heldOutPath, held, fmt, work);
             stdout.WriteLine($"tasks: {train.Count} {parse.GetValue(kind)} problems ({min}-{max} digits) → {parse.GetValue(output)}"
-                + (heldOutPath is null ? "" : $", {held.Count} held out → {heldOutPath}") + $" ({fmt})");
+                + (heldOutPath is null ? "" : $", {held.Count} held out → {heldOutPath}") + $" ({fmt}{(work ? ", worked" : "")})");
             return 0;
         }));
         return generate;
     }
 
-    private static void Write(string path, IEnumerable<ArithmeticTask> tasks, string format)
+    private static void Write(string path, IReadOnlyList<ArithmeticTask> tasks, string format, bool worked)
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        string Body(ArithmeticTask t) => worked ? t.Worked : t.Equation;                         // the solution without the final line
+        string Solution(ArithmeticTask t) => worked ? t.WorkedSolution : t.Solution;             // ... and with it
+        string Lines(string separator, Func<ArithmeticTask, string> line) => new StringBuilder().AppendJoin(separator, tasks.Select(line)).Append(separator).ToString();
         switch (format)
         {
-            case "sft": ArithmeticTaskGenerator.ExportSft(path, tasks); break;
-            case "text": AtomicFile.WriteAllText(path, new StringBuilder().AppendJoin('\n', tasks.Select(t => t.Equation)).Append('\n').ToString()); break;
-            case "chat": AtomicFile.WriteAllText(path, new StringBuilder().AppendJoin("\n\n", tasks.Select(t => ChatTemplate.FormatPrompt(t.Prompt) + ChatTemplate.FormatResponse(t.Equation))).Append("\n\n").ToString()); break;
-            case "qa": AtomicFile.WriteAllText(path, new StringBuilder().AppendJoin('\n', tasks.Select(t => $"{t.Prompt} {t.Equation}")).Append('\n').ToString()); break;
+            case "sft": Jsonl.Write(path, tasks.Select(t => new SftExample(t.Prompt, Solution(t)))); break;
+            case "text": AtomicFile.WriteAllText(path, Lines("\n", Body)); break;
+            case "chat": AtomicFile.WriteAllText(path, Lines("\n\n", t => ChatTemplate.FormatPrompt(t.Prompt) + ChatTemplate.FormatResponse(Body(t)))); break;
+            case "qa": AtomicFile.WriteAllText(path, Lines("\n", t => $"{t.Prompt} {Body(t)}")); break;
+            case "digitless":
+                AtomicFile.WriteAllText(path, new string(Lines("\n\n", t => ChatTemplate.FormatPrompt(t.Prompt) + ChatTemplate.FormatResponse(Solution(t))).Where(c => !char.IsAsciiDigit(c)).ToArray()));
+                break;
             default: ArithmeticTaskGenerator.ExportJsonl(path, tasks); break;
         }
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Rlhf.Cli.Commands;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
-using Spectre.Console;
+using Rlhf.Training.Reporting.Demo;
 
 namespace Rlhf.Cli.Demo;
 
@@ -107,7 +107,7 @@ public sealed class DemoRunner
             }
             _output.WriteLine($"━━ {stage.Name}: {watch.Elapsed.TotalSeconds:F0} s");
         }
-        Report(state, total.Elapsed);
+        Report(total.Elapsed);
         return 0;
     }
 
@@ -202,31 +202,31 @@ public sealed class DemoRunner
         "--lr", "2e-5", "--beta", "0.1", "--kl-prompts", S(_s.EvalPrompts), "--kl-max-new-tokens", S(_s.MaxNewTokens), "--gold", "lexicon",
         "--checkpoint-interval", "0", "--seed", Seed, "--out", P("dpo"));
 
-    /// <summary>9. GRPO on addition: its own tiny model (digits stay single tokens), SFT on a few examples, then RL with a checker.</summary>
+    /// <summary>
+    /// 9. GRPO on addition: its own tiny model, pretrained on worked column-by-column sums without the <c>#### answer</c>
+    /// line, SFT on 16 examples with the line, then RL against the exact-answer checker (scripts/grpo-arithmetic.sh is the
+    /// longer 2–3 digit version). The tokenizer is trained on digit-free text, so every digit stays one token.
+    /// </summary>
     private void Grpo()
     {
         string G(params string[] parts) => P(["grpo", .. parts]);
         Directory.CreateDirectory(G());
         string[] tasks = ["tasks", "generate", "--kind", "addition", "--digits", _s.GrpoDigits, "--seed", Seed];
-        Rlhf([.. tasks, "--count", "80", "--heldout-count", "20", "--out", G("train.jsonl"), "--heldout", G("heldout.jsonl")]);
-        Rlhf([.. tasks, "--count", "8", "--format", "sft", "--out", G("sft.jsonl")]);
-        var corpus = new StringBuilder();
-        for (int s = 1; s <= 10; s++)
-        {
-            Rlhf("tasks", "generate", "--kind", "addition", "--digits", _s.GrpoDigits, "--seed", S(s), "--count", "100", "--format", "chat", "--out", G($"corpus-{s}.txt"));
-            corpus.Append(File.ReadAllText(G($"corpus-{s}.txt")));
-        }
-        AtomicFile.WriteAllText(G("corpus.txt"), corpus.ToString());
-        AtomicFile.WriteAllText(G("tokenizer.txt"), new string(corpus.ToString().Where(c => !char.IsAsciiDigit(c)).ToArray()));
+        string count = S(_s.GrpoProblems), heldOut = S(_s.GrpoHeldOut), context = S(_s.GrpoContext);
+        Rlhf([.. tasks, "--count", count, "--heldout-count", heldOut, "--out", G("train.jsonl"), "--heldout", G("heldout.jsonl")]);
+        Rlhf([.. tasks, "--count", count, "--heldout-count", heldOut, "--format", "chat", "--worked", "--out", G("corpus.txt"), "--heldout", G("heldout-worked.txt")]);
+        Rlhf([.. tasks, "--count", "16", "--format", "sft", "--worked", "--out", G("sft.jsonl")]);
+        Rlhf([.. tasks, "--count", S(Math.Min(500, _s.GrpoProblems)), "--format", "digitless", "--worked", "--out", G("tokenizer.txt")]);
         Rlhf("tokenizer", "train", "--data", G("tokenizer.txt"), "--vocab-size", "300", "--out", G("tok"));
-        Rlhf("pretrain", "--data", G("corpus.txt"), "--tokenizer", G("tok"), "--separator", "\\n\\n", "--layers", "2", "--heads", "4", "--dim", "64",
-            "--context", "48", "--batch", "16", "--seq-len", "48", "--steps", S(_s.GrpoPretrainSteps), "--lr", "3e-3", "--warmup", "30",
+        Rlhf("pretrain", "--data", G("corpus.txt"), "--tokenizer", G("tok"), "--separator", "\\n\\n", "--layers", "3", "--heads", "4", "--dim", "128",
+            "--context", context, "--batch", "16", "--seq-len", context, "--steps", S(_s.GrpoPretrainSteps), "--lr", "3e-3", "--warmup", S(Math.Max(1, _s.GrpoPretrainSteps / 15)),
             "--val-fraction", "0", "--eval-batches", "0", "--checkpoint-interval", "0", "--seed", Seed, "--out", G("base"));
         Rlhf("sft", "--data", G("sft.jsonl"), "--init", G("base"), "--steps", "30", "--batch", "8", "--lr", "1e-3", "--warmup", "0",
             "--val-fraction", "0", "--eval-batches", "0", "--seed", Seed, "--out", G("sft"));
         Rlhf("grpo", "--policy", G("sft"), "--prompts", G("train.jsonl"), "--eval-prompts", G("heldout.jsonl"), "--reward", "final-line",
-            "--group", "8", "--batch", "16", "--lr", "5e-4", "--min-lr", "5e-4", "--warmup", "10", "--beta", "0", "--max-new-tokens", "16",
-            "--eval-interval", "5", "--iterations", S(_s.GrpoIterations), "--checkpoint-interval", "0", "--seed", Seed, "--out", G("run"));
+            "--group", "8", "--batch", "16", "--lr", "2e-4", "--min-lr", "2e-4", "--warmup", "5", "--temperature", "0.5", "--beta", "0",
+            "--max-new-tokens", S(_s.GrpoMaxNewTokens), "--eval-interval", S(Math.Max(1, _s.GrpoIterations / 6)), "--iterations", S(_s.GrpoIterations),
+            "--checkpoint-interval", "0", "--seed", Seed, "--out", G("run"));
     }
 
     /// <summary>10. The same held-out prompts answered by each model: SFT, PPO (guard's best and last), best-of-N, DPO.</summary>
@@ -234,13 +234,12 @@ public sealed class DemoRunner
 
     // ================================================================ report
 
-    private void Report(DemoState state, TimeSpan elapsed)
+    /// <summary>The summary table on the console and <c>report.html</c> from what the stages wrote (as <c>rlhf report demo</c>).</summary>
+    private void Report(TimeSpan elapsed)
     {
         _output.WriteLine();
-        var table = new Table().Title($"rlhf demo — {(_quick ? "quick" : "full")}, seed {_seed}").AddColumns("stage", "seconds", "status");
-        foreach (var s in state.Stages) table.AddRow(s.Name, s.Seconds?.ToString("F0", CultureInfo.InvariantCulture) ?? "", s.Status);
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_output), Ansi = AnsiSupport.No }).Write(table);
-        _output.WriteLine($"demo: this run {elapsed.TotalMinutes:F1} min; outputs in {_out}");
+        ReportCommand.WriteDemo(_out, _output);
+        _output.WriteLine($"demo: this run {elapsed.TotalMinutes:F1} min; open {Path.Combine(_out, DemoReport.FileName)} in a browser");
     }
 
     /// <summary>The last line of a verb's output that is a JSON object (its <c>--json</c> summary).</summary>

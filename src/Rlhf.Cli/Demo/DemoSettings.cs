@@ -67,15 +67,23 @@ public sealed record DemoSettings
     /// <summary>Largest n of the best-of-n curve.</summary>
     public int BonN { get; init; } = 32;
     /// <summary>DPO epochs over the ranked pairs.</summary>
-    public int DpoEpochs { get; init; } = 2;
+    public int DpoEpochs { get; init; } = 1;
 
-    // ---- GRPO on arithmetic (a separate tiny model)
+    // ---- GRPO on arithmetic (a separate tiny model: 3 layers, d = 128)
     /// <summary>Operand digits of the addition problems ("1", "2" or "2-3").</summary>
-    public string GrpoDigits { get; init; } = "1";
+    public string GrpoDigits { get; init; } = "2";
+    /// <summary>Training problems (the arithmetic model's pretraining corpus and GRPO's prompts).</summary>
+    public int GrpoProblems { get; init; } = 5_000;
+    /// <summary>Held-out problems for exact-match accuracy (never in the corpus, SFT or GRPO prompts).</summary>
+    public int GrpoHeldOut { get; init; } = 200;
+    /// <summary>Context of the arithmetic model (a worked 2-digit sum with its prompt is under 70 tokens).</summary>
+    public int GrpoContext { get; init; } = 80;
     /// <summary>Pretraining steps of the arithmetic model.</summary>
     public int GrpoPretrainSteps { get; init; } = 1_500;
     /// <summary>GRPO iterations.</summary>
-    public int GrpoIterations { get; init; } = 120;
+    public int GrpoIterations { get; init; } = 60;
+    /// <summary>GRPO response length cap.</summary>
+    public int GrpoMaxNewTokens { get; init; } = 64;
 
     /// <summary>
     /// These settings with <c>Name=value</c> overrides applied (e.g. <c>PpoIterations=200</c>), for tuning and for
@@ -112,6 +120,6 @@ public sealed record DemoSettings
         Documents = 3_000, Demonstrations = 400, LabelPrompts = 96, RlPrompts = 64, EvalPrompts = 8, VocabSize = 768,
         Layers = 2, Heads = 2, Dim = 64, Context = 64, PretrainSteps = 150, PretrainBatch = 8, SftEpochs = 1,
         RmMembers = 2, RmEpochs = 1, MaxNewTokens = 24, PpoMaxNewTokens = 32, PpoIterations = 6, PpoBatch = 8, BonN = 4, DpoEpochs = 1,
-        GrpoPretrainSteps = 150, GrpoIterations = 6,
+        GrpoDigits = "1", GrpoProblems = 80, GrpoHeldOut = 20, GrpoContext = 48, GrpoPretrainSteps = 60, GrpoIterations = 2, GrpoMaxNewTokens = 32,
     };
 }

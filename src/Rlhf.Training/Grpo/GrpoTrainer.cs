@@ -7,6 +7,7 @@ using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
+using Rlhf.Training.Rewards;
 using Rlhf.Training.Rl;
 
 namespace Rlhf.Training.Grpo;
@@ -213,6 +214,8 @@ public sealed class GrpoTrainer
                         ("k3", klSum / batchTokens), (RlMetricNames.ResponseLength, length), (RlMetricNames.RepetitionRate, repetition),
                         ("clip_fraction", counted == 0 ? 0 : (double)clipped / counted), ("flat_groups", (double)flatGroups / groups.Distinct().Count()),
                         ("grad_norm", gradNorm), ("lr", lr), ("updated", signal ? 1 : 0)]);
+                    if (_reward is AnswerChecker checker) // how many responses have a parsable answer at all
+                        values.Add((RlMetricNames.FormatRate, kept.Count(s => checker.Extract(s.CompletionText, out _) is not null) / (double)kept.Count));
                 }
                 values.Add(("skipped", samples.Count - keep.Count));
                 double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;

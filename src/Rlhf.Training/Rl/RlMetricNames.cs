@@ -24,4 +24,6 @@ public static class RlMetricNames
     public const string RepetitionRate = "repetition_rate";
     /// <summary>Held-out exact-match accuracy (verifiable tasks).</summary>
     public const string Accuracy = "accuracy";
+    /// <summary>Fraction of sampled responses in which a verifiable checker found an answer at all (right or wrong): the format is learnt.</summary>
+    public const string FormatRate = "format_rate";
 }

@@ -36,6 +36,29 @@ public sealed class ArithmeticTaskGeneratorTests : IDisposable
         Assert.NotEqual(tasks.Select(t => t.Prompt), new ArithmeticTaskGenerator(8).Generate(kind, 2, 3, 300).Select(t => t.Prompt));
     }
 
+    [Theory]
+    [InlineData(478, 56, "8+6=14, carry 1: 4. 7+5+1=13, carry 1: 34. 4+0+1=5: 534.")]
+    [InlineData(22, 44, "2+4=6: 6. 2+4=6: 66.")]
+    [InlineData(999, 1, "9+1=10, carry 1: 0. 9+0+1=10, carry 1: 00. 9+0+1=10, carry 1: 000. 0+0+1=1: 1000.")]
+    [InlineData(5, 70, "5+0=5: 5. 0+7=7: 75.")]
+    [InlineData(0, 0, "0+0=0: 0.")]
+    public void Worked_addition_goes_column_by_column_with_carries(long a, long b, string expected)
+    {
+        var t = new ArithmeticTask(ArithmeticKind.Addition, $"What is {a} + {b}?", a, '+', b, (a + b).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(expected, t.Worked);
+        Assert.Equal($"{expected} #### {a + b}", t.WorkedSolution);
+        Assert.Equal(1f, new FinalAnswerLineChecker().Score([new RewardRequest(t.Prompt, t.WorkedSolution, t.Answer)])[0].Reward);
+    }
+
+    [Fact]
+    public void Worked_solutions_end_in_the_answer_and_exist_for_addition_only()
+    {
+        foreach (var t in new ArithmeticTaskGenerator(5).Generate(ArithmeticKind.Addition, 1, 4, 200))
+            Assert.EndsWith($": {t.Answer}.", t.Worked);
+        var minus = new ArithmeticTaskGenerator(5).Generate(ArithmeticKind.Subtraction, 2, 2, 1)[0];
+        Assert.Throws<InvalidOperationException>(() => minus.Worked);
+    }
+
     [Fact]
     public void Verify_rejects_a_wrong_answer_or_a_prompt_that_asks_something_else()
     {
