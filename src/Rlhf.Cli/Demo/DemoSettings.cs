@@ -46,8 +46,12 @@ public sealed record DemoSettings
     public int Labelers { get; init; } = 3;
     /// <summary>Labeler noise: the temperature of their Plackett–Luce choices over the gold score.</summary>
     public double LabelTemperature { get; init; } = 0.2;
-    /// <summary>The labelers' length bias: gold-score bonus per 100 characters (people prefer longer answers; the RM learns it).</summary>
-    public double LabelLengthBias { get; init; } = 0.4;
+    /// <summary>
+    /// The labelers' length bias: gold-score bonus per 100 characters (people prefer longer answers; the RM learns it,
+    /// and PPO exploits it). At 0.8 (seed 1) unleashed PPO games the RM with long templated text and the gold falls; at
+    /// 0.7 or less it finds short positive answers that the gold likes too and does not over-optimise in 100 iterations.
+    /// </summary>
+    public double LabelLengthBias { get; init; } = 0.8;
     /// <summary>Reward-model ensemble members.</summary>
     public int RmMembers { get; init; } = 3;
     /// <summary>Reward-model epochs.</summary>
