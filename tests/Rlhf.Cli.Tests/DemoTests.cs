@@ -18,7 +18,7 @@ public sealed partial class DemoTests : IDisposable
 
     private string P(string name) => Path.Combine(_dir, name);
 
-    private static readonly string[] StageNames = ["data", "pretrain", "sft", "label", "rm", "ppo", "bon", "dpo", "grpo", "samples"];
+    private static readonly string[] StageNames = ["data", "pretrain", "sft", "label", "rm", "ppo_kl", "ppo", "bon", "dpo", "grpo", "samples"];
 
     [Fact]
     public void Quick_RunsEveryStage_ReproducesWithTheSameSeed_AndResumesAfterAKill()
@@ -33,7 +33,7 @@ public sealed partial class DemoTests : IDisposable
         Assert.All(state.Stages, s => Assert.Equal(DemoStageRecord.Done, s.Status));
         Assert.All(state.Stages.Where(s => s.Name != "samples"), s => Assert.NotEmpty(s.Commands));
         foreach (string file in new[] { "base/metrics.jsonl", "labels/rankings.jsonl", "labels/summary.json", "rm/member-0/metrics.jsonl",
-                     "ppo/metrics.jsonl", "ppo/guard.json", "bon/curve.json", "dpo/metrics.jsonl", "grpo/run/metrics.jsonl", "samples.json" })
+                     "ppo-kl/metrics.jsonl", "ppo/metrics.jsonl", "ppo/guard.json", "bon/curve.json", "dpo/metrics.jsonl", "grpo/run/metrics.jsonl", "samples.json" })
             Assert.True(File.Exists(Path.Combine(a, file)), file);
         var samples = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "samples.json")))!;
         Assert.Contains("SFT", samples["methods"]!.AsArray().Select(m => (string)m!["name"]!));
@@ -55,7 +55,7 @@ public sealed partial class DemoTests : IDisposable
         AssertSameNumbers(a, c);
 
         // 4. killed during PPO: demo.json says ppo is unfinished and ppo/ holds a half-written run; the re-run clears it,
-        //    keeps data..rm, redoes ppo and the rest, and ends where the uninterrupted demo ended
+        //    keeps data..ppo_kl, redoes ppo and the rest, and ends where the uninterrupted demo ended
         CopyDirectory(a, b);
         var killed = DemoState.Load(b)!;
         killed.Stages.RemoveAll(s => Array.IndexOf(StageNames, s.Name) >= Array.IndexOf(StageNames, "ppo"));
@@ -64,7 +64,7 @@ public sealed partial class DemoTests : IDisposable
         string rmWeights = File.ReadAllText(Path.Combine(b, "rm", "member-0", "metrics.jsonl"));
         (code, output, error) = InProcessCli.Run("demo", "--quick", "--out", b);
         Assert.True(code == 0, error + output);
-        Assert.Equal(5, Regex.Matches(output, "done earlier").Count); // data, pretrain, sft, label, rm
+        Assert.Equal(6, Regex.Matches(output, "done earlier").Count); // data, pretrain, sft, label, rm, ppo_kl
         Assert.Equal(rmWeights, File.ReadAllText(Path.Combine(b, "rm", "member-0", "metrics.jsonl")));
         AssertSameNumbers(a, b);
     }

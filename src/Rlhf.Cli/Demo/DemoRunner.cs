@@ -58,6 +58,7 @@ public sealed class DemoRunner
         new("sft", "supervised fine-tuning on demonstrations", ["sft"], Sft),
         new("label", $"simulated labelers rank K = {_s.K} samples per prompt", ["labels"], Label),
         new("rm", $"reward model ensemble of {_s.RmMembers} on the rankings", ["rm"], RewardModel),
+        new("ppo_kl", $"PPO against the reward model with the KL penalty (β = {D(_s.PpoKlCoef)})", ["ppo-kl"], PpoKl),
         new("ppo", "PPO against the reward model, unleashed (no KL penalty), guard watching", ["ppo"], Ppo),
         new("bon", "best-of-N against the same reward model", ["bon"], BestOfN),
         new("dpo", "DPO on the same rankings", ["dpo"], Dpo),
@@ -182,28 +183,37 @@ public sealed class DemoRunner
         "--epochs", S(_s.RmEpochs), "--batch", "16", "--lr", "3e-4", "--warmup", "10", "--eval-batches", "8", "--val-fraction", "0.15",
         "--checkpoint-interval", "0", "--seed", Seed, "--out", P("rm"));
 
-    /// <summary>6. PPO with no KL penalty, so over-optimisation shows; the guard watches (keeps best/, marks where it would stop).</summary>
+    /// <summary>6. PPO as InstructGPT runs it: a per-token KL penalty to the SFT model in the reward keeps the policy near it.</summary>
+    private void PpoKl() => Rlhf(PpoArgs("ppo-kl", _s.PpoKlCoef));
+
+    /// <summary>The <c>rlhf ppo</c> command line of both PPO stages: only the output and the KL coefficient differ.</summary>
+    private string[] PpoArgs(string outDir, double klCoef) =>
+    [
+        "ppo", "--policy", P("sft"), "--reward-model", P("rm"), "--prompts", P("data", "prompts_rl.jsonl"), "--out", P(outDir),
+        "--iterations", S(_s.PpoIterations), "--batch", S(_s.PpoBatch), "--minibatch", S(Math.Max(1, _s.PpoBatch / 2)), "--epochs", "2",
+        "--max-new-tokens", S(_s.PpoMaxNewTokens), "--lr", S(_s.PpoLr), "--kl-coef", D(klCoef), "--gold", "lexicon", "--guard-observe",
+        "--sample-every", S(Math.Max(1, _s.PpoIterations / 10)), "--checkpoint-interval", "0", "--seed", Seed,
+    ];
+
+    /// <summary>7. PPO with no KL penalty, so over-optimisation shows; the guard watches (keeps best/, marks where it would stop).</summary>
     private void Ppo()
     {
-        Rlhf("ppo", "--policy", P("sft"), "--reward-model", P("rm"), "--prompts", P("data", "prompts_rl.jsonl"), "--out", P("ppo"),
-            "--iterations", S(_s.PpoIterations), "--batch", S(_s.PpoBatch), "--minibatch", S(Math.Max(1, _s.PpoBatch / 2)), "--epochs", "2",
-            "--max-new-tokens", S(_s.PpoMaxNewTokens), "--lr", S(_s.PpoLr), "--kl-coef", "0", "--gold", "lexicon", "--guard-observe",
-            "--sample-every", S(Math.Max(1, _s.PpoIterations / 10)), "--checkpoint-interval", "0", "--seed", Seed);
+        Rlhf(PpoArgs("ppo", 0));
         string json = RlhfCaptured("guard", "replay", "--metrics", P("ppo"), "--json");
         AtomicFile.WriteAllText(P("ppo", "guard.json"), LastJsonLine(json) + "\n");
     }
 
-    /// <summary>7. Best-of-N with the same reward model, and its reward-vs-KL curve.</summary>
+    /// <summary>8. Best-of-N with the same reward model, and its reward-vs-KL curve.</summary>
     private void BestOfN() => Rlhf("bon", "--policy", P("sft"), "--reward-model", P("rm"), "--prompts", P("data", "prompts_eval.jsonl"),
         "--n", S(_s.BonN), "--curve", "--gold", "lexicon", "--max-new-tokens", S(_s.MaxNewTokens), "--seed", Seed, "--out", P("bon"));
 
-    /// <summary>8. DPO from the SFT model on the same rankings, with held-out KL and gold.</summary>
+    /// <summary>9. DPO from the SFT model on the same rankings, with held-out KL and gold.</summary>
     private void Dpo() => Rlhf("dpo", "--policy", P("sft"), "--data", P("labels", "rankings.jsonl"), "--epochs", S(_s.DpoEpochs), "--batch", "8",
         "--lr", "2e-5", "--beta", "0.1", "--kl-prompts", S(_s.EvalPrompts), "--kl-max-new-tokens", S(_s.MaxNewTokens), "--gold", "lexicon",
         "--checkpoint-interval", "0", "--seed", Seed, "--out", P("dpo"));
 
     /// <summary>
-    /// 9. GRPO on addition: its own tiny model, pretrained on worked column-by-column sums without the <c>#### answer</c>
+    /// 10. GRPO on addition: its own tiny model, pretrained on worked column-by-column sums without the <c>#### answer</c>
     /// line, SFT on 16 examples with the line, then RL against the exact-answer checker (scripts/grpo-arithmetic.sh is the
     /// longer 2–3 digit version). The tokenizer is trained on digit-free text, so every digit stays one token.
     /// </summary>
@@ -229,7 +239,7 @@ public sealed class DemoRunner
             "--checkpoint-interval", "0", "--seed", Seed, "--out", G("run"));
     }
 
-    /// <summary>10. The same held-out prompts answered by each model: SFT, PPO (guard's best and last), best-of-N, DPO.</summary>
+    /// <summary>11. The same held-out prompts answered by each model: SFT, PPO (guard's best and last), best-of-N, DPO.</summary>
     private void Samples() => DemoSamples.Write(_out, _seed, _s.MaxNewTokens, _quick ? 4 : 6, _output);
 
     // ================================================================ report

@@ -62,6 +62,7 @@ public static class DemoSamples
             log.WriteLine($"samples: {name}: mean gold {methods[^1].Gold.Average():F3}, mean proxy {methods[^1].Proxy.Average():F3}");
         }
         Add("SFT", Sample(Path.Combine(demoDir, "sft"), prompts, seed, maxNewTokens));
+        Add("PPO + KL penalty", Sample(Path.Combine(demoDir, "ppo-kl"), prompts, seed, maxNewTokens));
         string best = Path.Combine(demoDir, "ppo", "best");
         if (File.Exists(Path.Combine(best, HfCheckpoint.ConfigFile))) Add("PPO (guard's best)", Sample(best, prompts, seed, maxNewTokens));
         Add("PPO (unleashed, last)", Sample(Path.Combine(demoDir, "ppo"), prompts, seed, maxNewTokens));

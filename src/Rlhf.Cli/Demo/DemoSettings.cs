@@ -66,6 +66,8 @@ public sealed record DemoSettings
     public int PpoBatch { get; init; } = 32;
     /// <summary>PPO response length cap (longer than the others, so length hacking has room to show).</summary>
     public int PpoMaxNewTokens { get; init; } = 64;
+    /// <summary>KL coefficient of the second PPO run (InstructGPT's β; the first runs unleashed, β = 0).</summary>
+    public double PpoKlCoef { get; init; } = 0.05;
     /// <summary>PPO learning rate.</summary>
     public float PpoLr { get; init; } = 1e-4f;
     /// <summary>Largest n of the best-of-n curve.</summary>

@@ -13,13 +13,13 @@ public sealed record DemoPpo(OveroptimizationCurve Curve, OveroptimizationCurve 
     /// <summary>Smoothing window for a run of <paramref name="iterations"/>: none up to 39 iterations, then up to 5 (a 100-iteration run: 5).</summary>
     public static int WindowFor(int iterations) => Math.Clamp(iterations / 20, 1, 5);
 
-    /// <summary>Builds the run from its metrics (as <c>rlhf report overopt</c> does) and its guard replay (may be null).</summary>
-    public static DemoPpo FromMetrics(IReadOnlyList<MetricsEntry> entries, DemoGuard? guard)
+    /// <summary>Builds the run from its metrics (as <c>rlhf report overopt</c> does) and its guard replay (may be null); <paramref name="label"/> names its curves.</summary>
+    public static DemoPpo FromMetrics(IReadOnlyList<MetricsEntry> entries, DemoGuard? guard, string label = "PPO")
     {
         ArgumentNullException.ThrowIfNull(entries);
         int window = WindowFor(entries.Count(e => e.Step > 0));
-        var curve = OveroptimizationCurve.FromMetrics("PPO", entries, window);
-        var raw = window == 1 ? curve : OveroptimizationCurve.FromMetrics("PPO", entries, 1);
+        var curve = OveroptimizationCurve.FromMetrics(label, entries, window);
+        var raw = window == 1 ? curve : OveroptimizationCurve.FromMetrics(label, entries, 1);
         var rl = entries.Where(e => e.Step > 0).ToList();
         return new DemoPpo(curve, raw, window, DemoLossCurve.Points(rl, RlMetricNames.ResponseLength), DemoLossCurve.Points(rl, RlMetricNames.EnsembleStd), guard);
     }

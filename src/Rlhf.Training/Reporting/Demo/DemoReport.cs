@@ -20,7 +20,7 @@ public static class DemoReport
     /// <summary>The report's file name inside the demo directory.</summary>
     public const string FileName = "report.html";
 
-    private const string ProxyColor = "#1f77b4", GoldColor = "#d62728", PpoColor = "#1f77b4", BonColor = "#2ca02c", DpoColor = "#9467bd";
+    private const string ProxyColor = "#1f77b4", GoldColor = "#d62728", PpoColor = "#1f77b4", PpoKlColor = "#ff7f0e", BonColor = "#2ca02c", DpoColor = "#9467bd";
 
     /// <summary>Reads <paramref name="demoDir"/>, writes <c>report.html</c> into it atomically and returns its path.</summary>
     public static string Write(string demoDir) => Write(DemoSummary.Load(demoDir));
@@ -279,7 +279,41 @@ public static class DemoReport
         else text.Append(H("There is no guard replay (ppo/guard.json). "));
         text.Append(H("Also watch the response length and the ensemble's disagreement: a policy that games a reward model often drifts to odd lengths and to texts the members disagree on."));
         P(sb, text.ToString());
+        PpoKl(sb, s);
         sb.Append("</section>\n");
+    }
+
+    /// <summary>The PPO run with the KL penalty (InstructGPT's recipe): the same reward model, the policy held near the SFT model.</summary>
+    private static void PpoKl(StringBuilder sb, DemoSummary s)
+    {
+        sb.Append("<h3>With the KL penalty</h3>\n");
+        if (s.PpoKl is not { } run)
+        {
+            Missing(sb, s, "ppo_kl");
+            return;
+        }
+        var c = run.Curve;
+        int last = run.LastIndex;
+        double[] it = X(c.Iterations);
+        bool many = it.Length > 40;
+        var rewards = new SvgPlot("With the KL penalty: proxy and gold per iteration", "iteration", "reward");
+        rewards.Add("proxy", it, c.Proxy, markers: !many, color: ProxyColor);
+        if (c.Gold is not null) rewards.Add("gold", it, c.Gold, markers: !many, color: GoldColor);
+        var kl = new SvgPlot("With the KL penalty: distance from the SFT model", "iteration", "√KL (√nats)").Add("√KL", it, c.SqrtKl, markers: !many, color: "#555");
+        sb.Append("<div class='row'>\n");
+        Plot(sb, rewards);
+        Plot(sb, kl);
+        sb.Append("</div>\n");
+        var text = new StringBuilder(H($"The same PPO against the same reward model, but with a per-token KL penalty to the SFT model in the reward (InstructGPT's r − β·KL; the command is under Reproduce, stage ppo_kl). "
+            + $"Its proxy went from {F(c.Proxy[0])} to {F(c.Proxy[last])} at √KL {F(c.SqrtKl[last])}"));
+        if (c.Gold is { } gold && run.PeakIndex is { } peak)
+            text.Append(H(peak == last || gold[last] >= gold[peak] - 0.05
+                ? $"; the gold reward went from {F(gold[0])} to {F(gold[last])} (peak {F(gold[peak])} at iteration {I(c.Iterations[peak])}): held near the SFT model, PPO improved what the reward model was meant to measure. "
+                : $"; the gold reward went from {F(gold[0])} to a peak of {F(gold[peak])} at iteration {I(c.Iterations[peak])} and ended at {F(gold[last])}: even with the penalty the policy drifted into exploiting the reward model. "));
+        else text.Append(H(". "));
+        if (s.Ppo is { } free && free.Curve.Gold is { } freeGold)
+            text.Append(H($"Compare the unleashed run above: gold {F(freeGold[free.LastIndex])} at √KL {F(free.Curve.SqrtKl[free.LastIndex])}. The KL penalty is what keeps RLHF on the rising part of the gold curve."));
+        P(sb, text.ToString());
     }
 
     /// <summary>Vertical markers for the PPO plots: the gold peak, the guard's stop and its kept iteration (merged where they coincide).</summary>
@@ -316,24 +350,26 @@ public static class DemoReport
         var plot = new SvgPlot("Reward vs √KL: proxy (solid), gold (dashed), fits (dotted)", "√KL(π ‖ π_SFT) (√nats)", "reward");
         var fits = new List<(string Method, string Reward, string Form, double Alpha, double Beta, double Rmse, double? Peak, double DMax)>();
         double[] Grid(double max) => Enumerable.Range(0, 61).Select(i => max * i / 60).ToArray();
-        if (s.Ppo is { } ppo)
+        void AddRl(DemoPpo ppo, string color, string fitColor)
         {
             var c = ppo.Curve;
             bool many = c.SqrtKl.Count > 40;
-            plot.Add("PPO proxy", c.SqrtKl, c.Proxy, markers: !many, color: PpoColor);
-            if (c.Gold is not null) plot.Add("PPO gold", c.SqrtKl, c.Gold, dashed: true, markers: !many, color: PpoColor);
+            plot.Add($"{c.Label} proxy", c.SqrtKl, c.Proxy, markers: !many, color: color);
+            if (c.Gold is not null) plot.Add($"{c.Label} gold", c.SqrtKl, c.Gold, dashed: true, markers: !many, color: color);
             var grid = Grid(c.SqrtKl.Max());
             if (c.ProxyFit is { } pf)
             {
-                plot.Add("PPO proxy fit", grid, grid.Select(d => c.Proxy[0] + pf.Predict(d)).ToArray(), dotted: true, color: PpoColor);
-                fits.Add(("PPO", "proxy", "d(α − β ln d)", pf.Alpha, pf.Beta, pf.Rmse, pf.PeakDistance, grid[^1]));
+                plot.Add($"{c.Label} proxy fit", grid, grid.Select(d => c.Proxy[0] + pf.Predict(d)).ToArray(), dotted: true, color: color);
+                fits.Add((c.Label, "proxy", "d(α − β ln d)", pf.Alpha, pf.Beta, pf.Rmse, pf.PeakDistance, grid[^1]));
             }
             if (c.GoldFit is { } gf && c.Gold is { } gold)
             {
-                plot.Add("PPO gold fit", grid, grid.Select(d => gold[0] + gf.Predict(d)).ToArray(), dotted: true, color: "#6baed6");
-                fits.Add(("PPO", "gold", "d(α − β ln d)", gf.Alpha, gf.Beta, gf.Rmse, gf.PeakDistance, grid[^1]));
+                plot.Add($"{c.Label} gold fit", grid, grid.Select(d => gold[0] + gf.Predict(d)).ToArray(), dotted: true, color: fitColor);
+                fits.Add((c.Label, "gold", "d(α − β ln d)", gf.Alpha, gf.Beta, gf.Rmse, gf.PeakDistance, grid[^1]));
             }
         }
+        if (s.Ppo is { } ppo) AddRl(ppo, PpoColor, "#6baed6");
+        if (s.PpoKl is { } ppoKl) AddRl(ppoKl, PpoKlColor, "#fdae6b");
         if (s.BestOfN is { } bon)
         {
             var pts = bon.Points.OrderBy(p => p.N).ToList();
@@ -402,15 +438,15 @@ public static class DemoReport
     {
         var text = new StringBuilder($"Best-of-N's largest n sits at √KL {F(m.TargetSqrtKl)}. ");
         var bon = m.Points.FirstOrDefault(p => p.Method.StartsWith("best-of-", StringComparison.Ordinal));
-        var ppo = m.Points.FirstOrDefault(p => p.Method == "PPO");
         var dpo = m.Points.FirstOrDefault(p => p.Method == "DPO");
-        if (ppo is not null && bon is not null)
+        foreach (var ppo in m.Points.Where(p => p.Method.StartsWith("PPO", StringComparison.Ordinal)))
         {
+            if (bon is null) break;
             if (!m.Matched(ppo))
-                text.Append($"PPO's closest iteration is at √KL {F(ppo.SqrtKl)}, not close enough for a fair comparison. ");
+                text.Append($"{ppo.Method}'s closest iteration is at √KL {F(ppo.SqrtKl)}, not close enough for a fair comparison. ");
             else if (ppo.Gold is { } pg && bon.Gold is { } bg)
-                text.Append($"PPO's {ppo.Where} is at about the same distance (√KL {F(ppo.SqrtKl)}) with gold {F(pg)}, against best-of-N's {F(bg)}: "
-                    + (Math.Abs(pg - bg) < 0.02 ? "the two are level. " : pg > bg ? "PPO gets more gold for the same KL. " : "best-of-N gets more gold for the same KL. "));
+                text.Append($"{ppo.Method}'s {ppo.Where} is at about the same distance (√KL {F(ppo.SqrtKl)}) with gold {F(pg)}, against best-of-N's {F(bg)}: "
+                    + (Math.Abs(pg - bg) < 0.02 ? "the two are level. " : pg > bg ? $"{ppo.Method} gets more gold for the same KL. " : "best-of-N gets more gold for the same KL. "));
         }
         if (dpo is not null)
             text.Append(m.Matched(dpo)

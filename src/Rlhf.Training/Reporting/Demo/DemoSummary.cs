@@ -26,7 +26,7 @@ public sealed partial class DemoSummary
     public const string StateFile = "demo.json";
 
     /// <summary>The demo's stages in order (their names in demo.json).</summary>
-    public static readonly IReadOnlyList<string> StageNames = ["data", "pretrain", "sft", "label", "rm", "ppo", "bon", "dpo", "grpo", "samples"];
+    public static readonly IReadOnlyList<string> StageNames = ["data", "pretrain", "sft", "label", "rm", "ppo_kl", "ppo", "bon", "dpo", "grpo", "samples"];
 
     private const string FormatRateMetric = RlMetricNames.FormatRate;
 
@@ -78,6 +78,9 @@ public sealed partial class DemoSummary
 
     /// <summary>The PPO run (stage <c>ppo</c>, ppo/metrics.jsonl and ppo/guard.json).</summary>
     public DemoPpo? Ppo { get; private set; }
+
+    /// <summary>PPO with the KL penalty (stage <c>ppo_kl</c>, directory <c>ppo-kl/</c>): the same RM, held near the SFT model; null when not run.</summary>
+    public DemoPpo? PpoKl { get; private set; }
 
     /// <summary>The best-of-N curve (stage <c>bon</c>, bon/curve.json).</summary>
     public BestOfNCurveResult? BestOfN { get; private set; }
@@ -152,6 +155,7 @@ public sealed partial class DemoSummary
         Sft = Try("sft", () => LossCurve(P("sft", "metrics.jsonl")));
         Labels = Try("label", () => Read<LabelingSummary>(P("labels", "summary.json")));
         RewardModel = Try("rm", LoadRewardModel);
+        PpoKl = Try("ppo_kl", () => DemoPpo.FromMetrics(MetricsReader.Read(P("ppo-kl", "metrics.jsonl")), null, "PPO + KL"));
         Ppo = Try("ppo", () => DemoPpo.FromMetrics(MetricsReader.Read(P("ppo", "metrics.jsonl")), LoadGuard()));
         BestOfN = Try("bon", () =>
         {
@@ -240,10 +244,10 @@ public sealed partial class DemoSummary
     {
         if (BestOfNLargest is not { N: > 1 } bon || !(bon.SqrtKl > 0)) return null;
         var points = new List<DemoKlPoint>();
-        if (Ppo is { } ppo)
+        foreach (var ppo in new[] { PpoKl, Ppo }.OfType<DemoPpo>())
         {
             int i = ppo.ClosestTo(bon.SqrtKl);
-            points.Add(new DemoKlPoint("PPO", $"iteration {I(ppo.Curve.Iterations[i])}", ppo.Curve.SqrtKl[i], ppo.Curve.Gold?[i], ppo.Curve.Proxy[i]));
+            points.Add(new DemoKlPoint(ppo.Curve.Label, $"iteration {I(ppo.Curve.Iterations[i])}", ppo.Curve.SqrtKl[i], ppo.Curve.Gold?[i], ppo.Curve.Proxy[i]));
         }
         points.Add(new DemoKlPoint($"best-of-{I(bon.N)}", $"n = {I(bon.N)}", bon.SqrtKl, bon.Gold, bon.Proxy));
         if (Dpo is [.., var dpo]) points.Add(new DemoKlPoint("DPO", $"step {I(dpo.Step)}", dpo.SqrtKl, dpo.Gold, null));
@@ -301,7 +305,8 @@ public sealed partial class DemoSummary
             }
         }
 
-        if (!Missing("ppo", Ppo)) PpoRows(Ppo!, Add);
+        if (!Missing("ppo_kl", PpoKl)) PpoRows("ppo_kl", PpoKl!, Add);
+        if (!Missing("ppo", Ppo)) PpoRows("ppo", Ppo!, Add);
 
         if (!Missing("bon", BestOfN))
         {
@@ -360,21 +365,21 @@ public sealed partial class DemoSummary
             add(stage, "validation loss, first → last", $"{F(curve.Validation[0].Value)} → {F(curve.Validation[^1].Value)}");
     }
 
-    private static void PpoRows(DemoPpo ppo, Action<string, string, string> add)
+    private static void PpoRows(string stage, DemoPpo ppo, Action<string, string, string> add)
     {
         var c = ppo.Curve;
         int last = ppo.LastIndex;
         string avg = ppo.Window > 1 ? $" ({I(ppo.Window)}-iteration average)" : "";
-        add("ppo", $"start, iteration {I(c.Iterations[0])}{avg}", $"proxy {F(c.Proxy[0])}, gold {F(c.Gold?[0])}");
+        add(stage, $"start, iteration {I(c.Iterations[0])}{avg}", $"proxy {F(c.Proxy[0])}, gold {F(c.Gold?[0])}");
         if (ppo.PeakIndex is { } peak && c.Gold is { } gold)
         {
-            add("ppo", $"gold peak{avg}", $"{F(gold[peak])} at iteration {I(c.Iterations[peak])}, √KL {F(c.SqrtKl[peak])}");
-            add("ppo", $"end, iteration {I(c.Iterations[last])}{avg}", $"proxy {F(c.Proxy[last])}, gold {F(gold[last])}, √KL {F(c.SqrtKl[last])}");
-            add("ppo", "over-optimisation", OveroptimisationVerdict(ppo));
+            add(stage, $"gold peak{avg}", $"{F(gold[peak])} at iteration {I(c.Iterations[peak])}, √KL {F(c.SqrtKl[peak])}");
+            add(stage, $"end, iteration {I(c.Iterations[last])}{avg}", $"proxy {F(c.Proxy[last])}, gold {F(gold[last])}, √KL {F(c.SqrtKl[last])}");
+            add(stage, "over-optimisation", OveroptimisationVerdict(ppo));
         }
-        else add("ppo", $"end, iteration {I(c.Iterations[last])}", $"proxy {F(c.Proxy[last])}, √KL {F(c.SqrtKl[last])} (no gold logged)");
+        else add(stage, $"end, iteration {I(c.Iterations[last])}", $"proxy {F(c.Proxy[last])}, √KL {F(c.SqrtKl[last])} (no gold logged)");
         if (ppo.Guard is { } g)
-            add("ppo", "guard", (g.StopIteration is { } stop ? $"would stop at iteration {I(stop)} ({ShortReason(g.StopReason)})" : $"never fires in {I(g.Iterations)} iterations")
+            add(stage, "guard", (g.StopIteration is { } stop ? $"would stop at iteration {I(stop)} ({ShortReason(g.StopReason)})" : $"never fires in {I(g.Iterations)} iterations")
                 + (g.KeptIteration is { } kept ? $"; keeps iteration {I(kept)}, gold {F(g.KeptGold)}" : "; keeps no iteration"));
     }
 
