@@ -406,7 +406,7 @@ public static class DemoReport
             foreach (var f in fits.Where(f => f.Reward == "gold"))
                 text.Append(H(f.Peak is not { } pk
                     ? f.Alpha > 0 ? $"{f.Method}'s gold fit has β = {F(f.Beta)} ≤ 0: it predicts no peak, gold keeps rising with KL. "
-                    : $"{f.Method}'s gold fit has α = {F(f.Alpha)} ≤ 0 and β = {F(f.Beta)} ≤ 0: it shows no rise and fall at all, so the form does not describe this run (e.g. a short early peak and a long fall); read the measured points instead. "
+                    : $"{f.Method}'s gold fit has β = {F(f.Beta)} ≤ 0 (no peak) and α = {F(f.Alpha)} ≤ 0 (it starts below the SFT model): the form does not capture this run's shape; read the measured points instead. "
                     : pk > FarPeak * f.DMax ? $"{f.Method}'s gold fit has β = {F(f.Beta)} > 0, but its peak lies far beyond the data (√KL ≈ {Big(pk)}): in this range gold shows no peak. "
                     : $"{f.Method}'s gold fit has β = {F(f.Beta)} > 0: it predicts gold to peak at √KL ≈ {F(pk)}{(pk <= f.DMax ? " (inside the data)" : " (beyond the data)")} and to fall after it. "));
             text.Append(H("With few or noisy points the fits are rough; trust the shape more than the digits."));
