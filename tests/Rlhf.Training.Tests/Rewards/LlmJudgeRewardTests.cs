@@ -45,8 +45,10 @@ public sealed class LlmJudgeRewardTests : IDisposable
     [Fact]
     public void Timeout_is_retried_then_scores_zero_with_a_note()
     {
-        _server.Delay = TimeSpan.FromSeconds(5);
-        var outcome = new LlmJudgeReward(Judge(timeoutSeconds: 0.3, retries: 1)).Score([Request])[0];
+        // the timeout must be long enough for each attempt to REACH the server on a busy box (the first call JITs the
+        // client), so that the server sees both attempts; the server never answers within it
+        _server.Delay = TimeSpan.FromSeconds(60);
+        var outcome = new LlmJudgeReward(Judge(timeoutSeconds: 3, retries: 1)).Score([Request])[0];
         Assert.Equal(0f, outcome.Reward);
         Assert.Contains("2 attempt(s) failed", outcome.Note);
         Assert.Equal(2, _server.Requests);
