@@ -26,6 +26,11 @@ internal static class DemoFixture
 
     public static double PpoSqrtKl(int i) => 0.1 * (i - 1);
 
+    /// <summary>The PPO run with the KL penalty: gold rises all the way while √KL grows slowly.</summary>
+    public static double PpoKlGold(int i) => -0.5 + 0.04 * i;
+
+    public static double PpoKlSqrtKl(int i) => 0.06 * (i - 1);
+
     /// <summary>Writes the demo into <paramref name="dir"/>; stages in <paramref name="skip"/> are not run, those in <paramref name="failed"/> failed.</summary>
     public static void Write(string dir, string[]? skip = null, string[]? failed = null, Func<int, double>? gold = null)
     {
@@ -40,7 +45,7 @@ internal static class DemoFixture
             return path;
         }
         bool Run(string stage) => !skip.Contains(stage) && !failed.Contains(stage);
-        string[] names = ["data", "pretrain", "sft", "label", "rm", "ppo", "bon", "dpo", "grpo", "samples"];
+        string[] names = ["data", "pretrain", "sft", "label", "rm", "ppo_kl", "ppo", "bon", "dpo", "grpo", "samples"];
         var stages = names.Where(n => !skip.Contains(n)).Select((n, i) => new
         {
             name = n,
@@ -70,6 +75,9 @@ internal static class DemoFixture
             foreach (var (member, acc) in new[] { (0, 0.72), (1, 0.68) })
                 Metrics(P("rm", $"member-{member}", "metrics.jsonl"), [M(0, ("eval_accuracy", 0.5), ("eval_loss", 0.69)), M(1, ("loss", 0.6)),
                     M(2, ("loss", 0.5), ("eval_accuracy", acc), ("eval_loss", 0.55))]);
+        if (Run("ppo_kl"))
+            Metrics(P("ppo-kl", "metrics.jsonl"), Enumerable.Range(1, Iterations).Select(i => M(i, ("proxy_reward", 0.05 * i),
+                ("kl", Math.Pow(PpoKlSqrtKl(i), 2)), ("gold_reward", PpoKlGold(i)), ("response_length", 30.0), ("ensemble_std", 0.2))));
         if (Run("ppo"))
         {
             Metrics(P("ppo", "metrics.jsonl"), Enumerable.Range(1, Iterations).Select(i => M(i, ("proxy_reward", 0.1 * i),

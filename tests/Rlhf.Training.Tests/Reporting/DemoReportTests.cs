@@ -52,6 +52,12 @@ public sealed class DemoReportTests : IDisposable
         Assert.True(m.Matched(ppoPoint));
         Assert.False(m.Matched(Assert.Single(m.Points, p => p.Method == "DPO")));
         Assert.Equal("gold 0.200 at √KL 1.100", Value(rows, "matched KL", "PPO, iteration 12"));
+
+        // PPO with the KL penalty: gold rises to the end (no over-optimisation); its matched-KL point is iteration 19
+        Assert.Equal("0.300 at iteration 20, √KL 1.140", Value(rows, "ppo_kl", "gold peak"));
+        Assert.StartsWith("none visible", Value(rows, "ppo_kl", "over-optimisation"));
+        Assert.DoesNotContain(rows, r => r.Stage == "ppo_kl" && r.Figure == "guard");
+        Assert.Equal("gold 0.260 at √KL 1.080", Value(rows, "matched KL", "PPO + KL, iteration 19"));
         Assert.Equal("gold -0.300 at √KL 0.300 (KL not matched)", Value(rows, "matched KL", "DPO, step 60"));
 
         // GRPO: accuracy first → last and best; reward and format rate first → last
@@ -66,7 +72,7 @@ public sealed class DemoReportTests : IDisposable
         Assert.Equal("4.700 → 2.000", Value(rows, "pretrain", "training loss, first → last"));
         Assert.Equal("KL 0.090 (√KL 0.300), gold -0.300 (step 0: -0.500)", Value(rows, "dpo", "final evaluation (step 60)"));
         Assert.Equal("proxy 0.219, gold -0.191", Value(rows, "bon", "n = 8 (√KL 1.097)"));
-        Assert.Equal("60.0 s", Value(rows, "time", "total")); // 1.5 + 2.5 + … + 10.5
+        Assert.Equal("71.5 s", Value(rows, "time", "total")); // 1.5 + 2.5 + … + 11.5
     }
 
     [Fact]
@@ -117,12 +123,14 @@ public sealed class DemoReportTests : IDisposable
 
         // the plots, each well-formed SVG, with the guard's and the peak's marks on the PPO curves
         var svgs = Regex.Matches(html, "<svg .*?</svg>", RegexOptions.Singleline).Select(x => XDocument.Parse(x.Value)).ToList();
-        Assert.Equal(9, svgs.Count); // 2 loss, 4 PPO, reward vs √KL, DPO, GRPO
+        Assert.Equal(11, svgs.Count); // 2 loss, 4 PPO, 2 PPO with the KL penalty, reward vs √KL, DPO, GRPO
         foreach (string title in new[] { "Pretraining loss", "SFT loss", "Proxy (RM) and gold reward per iteration", "Reward vs √KL: proxy (solid), gold (dashed), fits (dotted)", "GRPO on addition" })
             Assert.Contains(svgs, svg => svg.Descendants().Any(e => e.Name.LocalName == "text" && e.Value == title));
         Assert.Contains("gold peak = guard keeps", html);
         Assert.Contains("guard stops", html);
         Assert.Contains("PPO gold fit", html);
+        Assert.Contains("PPO + KL gold", html);
+        Assert.Contains("held near the SFT model, PPO improved what the reward model was meant to measure", html);
         Assert.Contains("best-of-N gold fit", html);
         Assert.Contains("DPO gold", html);
 
