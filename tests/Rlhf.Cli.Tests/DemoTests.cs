@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Rlhf.Cli.Demo;
+using Rlhf.Training.Reporting.Demo;
 using Xunit;
 
 namespace Rlhf.Cli.Tests;
@@ -30,8 +31,8 @@ public sealed partial class DemoTests : IDisposable
         Assert.True(code == 0, error + output);
         var state = DemoState.Load(a)!;
         Assert.Equal(StageNames, state.Stages.Select(s => s.Name));
-        Assert.All(state.Stages, s => Assert.Equal(DemoStageRecord.Done, s.Status));
-        Assert.All(state.Stages.Where(s => s.Name != "samples"), s => Assert.NotEmpty(s.Commands));
+        Assert.All(state.Stages, s => Assert.Equal(DemoStage.Done, s.Status));
+        Assert.All(state.Stages.Where(s => s.Name != "samples"), s => Assert.NotEmpty(s.Commands!));
         foreach (string file in new[] { "base/metrics.jsonl", "labels/rankings.jsonl", "labels/summary.json", "rm/member-0/metrics.jsonl",
                      "ppo-kl/metrics.jsonl", "ppo/metrics.jsonl", "ppo/guard.json", "bon/curve.json", "dpo/metrics.jsonl", "grpo/run/metrics.jsonl", "samples.json" })
             Assert.True(File.Exists(Path.Combine(a, file)), file);

@@ -3,7 +3,6 @@ using System.Text;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
-using Rlhf.Training.Data;
 using Rlhf.Training.Tasks;
 
 namespace Rlhf.Cli.Commands;
@@ -83,7 +82,7 @@ public static class TasksCommand
         string Lines(string separator, Func<ArithmeticTask, string> line) => new StringBuilder().AppendJoin(separator, tasks.Select(line)).Append(separator).ToString();
         switch (format)
         {
-            case "sft": Jsonl.Write(path, tasks.Select(t => new SftExample(t.Prompt, Solution(t)))); break;
+            case "sft": ArithmeticTaskGenerator.ExportSft(path, tasks, worked); break;
             case "text": AtomicFile.WriteAllText(path, Lines("\n", Body)); break;
             case "chat": AtomicFile.WriteAllText(path, Lines("\n\n", t => ChatTemplate.FormatPrompt(t.Prompt) + ChatTemplate.FormatResponse(Body(t)))); break;
             case "qa": AtomicFile.WriteAllText(path, Lines("\n", t => $"{t.Prompt} {Body(t)}")); break;

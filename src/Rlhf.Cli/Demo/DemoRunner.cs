@@ -83,7 +83,7 @@ public sealed class DemoRunner
         {
             var stage = stages[i];
             string head = $"stage {i + 1}/{stages.Count}: {stage.Name} — {stage.Title}";
-            if (state.Stage(stage.Name) is { Status: DemoStageRecord.Done } done)
+            if (state.Stage(stage.Name) is { Status: DemoStage.Done } done)
             {
                 _output.WriteLine($"{head}: done earlier ({done.Seconds:F0} s), skipped");
                 continue;
@@ -93,16 +93,16 @@ public sealed class DemoRunner
             foreach (string owned in stage.Outputs) Delete(P(owned)); // a stage that did not finish starts over
             _commands = [];
             var watch = Stopwatch.StartNew();
-            string status = DemoStageRecord.Failed;
+            string status = DemoStage.Failed;
             try
             {
                 stage.Run();
-                status = DemoStageRecord.Done;
+                status = DemoStage.Done;
             }
             finally
             {
                 state.Stages.RemoveAll(s => s.Name == stage.Name);
-                state.Stages.Add(new DemoStageRecord(stage.Name, status, Math.Round(watch.Elapsed.TotalSeconds, 1), _commands));
+                state.Stages.Add(new DemoStage(stage.Name, status, Math.Round(watch.Elapsed.TotalSeconds, 1), _commands));
                 state.Stages.Sort((a, b) => IndexOf(stages, a.Name).CompareTo(IndexOf(stages, b.Name)));
                 state.Save(_out);
             }

@@ -8,30 +8,19 @@ using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
+using Rlhf.Training.Reporting.Demo;
 using Rlhf.Training.Rl;
 
 namespace Rlhf.Cli.Demo;
 
 /// <summary>
-/// <c>samples.json</c> of a demo directory: the first few held-out prompts answered by each model — SFT, PPO at the
+/// Writes <c>samples.json</c> of a demo directory (<see cref="DemoSampleTable"/>, the schema the report reads): the first few held-out prompts answered by each model — SFT, PPO at the
 /// guard's kept iteration (<c>ppo/best</c>), PPO unleashed to the end (<c>ppo/checkpoint</c>), best-of-N's pick
 /// (<c>bon/best.jsonl</c>) and DPO — each answer with its gold and proxy (reward-model ensemble) score. Every model
 /// samples with the same seed at temperature 1, as it would when deployed.
 /// </summary>
 public static class DemoSamples
 {
-    /// <summary>One method's answers, aligned with <see cref="Table.Prompts"/>.</summary>
-    public sealed record Method(
-        [property: JsonPropertyName("name")] string Name,
-        [property: JsonPropertyName("completions")] IReadOnlyList<string> Completions,
-        [property: JsonPropertyName("gold")] IReadOnlyList<double> Gold,
-        [property: JsonPropertyName("proxy")] IReadOnlyList<double> Proxy);
-
-    /// <summary>The file's content.</summary>
-    public sealed record Table(
-        [property: JsonPropertyName("prompts")] IReadOnlyList<string> Prompts,
-        [property: JsonPropertyName("methods")] IReadOnlyList<Method> Methods);
-
     private sealed record BestLine([property: JsonPropertyName("prompt")] string Prompt, [property: JsonPropertyName("response")] string Response) : IJsonlRecord
     {
         public string? Validate() => null;
@@ -53,13 +42,13 @@ public static class DemoSamples
         var proxy = RewardModelReward.Load(rmDirs);
         var gold = new LexiconSentimentScorer();
 
-        var methods = new List<Method>();
+        var methods = new List<DemoSampleMethod>();
         void Add(string name, IReadOnlyList<string> completions)
         {
             var scores = proxy.Score(prompts.Select((p, i) => new RewardRequest(p, completions[i])).ToList());
-            methods.Add(new Method(name, completions, completions.Select((c, i) => Math.Round(gold.Score(prompts[i], c), 4)).ToList(),
+            methods.Add(new DemoSampleMethod(name, completions, completions.Select((c, i) => Math.Round(gold.Score(prompts[i], c), 4)).ToList(),
                 scores.Select(s => Math.Round((double)s.Reward, 4)).ToList()));
-            log.WriteLine($"samples: {name}: mean gold {methods[^1].Gold.Average():F3}, mean proxy {methods[^1].Proxy.Average():F3}");
+            log.WriteLine($"samples: {name}: mean gold {methods[^1].Gold!.Average():F3}, mean proxy {methods[^1].Proxy!.Average():F3}");
         }
         Add("SFT", Sample(Path.Combine(demoDir, "sft"), prompts, seed, maxNewTokens));
         Add("PPO + KL penalty", Sample(Path.Combine(demoDir, "ppo-kl"), prompts, seed, maxNewTokens));
@@ -72,7 +61,7 @@ public static class DemoSamples
         Add("DPO", Sample(Path.Combine(demoDir, "dpo"), prompts, seed, maxNewTokens));
 
         AtomicFile.WriteAllText(Path.Combine(demoDir, "samples.json"),
-            JsonSerializer.Serialize(new Table(prompts, methods), new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+            JsonSerializer.Serialize(new DemoSampleTable(prompts, methods), new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
 
     /// <summary>One temperature-1 answer per prompt from the model in <paramref name="modelPath"/>, with a fixed seed.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
+using Rlhf.Training.Reporting.Demo;
 
 namespace Rlhf.Cli.Demo;
 
@@ -12,7 +13,7 @@ namespace Rlhf.Cli.Demo;
 public sealed record DemoState(
     [property: JsonPropertyName("seed")] ulong Seed,
     [property: JsonPropertyName("quick")] bool Quick,
-    [property: JsonPropertyName("stages")] List<DemoStageRecord> Stages)
+    [property: JsonPropertyName("stages")] List<DemoStage> Stages)
 {
     /// <summary>The file name inside the demo directory.</summary>
     public const string FileName = "demo.json";
@@ -38,5 +39,5 @@ public sealed record DemoState(
     public void Save(string dir) => AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json) + "\n");
 
     /// <summary>The record of stage <paramref name="name"/>, or null.</summary>
-    public DemoStageRecord? Stage(string name) => Stages.Find(s => s.Name == name);
+    public DemoStage? Stage(string name) => Stages.Find(s => s.Name == name);
 }

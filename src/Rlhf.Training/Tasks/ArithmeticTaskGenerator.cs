@@ -68,9 +68,12 @@ public sealed partial class ArithmeticTaskGenerator(ulong seed)
     public static int ExportJsonl(string path, IEnumerable<ArithmeticTask> tasks) =>
         Jsonl.Write(path, tasks.Select(t => new RlPrompt(t.Prompt, t.Answer)));
 
-    /// <summary>Writes <c>{"prompt","response"}</c> SFT lines with the worked <see cref="ArithmeticTask.Solution"/>, atomically.</summary>
-    public static int ExportSft(string path, IEnumerable<ArithmeticTask> tasks) =>
-        Jsonl.Write(path, tasks.Select(t => new SftExample(t.Prompt, t.Solution)));
+    /// <summary>
+    /// Writes <c>{"prompt","response"}</c> SFT lines, atomically: the response is <see cref="ArithmeticTask.Solution"/>, or
+    /// with <paramref name="worked"/> the column-by-column <see cref="ArithmeticTask.WorkedSolution"/> (addition only).
+    /// </summary>
+    public static int ExportSft(string path, IEnumerable<ArithmeticTask> tasks, bool worked = false) =>
+        Jsonl.Write(path, tasks.Select(t => new SftExample(t.Prompt, worked ? t.WorkedSolution : t.Solution)));
 
     /// <summary>
     /// Throws <see cref="InvalidOperationException"/> unless the answer equals the result recomputed from the operands

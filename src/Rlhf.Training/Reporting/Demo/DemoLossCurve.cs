@@ -14,5 +14,5 @@ public sealed record DemoLossCurve(IReadOnlyList<DemoPoint> Train, IReadOnlyList
 
     /// <summary>The finite values of <paramref name="name"/> in <paramref name="entries"/>, in file order.</summary>
     internal static List<DemoPoint> Points(IEnumerable<MetricsEntry> entries, string name) =>
-        entries.Where(e => e.Get(name) is { } v && double.IsFinite(v)).Select(e => new DemoPoint(e.Step, e.Get(name)!.Value)).ToList();
+        MetricsReader.Series(entries, name).Where(p => double.IsFinite(p.Value)).Select(p => new DemoPoint(p.Step, p.Value)).ToList();
 }

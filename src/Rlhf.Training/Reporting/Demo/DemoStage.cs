@@ -12,6 +12,9 @@ public sealed record DemoStage(
     /// <summary>Status of a stage that finished.</summary>
     public const string Done = "done";
 
+    /// <summary>Status of a stage that failed or was interrupted.</summary>
+    public const string Failed = "failed";
+
     /// <summary>True when the stage finished.</summary>
     [JsonIgnore]
     public bool IsDone => Status == Done;
