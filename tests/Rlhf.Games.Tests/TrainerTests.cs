@@ -1,5 +1,6 @@
 using Rlhf.Tensors;
 using Rlhf.Training.Logging;
+using Rlhf.Data;
 
 namespace Rlhf.Games.Tests;
 
@@ -25,7 +26,7 @@ public class TrainerTests
         ExpertDataset.Write(tmp.File("g.jsonl"), games);
         Assert.Equal(games, ExpertDataset.Read(tmp.File("g.jsonl")));
         File.WriteAllLines(tmp.File("bad.jsonl"), [File.ReadLines(tmp.File("g.jsonl")).First(), "{\"expert\":\"x\",\"moves\":\"0000000\",\"opening\":0,\"winner\":-1}"]);
-        var e = Assert.Throws<Rlhf.Training.Data.DataFormatException>(() => ExpertDataset.Read(tmp.File("bad.jsonl")));
+        var e = Assert.Throws<Rlhf.Data.DataFormatException>(() => ExpertDataset.Read(tmp.File("bad.jsonl")));
         Assert.Contains("bad.jsonl:2", e.Message);
         Assert.Contains("column 0 is full", e.Message);
     }

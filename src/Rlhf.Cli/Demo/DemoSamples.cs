@@ -10,6 +10,8 @@ using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Reporting.Demo;
 using Rlhf.Training.Rl;
+using Rlhf.Data;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Demo;
 
@@ -35,10 +37,7 @@ public static class DemoSamples
     public static void Write(string demoDir, ulong seed, int maxNewTokens, int count, TextWriter log)
     {
         var prompts = Jsonl.Read<PromptLine>(Path.Combine(demoDir, "data", "prompts_eval.jsonl")).Select(r => r.Record.Prompt).Take(count).ToList();
-        var rmDirs = Directory.GetDirectories(Path.Combine(demoDir, "rm"), "member-*").Order(StringComparer.Ordinal)
-            .Select(m => Path.Combine(m, TrainingCheckpoint.DirectoryName)).Where(Directory.Exists).ToList();
-        if (rmDirs.Count == 0 && Directory.Exists(Path.Combine(demoDir, "rm", TrainingCheckpoint.DirectoryName)))
-            rmDirs.Add(Path.Combine(demoDir, "rm", TrainingCheckpoint.DirectoryName));
+        var rmDirs = RunLayout.RewardModelDirectories(Path.Combine(demoDir, "rm"));
         var proxy = RewardModelReward.Load(rmDirs);
         var gold = new LexiconSentimentScorer();
 
@@ -52,7 +51,7 @@ public static class DemoSamples
         }
         Add("SFT", Sample(Path.Combine(demoDir, "sft"), prompts, seed, maxNewTokens));
         Add("PPO + KL penalty", Sample(Path.Combine(demoDir, "ppo-kl"), prompts, seed, maxNewTokens));
-        string best = Path.Combine(demoDir, "ppo", "best");
+        string best = Path.Combine(demoDir, "ppo", RunLayout.BestDirectory);
         if (File.Exists(Path.Combine(best, HfCheckpoint.ConfigFile))) Add("PPO (guard's best)", Sample(best, prompts, seed, maxNewTokens));
         Add("PPO (unleashed, last)", Sample(Path.Combine(demoDir, "ppo"), prompts, seed, maxNewTokens));
         var bon = Jsonl.Read<BestLine>(Path.Combine(demoDir, "bon", "best.jsonl")).ToDictionary(r => r.Record.Prompt, r => r.Record.Response);

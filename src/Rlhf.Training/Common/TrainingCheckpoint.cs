@@ -7,6 +7,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Common;
 
@@ -26,7 +27,7 @@ namespace Rlhf.Training.Common;
 public static class TrainingCheckpoint
 {
     /// <summary>The checkpoint's directory name inside the run directory.</summary>
-    public const string DirectoryName = "checkpoint";
+    public const string DirectoryName = RunLayout.CheckpointDirectory;
 
     /// <summary>Trainer state file name.</summary>
     public const string StateFile = "trainer_state.json";

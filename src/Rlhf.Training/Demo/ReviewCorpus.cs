@@ -1,5 +1,6 @@
 using System.Text;
 using Rlhf.Tensors;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Demo;
 

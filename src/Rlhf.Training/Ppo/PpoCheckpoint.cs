@@ -7,6 +7,7 @@ using Rlhf.Tensors.Optim;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Ppo;
 
@@ -26,7 +27,7 @@ namespace Rlhf.Training.Ppo;
 public static class PpoCheckpoint
 {
     /// <summary>The best iteration's directory name inside the run directory.</summary>
-    public const string BestDirectory = "best";
+    public const string BestDirectory = RunLayout.BestDirectory;
 
     /// <summary>The separate critic's subdirectory.</summary>
     public const string CriticDirectory = "critic";

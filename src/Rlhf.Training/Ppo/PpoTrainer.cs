@@ -8,6 +8,8 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Guard;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Ppo;
 

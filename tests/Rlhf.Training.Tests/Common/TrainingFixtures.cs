@@ -3,6 +3,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Common;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Rlhf.Training.Demo;
 using Rlhf.Training.Labeling;
 using Xunit;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Demo;
 

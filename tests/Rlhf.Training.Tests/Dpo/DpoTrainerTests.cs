@@ -3,9 +3,11 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Dpo;
 

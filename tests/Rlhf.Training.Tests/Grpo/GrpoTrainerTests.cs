@@ -5,10 +5,12 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Grpo;
 using Rlhf.Training.Logging;
-using Rlhf.Training.Rewards;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Grpo;
 

@@ -5,9 +5,12 @@ using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Online;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Online;
 

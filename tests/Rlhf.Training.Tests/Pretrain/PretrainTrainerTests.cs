@@ -3,6 +3,7 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Pretrain;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Pretrain;
 

@@ -6,6 +6,8 @@ using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Sft;
 

@@ -1,4 +1,5 @@
 using Rlhf.Training.Logging;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Reporting.Demo;
 

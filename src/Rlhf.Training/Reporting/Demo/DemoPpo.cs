@@ -1,5 +1,6 @@
 using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Reporting.Demo;
 

@@ -8,6 +8,7 @@ using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Spectre.Console;
 using static Rlhf.Training.Reporting.Demo.DemoFormat;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Reporting.Demo;
 
@@ -213,8 +214,8 @@ public sealed partial class DemoSummary
 
     private List<DemoRmMember> LoadRewardModel()
     {
-        var dirs = System.IO.Directory.Exists(P("rm"))
-            ? System.IO.Directory.GetDirectories(P("rm"), "member-*").OrderBy(d => d.Length).ThenBy(d => d, StringComparer.Ordinal).ToList()
+        List<string> dirs = System.IO.Directory.Exists(P("rm"))
+            ? [.. RunLayout.Members(P("rm"))]
             : throw new DirectoryNotFoundException($"{P("rm")}: no such directory");
         if (dirs.Count == 0) dirs.Add(P("rm")); // a single reward model
         var members = new List<DemoRmMember>();
