@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Rlhf.Training.Demo;
 using Spectre.Console;
 using Rlhf.Data.Preferences;
+using Rlhf.Cli.Demo;
 
 namespace Rlhf.Cli.Commands;
 

@@ -4,9 +4,9 @@ using Rlhf.Tensors.Serialization;
 using Rlhf.Training.BestOfN;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Reporting;
-using Rlhf.Training.Reporting.Demo;
 using Spectre.Console;
 using Rlhf.Data.Metrics;
+using Rlhf.Cli.Demo.Report;
 
 namespace Rlhf.Cli.Commands;
 

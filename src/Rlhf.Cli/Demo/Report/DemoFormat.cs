@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>Number formats shared by the demo summary and report (invariant culture).</summary>
 internal static class DemoFormat

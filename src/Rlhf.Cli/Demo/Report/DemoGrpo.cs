@@ -1,4 +1,4 @@
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>
 /// The GRPO run on verifiable arithmetic: held-out exact-match accuracy at its evaluations, and per iteration the mean

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary><c>samples.json</c> of a demo directory: held-out prompts answered by each method.</summary>
 public sealed record DemoSampleTable(

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>One method's answers in <c>samples.json</c>, aligned with the prompts, each with its gold and proxy score.</summary>
 public sealed record DemoSampleMethod(

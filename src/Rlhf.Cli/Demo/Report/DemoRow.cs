@@ -1,4 +1,4 @@
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>One line of the demo's summary table: the stage (or comparison) it belongs to, what is measured, and the value as text.</summary>
 /// <param name="Stage">Stage name as in demo.json (<c>ppo</c>, <c>bon</c>, …), or <c>matched KL</c> / <c>time</c>.</param>

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>One stage's entry in a demo directory's <c>demo.json</c>: its status, wall time and the <c>rlhf</c> commands it ran.</summary>
 public sealed record DemoStage(

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>
 /// <c>ppo/guard.json</c> (<c>rlhf guard replay --json</c>): where the reward-hacking guard would have stopped the PPO run

@@ -2,9 +2,10 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Rlhf.Training.Common;
 using Rlhf.Training.Reporting;
-using Rlhf.Training.Reporting.Demo;
+using Rlhf.Cli.Demo.Report;
+using Rlhf.Training.Tests;
 
-namespace Rlhf.Training.Tests.Reporting;
+namespace Rlhf.Cli.Tests.Demo;
 
 /// <summary>
 /// The demo summary and report on a synthetic demo directory (<see cref="DemoFixture"/>) whose numbers are known: the
@@ -118,7 +119,7 @@ public sealed class DemoReportTests : IDisposable
         string dir = _tmp.File("html");
         DemoFixture.Write(dir);
         string path = DemoReport.Write(dir);
-        Assert.Equal(Path.Combine(dir, DemoReport.FileName), path);
+        Assert.Equal(Path.Combine(dir, Rlhf.Cli.Demo.DemoLayout.ReportFile), path);
         string html = File.ReadAllText(path);
 
         // the plots, each well-formed SVG, with the guard's and the peak's marks on the PPO curves

@@ -1,4 +1,4 @@
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>
 /// One method's result at a distance √KL from the SFT model, for the matched-KL comparison: which method, where in its

@@ -1,7 +1,7 @@
 using Rlhf.Training.Logging;
 using Rlhf.Data.Metrics;
 
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>A language-model run's training loss per step and validation loss where it was evaluated (pretraining, SFT).</summary>
 public sealed record DemoLossCurve(IReadOnlyList<DemoPoint> Train, IReadOnlyList<DemoPoint> Validation)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Rlhf.Tensors.Serialization;
 
-namespace Rlhf.Training.Demo;
+namespace Rlhf.Cli.Demo;
 
 /// <summary>
 /// Writes the demo's built-in data set from <see cref="ReviewCorpus"/> into a directory: <c>corpus.txt</c> (pretraining

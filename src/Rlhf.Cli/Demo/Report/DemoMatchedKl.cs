@@ -1,4 +1,4 @@
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>
 /// Methods compared at (about) the same KL budget: the target is best-of-N's largest √KL; PPO contributes the iteration

@@ -1,4 +1,4 @@
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>
 /// A DPO evaluation: at <paramref name="Step"/>, the policy's KL to the SFT model on held-out prompts (nats per

@@ -1,4 +1,4 @@
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>
 /// One reward-model ensemble member: its held-out pairwise accuracy on the labels before training (step 0, ≈ chance)

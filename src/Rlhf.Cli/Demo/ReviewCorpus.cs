@@ -2,7 +2,7 @@ using System.Text;
 using Rlhf.Tensors;
 using Rlhf.Training.Scoring;
 
-namespace Rlhf.Training.Demo;
+namespace Rlhf.Cli.Demo;
 
 /// <summary>
 /// The built-in corpus of <c>rlhf demo</c>: short, procedurally generated reviews of places, events and things

@@ -1,8 +1,9 @@
 using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Metrics;
+using Rlhf.Training.Reporting;
 
-namespace Rlhf.Training.Reporting.Demo;
+namespace Rlhf.Cli.Demo.Report;
 
 /// <summary>
 /// The demo's PPO run: its over-optimisation curve (√KL, proxy and gold per iteration, smoothed over

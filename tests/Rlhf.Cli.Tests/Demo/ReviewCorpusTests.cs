@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
-using Rlhf.Training.Demo;
 using Rlhf.Training.Labeling;
 using Xunit;
 using Rlhf.Training.Scoring;
+using Rlhf.Cli.Demo;
+using Rlhf.Training.Tests;
 
-namespace Rlhf.Training.Tests.Demo;
+namespace Rlhf.Cli.Tests.Demo;
 
 public sealed class ReviewCorpusTests
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Rlhf.Training.BestOfN;
 
-namespace Rlhf.Training.Tests.Reporting;
+namespace Rlhf.Cli.Tests.Demo;
 
 /// <summary>
 /// A synthetic <c>rlhf demo</c> directory with known numbers, written file by file as the demo's stages write them:
