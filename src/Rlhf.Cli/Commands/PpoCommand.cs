@@ -93,6 +93,7 @@ public static class PpoCommand
             var config = saved ?? d;
             foreach (var (option, apply) in binds)
                 if (!resuming || parse.Given(option)) config = apply(config, parse);
+            if (!resuming || guardOptions.AnyGiven(parse)) config = guardOptions.Config(parse) is { } guard ? config with { Guard = guard, GuardObserve = guardOptions.Observe(parse) } : config with { Guard = null, GuardObserve = false };
             config = config with { OutDir = outPath };
             config.Validate();
             string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
@@ -137,7 +138,7 @@ public static class PpoCommand
             var trainer = new PpoTrainer(config, tokenizer, policyModel, referenceModel, reward, promptList, output, CommandSupport.Progress(output))
             {
                 Gold = goldReward, HeldOut = heldOutReward, CriticInit = criticInit, PtxTokens = ptxTokens,
-                Guard = guardOptions.Build(parse),
+                Guard = config.CreateGuard(),
             };
             var result = trainer.Run(resuming, stop.Token);
             if (parse.GetValue(json))

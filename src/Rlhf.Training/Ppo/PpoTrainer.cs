@@ -121,7 +121,10 @@ public sealed class PpoTrainer
             try { cycle.Restore(state.PromptOrder, state.PromptCursor); }
             catch (ArgumentException e) { throw new TrainingException($"the prompts differ from the checkpoint's: {e.Message}", e); }
             kl.Restore(state.KlCoef);
-            if (Guard is not null && state.Guard is not null) Guard.LoadState(state.Guard);
+            if ((Guard is null) != (state.Guard is null))
+                throw new TrainingException(Guard is null ? "the checkpoint holds a run guard's state but this run has no guard; resume with the run's own settings"
+                    : "this run has a run guard but the checkpoint was written without one; resume with the run's own settings");
+            if (Guard is not null) Guard.LoadState(state.Guard!);
             (iteration, bestIteration, skippedSamples, skippedUpdates) = (state.Iteration, state.BestIteration, state.SkippedSamples, state.SkippedUpdates);
             if (state.GuardStop is { } why)
             {
@@ -265,7 +268,7 @@ public sealed class PpoTrainer
                 + (bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, PpoCheckpoint.BestDirectory)}" : "")
                 + $"; checkpoint in {r.CheckpointDirectory}",
         };
-        var loop = TrainingLoop.Run(method, new LoopSettings(outDir, cfg.Iterations, 0, cfg.CheckpointInterval), iteration, state is not null,
+        var loop = TrainingLoop.Run(method, new LoopSettings(outDir, cfg.Iterations, 0, cfg.CheckpointInterval, cfg.MaxWallTime), iteration, state is not null,
             _log, _progress, cancel, AfterIteration);
         return new PpoResult(loop.Step, cfg.Iterations, loop.Stopped, loop.StopReason, bestIteration, lastReward, lastKl, loop.CheckpointDirectory);
     }
