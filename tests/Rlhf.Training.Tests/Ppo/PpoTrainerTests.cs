@@ -136,4 +136,15 @@ public sealed class PpoTrainerTests : IDisposable
                     $"iteration {a[i].Step} {k}: {a[i].Values[k]:R} vs {b[i].Values[k]:R}");
         }
     }
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var stopped = Trainer(PpoTestKit.Config(dir, 2) with { MaxWallTime = TimeSpan.Zero }, new SayTokenReward()).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Iteration);
+        var resumed = Trainer(PpoTestKit.Config(dir, 2), new SayTokenReward()).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(2, resumed.Iteration);
+    }
 }
