@@ -71,7 +71,7 @@ public sealed class GrpoTrainer
         ArgumentNullException.ThrowIfNull(checker);
         if (prompts.Count == 0) return double.NaN;
         var samples = RolloutSampler.Sample(policy, template, prompts, 1, new GenerationConfig(maxNewTokens, Temperature: 0f), new Rng(0));
-        var scores = SafeScore(checker, samples, out _);
+        var scores = RewardScoring.ScoreOrSkip(checker, samples, out _);
         return scores.Count(s => s.Reward >= 0.5f) / (double)samples.Count;
     }
 
@@ -128,7 +128,7 @@ public sealed class GrpoTrainer
             var samples = RolloutSampler.Sample(policy, _template, batchPrompts, cfg.Group, generation, rng);
 
             // 3. rewards; unusable samples are dropped here, with the reason logged
-            outcomes = SafeScore(_reward, samples, out string? failure);
+            outcomes = RewardScoring.ScoreOrSkip(_reward, samples, out string? failure);
             if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
             var keep = new List<int>();
             for (int i = 0; i < samples.Count; i++)
@@ -224,27 +224,6 @@ public sealed class GrpoTrainer
         };
         var loop = TrainingLoop.Run(method, cfg.Loop(cfg.MaxSteps), iteration, state is not null, _log, _progress, cancel, AfterIteration);
         return new GrpoResult(loop.Step, cfg.MaxSteps, loop.Stopped, lastReward, initialAccuracy, lastAccuracy, best, bestIteration, loop.CheckpointDirectory);
-    }
-
-    /// <summary>
-    /// Scores <paramref name="samples"/> without ever throwing: a reward function that throws or returns the wrong
-    /// count gives every sample NaN (skipped by the caller) and <paramref name="failure"/> says why.
-    /// </summary>
-    internal static RewardOutcome[] SafeScore(IRewardFunction reward, IReadOnlyList<RolloutSample> samples, out string? failure)
-    {
-        failure = null;
-        try
-        {
-            var outcomes = reward.Score(samples.Select(RewardRequest.Of).ToList());
-            if (outcomes.Count == samples.Count) return [.. outcomes];
-            failure = $"reward {reward.Name} returned {outcomes.Count} outcomes for {samples.Count} samples";
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            failure = $"reward {reward.Name} failed: {e.GetType().Name}: {e.Message}";
-        }
-        string note = failure;
-        return [.. samples.Select(_ => new RewardOutcome(float.NaN, null, note))];
     }
 
     private static string? MostCommonNote(IEnumerable<RewardOutcome> outcomes) =>

@@ -29,7 +29,8 @@ namespace Rlhf.Training.Ppo;
 /// <c>skipped_updates</c>, <c>time_generate_s</c>, <c>time_score_s</c> (steps 2–5, of which <c>time_reward_s</c> is step 2), <c>time_update_s</c>, <c>tokens_per_s</c>,
 /// <c>is_best</c>, <c>guard_stop</c>), the optional <see cref="IRunGuard"/> sees them (keeps <c>best/</c>, may crop the
 /// run), a sample table goes to <c>samples.jsonl</c> every few iterations, and checkpoints resume bit for bit.
-/// Samples whose reward or log-probs are not finite are dropped from the iteration (counted).
+/// Samples whose reward or log-probs are not finite are dropped from the iteration (counted); a reward function that
+/// fails gives the whole batch NaN (<see cref="RewardScoring"/>, the same policy as GRPO), so its samples are dropped and the run goes on.
 /// </summary>
 public sealed class PpoTrainer
 {
@@ -155,10 +156,18 @@ public sealed class PpoTrainer
             long t1 = Stopwatch.GetTimestamp();
 
             // 2. score each response once, at its end (InstructGPT: the RM returns one scalar per prompt/response)
-            var requests = samples.Select(RewardRequest.Of).ToList();
-            var outcomes = _reward.Score(requests);
-            var gold = Gold?.Score(requests);
-            var heldOut = HeldOut?.Score(requests);
+            //    a reward that fails gives NaN for the batch (the samples are dropped below), as in GRPO (RewardScoring)
+            var outcomes = RewardScoring.ScoreOrSkip(_reward, samples, out string? failure);
+            if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
+            RewardOutcome[]? Measure(IRewardFunction? scorer)
+            {
+                if (scorer is null) return null;
+                var scores = RewardScoring.ScoreOrSkip(scorer, samples, out string? why);
+                if (why is not null) progress.Log($"{Kind}: iteration {it + 1}: {why}; logged as NaN");
+                return scores;
+            }
+            var gold = Measure(Gold);
+            var heldOut = Measure(HeldOut);
             long tReward = Stopwatch.GetTimestamp();
             var full = SequenceBatch.Build(samples, _tokenizer.EndOfTextId);
             int L = full.ResponseLength;
