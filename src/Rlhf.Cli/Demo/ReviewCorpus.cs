@@ -9,7 +9,7 @@ namespace Rlhf.Cli.Demo;
 /// ("The staff were friendly and the coffee was warm. We went on a Sunday morning. I would go again."), so the demo
 /// needs no download and no licensed text. Each review has a mood (positive, negative, mixed or neutral) that biases
 /// its adjectives, so samples from a model trained on it differ in sentiment — which is what the simulated labelers
-/// (and the gold <see cref="Labeling.LexiconSentimentScorer"/>) rank by. Many adjectives are words of that scorer's
+/// (and the gold <see cref="Rlhf.Training.Scoring.LexiconSentimentScorer"/>) rank by. Many adjectives are words of that scorer's
 /// lexicon; the rest are neutral.
 /// <para>
 /// Everything is a pure function of the seed: the same seed gives the same corpus, prompts and demonstrations.
