@@ -1,5 +1,4 @@
 using Rlhf.Tensors;
-using Rlhf.Training.Data;
 using Rlhf.Data;
 
 namespace Rlhf.Games;

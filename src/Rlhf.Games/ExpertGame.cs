@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Rlhf.Training.Data;
 using Rlhf.Data;
 
 namespace Rlhf.Games;

@@ -276,7 +276,7 @@ public sealed class PpoTrainer
         {
             Kind = Kind, StepName = "iteration", Step = Step, Save = Save,
             Summary = r => $"; last reward {lastReward:F4}, KL {lastKl:F3}"
-                + (bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, PpoCheckpoint.BestDirectory)}" : "")
+                + (bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, RunLayout.BestDirectory)}" : "")
                 + $"; checkpoint in {r.CheckpointDirectory}",
         };
         var loop = TrainingLoop.Run(method, new LoopSettings(outDir, cfg.Iterations, 0, cfg.CheckpointInterval, cfg.MaxWallTime), iteration, state is not null,

@@ -68,7 +68,7 @@ public sealed class RewardTrainer
     /// <summary>Throws <see cref="TrainingException"/> when <paramref name="outDir"/> already holds a reward model (a run would overwrite it).</summary>
     public static void CheckFresh(string outDir)
     {
-        string dir = Path.Combine(outDir, TrainingCheckpoint.DirectoryName);
+        string dir = Path.Combine(outDir, RunLayout.CheckpointDirectory);
         if (Directory.Exists(dir) || File.Exists(Path.Combine(outDir, TrainingSetup.MetricsFile)))
             throw new TrainingException($"{outDir} already holds a run ({dir}); continue it with --resume, or choose another output directory (or delete it)");
     }

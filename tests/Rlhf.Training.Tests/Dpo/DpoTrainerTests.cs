@@ -80,7 +80,7 @@ public sealed class DpoTrainerTests : IDisposable
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
         var epochs = MetricsReader.Read(Path.Combine(b, TrainingSetup.MetricsFile)).Skip(1).Select(e => e.Get("epoch"));
         Assert.Equal([0.0, 0, 0, 0, 0, 0, 1, 1], epochs); // 45 pairs in batches of 8: 6 per epoch
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
         Assert.Equal(File.ReadAllText(Path.Combine(a, ReferenceLogProbCache.FileName)), File.ReadAllText(Path.Combine(b, ReferenceLogProbCache.FileName)));

@@ -112,7 +112,7 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Equal(4, resumed.Iteration);
 
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
 
