@@ -68,6 +68,9 @@ public sealed record LlamaConfig(
         if (problems.Count > 0) return problems;
         if (NumHeads % NumKvHeads != 0)
             problems.Add($"\"num_attention_heads\" {NumHeads} is not a multiple of \"num_key_value_heads\" {NumKvHeads}");
+        if (ModelType == "qwen2" && (!QkvBias || OutputBias)) problems.Add("qwen2 has a bias on q/k/v and none on o_proj");
+        if (ModelType != "qwen2" && QkvBias != OutputBias) problems.Add($"{ModelType}: \"attention_bias\" puts a bias on all of q/k/v/o_proj or none");
+        if (QkNorm != (ModelType == "qwen3")) problems.Add("per-head q/k RMSNorm is what qwen3 has and the others do not");
         if (HeadDim % 2 != 0) problems.Add($"\"head_dim\" {HeadDim} must be even for rotary embeddings");
         if (!(RmsNormEps > 0)) problems.Add($"\"rms_norm_eps\" must be positive, got {RmsNormEps}");
         if (!(RopeTheta > 0)) problems.Add($"\"rope_theta\" must be positive, got {RopeTheta}");
