@@ -351,6 +351,17 @@ public sealed class LlamaTests : IDisposable
     }
 
     [Fact]
+    public void Gpt2Config_AbsurdSize_IsAClearErrorNotAnOverflow()
+    {
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(Path.Combine(_dir, "config.json"),
+            "{\"model_type\": \"gpt2\", \"n_layer\": 2, \"n_head\": 2, \"n_embd\": 65536, \"n_positions\": 32, \"vocab_size\": 50257}");
+        var e = Assert.Throws<InvalidDataException>(() => CausalLmCheckpoint.Load(_dir));
+        Assert.Contains(Path.Combine(_dir, "config.json"), e.Message);
+        Assert.Contains("vocab_size × n_embd (wte)", e.Message);
+    }
+
+    [Fact]
     public void ParameterCount_MatchesRealModels()
     {
         // the published parameter counts of SmolLM2-135M (134,515,008) and Qwen2.5-0.5B (494,032,768)
