@@ -64,7 +64,7 @@ public static class TrainingCheckpoint
     /// (see the type). <paramref name="extra"/> named tensors (heads) and <paramref name="metadata"/> go into
     /// <c>model.safetensors</c> beside the trunk.
     /// </summary>
-    public static string Save<TConfig, TSampler>(string outDir, Gpt model, BpeTokenizer tokenizer, IOptimizer optimizer,
+    public static string Save<TConfig, TSampler>(string outDir, ICausalLm model, BpeTokenizer tokenizer, IOptimizer optimizer,
         TrainerState<TConfig, TSampler> state, IEnumerable<Rlhf.Tensors.Tensor>? extra = null,
         IReadOnlyDictionary<string, string>? metadata = null) where TConfig : TrainerConfig
     {
@@ -77,7 +77,7 @@ public static class TrainingCheckpoint
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>()) meta[key] = value;
         return AtomicDirectory.Write(Path.Combine(outDir, RunLayout.CheckpointDirectory), tmp =>
         {
-            HfCheckpoint.Save(tmp, model, extra, meta, tokenizer.EndOfTextId);
+            model.Save(tmp, extra, meta, tokenizer.EndOfTextId);
             tokenizer.Save(tmp);
             optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
             File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
