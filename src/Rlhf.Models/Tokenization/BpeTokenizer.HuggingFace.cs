@@ -118,6 +118,7 @@ public sealed partial class BpeTokenizer
             EosToken = config.EosToken,
             PadToken = config.PadToken,
             ChatTemplate = config.ChatTemplate,
+            ChatTemplatePath = config.ChatTemplatePath,
             TokenizerJson = text,
             TokenizerConfigJson = config.Text,
         };

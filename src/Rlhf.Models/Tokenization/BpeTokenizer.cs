@@ -191,8 +191,11 @@ public sealed partial class BpeTokenizer
     /// <inheritdoc cref="BosToken"/>
     public string? EosToken => _pipeline.EosToken;
 
-    /// <summary>tokenizer_config.json's chat_template (Jinja source), where set.</summary>
+    /// <summary>tokenizer_config.json's chat_template (Jinja source), where set; <see cref="ChatFormat"/> renders it.</summary>
     public string? ChatTemplateSource => _pipeline.ChatTemplate;
+
+    /// <summary>The file <see cref="ChatTemplateSource"/> was read from (tokenizer_config.json or chat_template.jinja).</summary>
+    public string? ChatTemplatePath => _pipeline.ChatTemplatePath;
 
     /// <summary>Whether this tokenizer came from a Hugging Face file with a pipeline other than GPT-2's.</summary>
     internal bool HasHuggingFacePipeline => _pipeline.TokenizerJson is not null;

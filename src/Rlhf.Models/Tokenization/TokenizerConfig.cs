@@ -32,6 +32,9 @@ internal sealed record TokenizerConfig
     /// <inheritdoc cref="AddBosToken"/>
     public bool AddEosToken { get; init; }
 
+    /// <summary>The file the chat template was read from.</summary>
+    public string? ChatTemplatePath { get; init; }
+
     /// <summary>The Jinja source of the chat template, if any.</summary>
     public string? ChatTemplate { get; init; }
 
@@ -42,7 +45,7 @@ internal sealed record TokenizerConfig
         string path = System.IO.Path.Combine(directory, "tokenizer_config.json");
         string jinja = System.IO.Path.Combine(directory, "chat_template.jinja");
         string? jinjaText = File.Exists(jinja) ? File.ReadAllText(jinja, Encoding.UTF8) : null;
-        if (!File.Exists(path)) return new TokenizerConfig { Path = path, ChatTemplate = jinjaText };
+        if (!File.Exists(path)) return new TokenizerConfig { Path = path, ChatTemplate = jinjaText, ChatTemplatePath = jinjaText is null ? null : jinja };
         string text = File.ReadAllText(path, Encoding.UTF8);
         JsonDocument doc;
         try
@@ -67,6 +70,7 @@ internal sealed record TokenizerConfig
                 AddBosToken = Bool(root, "add_bos_token"),
                 AddEosToken = Bool(root, "add_eos_token"),
                 ChatTemplate = jinjaText ?? Template(root),
+                ChatTemplatePath = jinjaText is not null ? jinja : path,
             };
         }
 

@@ -42,6 +42,9 @@ internal sealed record TokenizerPipeline
     /// <inheritdoc cref="BosToken"/>
     public string? PadToken { get; init; }
 
+    /// <summary>The file the chat template came from (for error messages), where set.</summary>
+    public string? ChatTemplatePath { get; init; }
+
     /// <summary>tokenizer_config.json's chat_template (or chat_template.jinja), where set.</summary>
     public string? ChatTemplate { get; init; }
 
