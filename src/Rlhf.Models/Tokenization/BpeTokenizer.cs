@@ -185,6 +185,9 @@ public sealed partial class BpeTokenizer
     /// <summary>Ids put before a text by <see cref="EncodeWithSpecialTokens"/> (BOS for Llama 3; none for GPT-2, Qwen).</summary>
     public IReadOnlyList<int> PrefixIds => _prefixIds;
 
+    /// <summary>Ids put after a text by <see cref="EncodeWithSpecialTokens"/> (EOS where the model adds one; usually none).</summary>
+    public IReadOnlyList<int> SuffixIds => _suffixIds;
+
     /// <summary>tokenizer_config.json's bos_token / eos_token, where the tokenizer was loaded with one.</summary>
     public string? BosToken => _pipeline.BosToken;
 
