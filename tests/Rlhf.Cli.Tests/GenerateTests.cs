@@ -42,6 +42,20 @@ public sealed class GenerateTests : IDisposable
     }
 
     [Fact]
+    public void Json_ReportsEachTokensLogProb()
+    {
+        var (code, output, error) = Run("generate", "--model", _dir, "--prompt", "hello", "--max-new-tokens", "4", "--json");
+        Assert.True(code == 0, error);
+        var line = JsonDocument.Parse(output).RootElement;
+        int[] ids = line.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        double[] logprobs = line.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(line.GetProperty("tokens").GetInt32(), ids.Length);
+        Assert.Equal(ids.Length, logprobs.Length);
+        Assert.All(logprobs, lp => Assert.InRange(lp, double.NegativeInfinity, 0));
+        Assert.Equal(logprobs.Average(), line.GetProperty("mean_logprob").GetDouble(), 5);
+    }
+
+    [Fact]
     public void CheckpointWithMissingTensors_NamesThem_ExitCode1()
     {
         string weights = Path.Combine(_dir, HfCheckpoint.WeightsFile);

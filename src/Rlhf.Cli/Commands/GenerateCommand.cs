@@ -36,7 +36,7 @@ public static class GenerateCommand
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed (same seed, prompts and --batch: same output).", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch") { Description = "Prompts generated together.", DefaultValueFactory = _ => 8 }
             .Require(v => v >= 1, "--batch must be at least 1.");
-        var json = new Option<bool>("--json") { Description = "One JSON object per prompt: prompt, completion, tokens, mean_logprob, finished." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per prompt: prompt, completion, tokens, mean_logprob, finished, token_ids, logprobs (each generated token's log-probability)." };
         var samples = new Option<int>("--samples") { Description = "Completions per prompt, written as one {\"prompt\", \"completions\": [...]} line per prompt to --out (the input of `rlhf label simulate` and `rlhf label enqueue`).", DefaultValueFactory = _ => 1 }
             .Require(v => v >= 1, "--samples must be at least 1.");
         var outFile = new Option<string?>("--out") { Description = "Write the completion groups as JSONL to this file (atomically) instead of printing them." };
@@ -100,7 +100,7 @@ public static class GenerateCommand
                     if (asJson)
                     {
                         double? mean = r.LogProbs.Length == 0 ? null : r.LogProbs.Average(lp => (double)lp);
-                        output.WriteLine(JsonSerializer.Serialize(new GenerationRecord(texts[start + i], completion, r.Completion.Length, mean, r.Finished), Json));
+                        output.WriteLine(JsonSerializer.Serialize(new GenerationRecord(texts[start + i], completion, r.Completion.Length, mean, r.Finished, r.Completion, r.LogProbs), Json));
                     }
                     else
                     {
