@@ -23,13 +23,18 @@ public sealed partial class BpeTokenizer
         throw new FileNotFoundException($"{path}: no tokenizer.json, and no vocab.json + merges.txt pair");
     }
 
-    /// <summary>Saves <c>tokenizer.json</c> into <paramref name="directory"/> (created if needed).</summary>
+    /// <summary>
+    /// Saves <c>tokenizer.json</c> into <paramref name="directory"/> (created if needed), and for a tokenizer loaded
+    /// from Hugging Face files also its <c>tokenizer_config.json</c> and <c>chat_template.jinja</c> as they were read.
+    /// </summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
         SaveHuggingFace(Path.Combine(directory, "tokenizer.json"));
         if (_pipeline.TokenizerConfigJson is { } config)
             WriteAtomic(Path.Combine(directory, "tokenizer_config.json"), stream => stream.Write(Encoding.UTF8.GetBytes(config)));
+        if (_pipeline.ChatTemplatePath?.EndsWith(".jinja", StringComparison.Ordinal) == true && _pipeline.ChatTemplate is { } jinja)
+            WriteAtomic(Path.Combine(directory, "chat_template.jinja"), stream => stream.Write(Encoding.UTF8.GetBytes(jinja)));
     }
 
     /// <summary>

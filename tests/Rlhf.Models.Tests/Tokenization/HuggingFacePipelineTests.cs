@@ -63,6 +63,20 @@ public sealed class HuggingFacePipelineTests : IDisposable
     }
 
     [Fact]
+    public void ChatTemplateJinja_WinsOverTheConfig_AndIsSavedAgain()
+    {
+        File.WriteAllText(Path.Combine(_dir, "chat_template.jinja"), "{{ '<|im_start|>' }}");
+        var tok = Load(_ => { }, """{"chat_template": "{{ '<|start_header_id|>' }}"}""");
+        Assert.Equal("{{ '<|im_start|>' }}", tok.ChatTemplateSource);
+        Assert.EndsWith("chat_template.jinja", tok.ChatTemplatePath);
+        string copy = Path.Combine(_dir, "copy");
+        tok.Save(copy);
+        Assert.Equal("{{ '<|im_start|>' }}", File.ReadAllText(Path.Combine(copy, "chat_template.jinja")));
+        Assert.Equal(tok.ChatTemplateSource, BpeTokenizer.Load(copy).ChatTemplateSource);
+        Assert.True(tok.SameVocabulary(BpeTokenizer.Load(copy)));
+    }
+
+    [Fact]
     public void ConfigErrors_NameTheFileAndField()
     {
         var e = Assert.Throws<TokenizerFormatException>(() => Load(_ => { }, """{"add_bos_token": "yes"}"""));
