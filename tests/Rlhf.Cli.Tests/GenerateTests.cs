@@ -63,6 +63,55 @@ public sealed class GenerateTests : IDisposable
     }
 
     [Fact]
+    public void Json_ReportsEachTokensLogProb()
+    {
+        var (code, output, error) = Run("generate", "--model", _dir, "--prompt", "hello", "--max-new-tokens", "4", "--json");
+        Assert.True(code == 0, error);
+        var line = JsonDocument.Parse(output).RootElement;
+        int[] ids = line.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        double[] logprobs = line.GetProperty("logprobs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(line.GetProperty("tokens").GetInt32(), ids.Length);
+        Assert.Equal(ids.Length, logprobs.Length);
+        Assert.All(logprobs, lp => Assert.InRange(lp, double.NegativeInfinity, 0));
+        Assert.Equal(logprobs.Average(), line.GetProperty("mean_logprob").GetDouble(), 5);
+    }
+
+    [Fact]
+    public void ChatTemplate_RendersThePromptAsAUserTurn_AndStopsAtEndOfTurn()
+    {
+        // a ChatML-capable tokenizer and a model with a 64-token context
+        string dir = Path.Combine(_dir, "chatml");
+        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("hello world, the cat sat. ", 20)), 272, ["<|im_start|>", "<|im_end|>"]);
+        HfCheckpoint.Save(dir, new Gpt(new GptConfig(1, 2, 16, 64, tok.VocabSize), seed: 2), eosTokenId: tok.EndOfTextId);
+        tok.Save(dir);
+        var format = ChatFormat.For(tok, "chatml");
+        int promptTokens = format.EncodePrompt([new ChatMessage("user", "hello")]).Length;
+        Assert.True(promptTokens > tok.Encode("hello").Length + 4);
+
+        // the prompt length in the context error is the ChatML rendering's
+        var tooLong = Run("generate", "--model", dir, "--prompt", "hello", "--chat-template", "chatml", "--max-new-tokens", $"{65 - promptTokens}");
+        Assert.Equal(1, tooLong.Code);
+        Assert.Contains($"is {promptTokens} tokens", tooLong.Err);
+
+        var (code, output, error) = Run("generate", "--model", dir, "--prompt", "hello", "--chat-template", "chatml", "--max-new-tokens", "8", "--json");
+        Assert.True(code == 0, error);
+        var line = JsonDocument.Parse(output).RootElement;
+        int[] ids = line.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        int end = Array.IndexOf(ids, format.EndOfTurnId);
+        Assert.True(end < 0 || end == ids.Length - 1, "generation goes on after the end-of-turn token");
+        Assert.Equal(end >= 0, line.GetProperty("finished").GetBoolean());
+        Assert.Equal(format.DecodeResponse(ids), line.GetProperty("completion").GetString());
+
+        // a format the tokenizer cannot render, and auto without a chat_template, are refused with the choices
+        var noTokens = Run("generate", "--model", _dir, "--prompt", "hello", "--chat-template", "llama3");
+        Assert.Equal(1, noTokens.Code);
+        Assert.Contains("<|eot_id|>", noTokens.Err);
+        var auto = Run("generate", "--model", dir, "--prompt", "hello", "--chat-template", "auto");
+        Assert.Equal(1, auto.Code);
+        Assert.Contains("chatml, qwen3, llama3", auto.Err);
+    }
+
+    [Fact]
     public void CheckpointWithMissingTensors_NamesThem_ExitCode1()
     {
         string weights = Path.Combine(_dir, HfCheckpoint.WeightsFile);

@@ -21,6 +21,7 @@ public static class BenchCommand
         bench.Add(CreateModel("train", "Time GPT training steps (forward, cross-entropy, backward, AdamW) on random tokens, batch 8: median tokens/s. Also prints forward-only tokens/s."));
         bench.Add(CreateModel("generate", "Time KV-cache generation: batch 8, 64-token random prompt, 64 new tokens, multinomial sampling: tokens/s."));
         bench.Add(CreatePpo());
+        bench.Add(TokenizerBench.Create());
         return bench;
     }
 

@@ -27,6 +27,11 @@ public static class GenerateCommand
         var prompt = new Option<string[]>("--prompt") { Description = "Prompt text; repeatable. An empty prompt samples unconditionally (from <|endoftext|>)." };
         var prompts = new Option<string?>("--prompts") { Description = "JSONL file of {\"prompt\": ...} lines (other fields are ignored)." };
         var template = new Option<bool>("--template") { Description = "Wrap each prompt in the chat template (\"User: {prompt}\\nAssistant:\") as SFT models expect; prints only the response." };
+        var chatTemplate = new Option<string?>("--chat-template")
+        {
+            Description = "Render each prompt as a user message in this chat format and stop at its end-of-turn token: "
+                + "chatml, qwen3, llama3, or auto (recognised from the tokenizer's chat_template). Prints only the response.",
+        };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate at most per prompt (stops earlier at <|endoftext|>).", DefaultValueFactory = _ => 64 }
             .Require(v => v >= 1, "--max-new-tokens must be at least 1.");
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 1f }
@@ -38,7 +43,7 @@ public static class GenerateCommand
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed (same seed, prompts and --batch: same output).", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch") { Description = "Prompts generated together.", DefaultValueFactory = _ => 8 }
             .Require(v => v >= 1, "--batch must be at least 1.");
-        var json = new Option<bool>("--json") { Description = "One JSON object per prompt: prompt, completion, tokens, mean_logprob, finished." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per prompt: prompt, completion, tokens, mean_logprob, finished, token_ids, logprobs (each generated token's log-probability)." };
         var samples = new Option<int>("--samples") { Description = "Completions per prompt, written as one {\"prompt\", \"completions\": [...]} line per prompt to --out (the input of `rlhf label simulate` and `rlhf label enqueue`).", DefaultValueFactory = _ => 1 }
             .Require(v => v >= 1, "--samples must be at least 1.");
         var outFile = new Option<string?>("--out") { Description = "Write the completion groups as JSONL to this file (atomically) instead of printing them." };
@@ -46,7 +51,7 @@ public static class GenerateCommand
         var command = new Command("generate", "Sample text from a model: batched KV-cache decoding with temperature, top-k and top-p. Prints each completion "
             + "(prompts separated by a line \"---\"), or JSON lines with --json.")
         {
-            model, tokenizer, prompt, prompts, template, maxNew, temperature, topK, topP, seed, batch, json, samples, outFile,
+            model, tokenizer, prompt, prompts, template, chatTemplate, maxNew, temperature, topK, topP, seed, batch, json, samples, outFile,
         };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
@@ -58,11 +63,20 @@ public static class GenerateCommand
             var lm = CausalLmCheckpoint.Load(dir);
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? dir);
             var chat = parse.GetValue(template) ? new ChatTemplate(tok) : null;
+            ChatFormat? format = null;
+            if (parse.GetValue(chatTemplate) is { } formatName)
+            {
+                if (chat is not null) throw new TrainingException("give --template (the GPT-2 models' User:/Assistant: format) or --chat-template, not both");
+                try { format = ChatFormat.For(tok, formatName == "auto" ? null : formatName); }
+                catch (InvalidOperationException e) { throw new TrainingException($"--chat-template: {e.Message}", e); }
+            }
+            int stopId = format?.EndOfTurnId ?? tok.EndOfTextId;
             var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
             var ids = new List<int[]>(texts.Count);
             foreach (string text in texts)
             {
-                int[] p = chat is not null ? chat.EncodePrompt(text) : tok.Encode(text);
+                int[] p = format is not null ? format.EncodePrompt([new ChatMessage("user", text)])
+                    : chat is not null ? chat.EncodePrompt(text) : tok.Encode(text);
                 if (p.Length == 0) p = [tok.EndOfTextId]; // unconditional: start from end-of-text as GPT-2 does
                 if (p.Length + config.MaxNewTokens > lm.MaxPositions)
                     throw new TrainingException($"prompt \"{Shorten(text)}\" is {p.Length} tokens; with --max-new-tokens {config.MaxNewTokens} that exceeds "
@@ -78,8 +92,8 @@ public static class GenerateCommand
                 var repeated = ids.SelectMany(p => Enumerable.Repeat(p, k)).ToList();
                 var completions = new List<string>(repeated.Count);
                 for (int start = 0; start < repeated.Count; start += parse.GetValue(batch))
-                    foreach (var r in Generator.Generate(lm, repeated.GetRange(start, Math.Min(parse.GetValue(batch), repeated.Count - start)), tok.EndOfTextId, config, rng))
-                        completions.Add(chat is not null ? chat.DecodeResponse(r.Completion) : Decode(tok, r.Completion));
+                    foreach (var r in Generator.Generate(lm, repeated.GetRange(start, Math.Min(parse.GetValue(batch), repeated.Count - start)), stopId, config, rng))
+                        completions.Add(Response(r.Completion));
                 // a group with an empty completion cannot be ranked (label simulate/enqueue reject it), so it is dropped and counted
                 var groups = texts.Select((t, i) => new CompletionGroup(t, completions.GetRange(i * k, k))).ToList();
                 var kept = groups.Where(g => g.Completions.All(c => !string.IsNullOrWhiteSpace(c))).ToList();
@@ -94,15 +108,15 @@ public static class GenerateCommand
             for (int start = 0; start < ids.Count; start += size)
             {
                 var chunk = ids.GetRange(start, Math.Min(size, ids.Count - start));
-                var results = Generator.Generate(lm, chunk, tok.EndOfTextId, config, rng);
+                var results = Generator.Generate(lm, chunk, stopId, config, rng);
                 for (int i = 0; i < results.Count; i++)
                 {
                     var r = results[i];
-                    string completion = chat is not null ? chat.DecodeResponse(r.Completion) : Decode(tok, r.Completion);
+                    string completion = Response(r.Completion);
                     if (asJson)
                     {
                         double? mean = r.LogProbs.Length == 0 ? null : r.LogProbs.Average(lp => (double)lp);
-                        output.WriteLine(JsonSerializer.Serialize(new GenerationRecord(texts[start + i], completion, r.Completion.Length, mean, r.Finished), Json));
+                        output.WriteLine(JsonSerializer.Serialize(new GenerationRecord(texts[start + i], completion, r.Completion.Length, mean, r.Finished, r.Completion, r.LogProbs), Json));
                     }
                     else
                     {
@@ -112,6 +126,9 @@ public static class GenerateCommand
                 }
             }
             return 0;
+
+            string Response(int[] completion) => format is not null ? format.DecodeResponse(completion)
+                : chat is not null ? chat.DecodeResponse(completion) : Decode(tok, completion);
         }));
         return command;
     }

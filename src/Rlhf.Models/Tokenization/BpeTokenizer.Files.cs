@@ -23,11 +23,18 @@ public sealed partial class BpeTokenizer
         throw new FileNotFoundException($"{path}: no tokenizer.json, and no vocab.json + merges.txt pair");
     }
 
-    /// <summary>Saves <c>tokenizer.json</c> into <paramref name="directory"/> (created if needed).</summary>
+    /// <summary>
+    /// Saves <c>tokenizer.json</c> into <paramref name="directory"/> (created if needed), and for a tokenizer loaded
+    /// from Hugging Face files also its <c>tokenizer_config.json</c> and <c>chat_template.jinja</c> as they were read.
+    /// </summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
         SaveHuggingFace(Path.Combine(directory, "tokenizer.json"));
+        if (_pipeline.TokenizerConfigJson is { } config)
+            WriteAtomic(Path.Combine(directory, "tokenizer_config.json"), stream => stream.Write(Encoding.UTF8.GetBytes(config)));
+        if (_pipeline.ChatTemplatePath?.EndsWith(".jinja", StringComparison.Ordinal) == true && _pipeline.ChatTemplate is { } jinja)
+            WriteAtomic(Path.Combine(directory, "chat_template.jinja"), stream => stream.Write(Encoding.UTF8.GetBytes(jinja)));
     }
 
     /// <summary>
@@ -68,7 +75,7 @@ public sealed partial class BpeTokenizer
         foreach (string s in new[] { EndOfTextToken, PadToken })
             if (Array.IndexOf(tokens, s) >= 0 && !specials.Contains(s)) specials.Add(s);
         return new BpeTokenizer(tokens, merges, specials, vocabPath, i => $"{mergesPath}:{lines[i]}",
-            msg => new TokenizerFormatException(msg));
+            msg => new TokenizerFormatException(msg), TokenizerPipeline.Gpt2);
     }
 
     /// <summary>
@@ -78,6 +85,8 @@ public sealed partial class BpeTokenizer
     /// </summary>
     public void SaveGpt2(string vocabPath, string mergesPath)
     {
+        if (HasHuggingFacePipeline)
+            throw new InvalidOperationException("this tokenizer has a Hugging Face pipeline (normalizer, pre-tokenizer, added tokens) that vocab.json + merges.txt cannot hold; save tokenizer.json instead");
         WriteAtomic(vocabPath, stream =>
         {
             using var w = new Utf8JsonWriter(stream, JsonOptions);
@@ -94,94 +103,18 @@ public sealed partial class BpeTokenizer
     }
 
     /// <summary>
-    /// Loads a Hugging Face <c>tokenizer.json</c> whose model is byte-level BPE: <c>model.type</c> "BPE",
-    /// <c>model.vocab</c> {token: id}, <c>model.merges</c> as "left right" strings or [left, right] arrays,
-    /// <c>added_tokens</c> (all must be special), <c>pre_tokenizer</c> ByteLevel without add_prefix_space, no
-    /// normalizer. Anything else is refused with a message rather than silently tokenized differently.
-    /// Added-token flags lstrip/rstrip/single_word/normalized are ignored.
-    /// </summary>
-    /// <exception cref="TokenizerFormatException">The file is malformed or unsupported; the message names it and the JSON path.</exception>
-    public static BpeTokenizer LoadHuggingFace(string path)
-    {
-        using JsonDocument doc = ParseJson(path);
-        JsonElement root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object) throw Bad("the root is not a JSON object");
-        if (!root.TryGetProperty("model", out JsonElement model) || model.ValueKind != JsonValueKind.Object)
-            throw Bad("model is missing");
-        string? type = OptionalString(model, "type");
-        if (type != "BPE") throw Bad($"model.type is {Quote(type ?? "missing")}; only \"BPE\" is supported");
-        if (root.TryGetProperty("normalizer", out JsonElement norm) && norm.ValueKind != JsonValueKind.Null)
-            throw Bad("normalizer is set; normalizers are not supported");
-        CheckPreTokenizer(root.TryGetProperty("pre_tokenizer", out JsonElement pre) ? pre : default);
-        if (model.TryGetProperty("dropout", out JsonElement dropout) && dropout.ValueKind != JsonValueKind.Null)
-            throw Bad("model.dropout is set; BPE dropout is not supported");
-        foreach (string affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
-            if (!string.IsNullOrEmpty(OptionalString(model, affix))) throw Bad($"model.{affix} is set; it is not supported");
-        if (model.TryGetProperty("byte_fallback", out JsonElement fallback) && fallback.ValueKind == JsonValueKind.True)
-            throw Bad("model.byte_fallback is true; <0xNN> byte fallback is not byte-level BPE and is not supported");
-
-        if (!model.TryGetProperty("vocab", out JsonElement vocabJson) || vocabJson.ValueKind != JsonValueKind.Object)
-            throw Bad("model.vocab is missing or not an object");
-        var vocab = new List<(string Token, int Id, string Where)>();
-        foreach (JsonProperty p in vocabJson.EnumerateObject())
-            vocab.Add((p.Name, ReadId(p.Value, $"{path}: model.vocab[{Quote(p.Name)}]"), "model.vocab"));
-
-        var specials = new List<string>();
-        if (root.TryGetProperty("added_tokens", out JsonElement added) && added.ValueKind != JsonValueKind.Null)
-        {
-            if (added.ValueKind != JsonValueKind.Array) throw Bad("added_tokens is not an array");
-            int i = 0;
-            foreach (JsonElement t in added.EnumerateArray())
-            {
-                string where = $"added_tokens[{i++}]";
-                if (t.ValueKind != JsonValueKind.Object) throw Bad($"{where} is not an object");
-                string content = OptionalString(t, "content") ?? throw Bad($"{where}.content is missing");
-                int id = t.TryGetProperty("id", out JsonElement idJson) ? ReadId(idJson, $"{path}: {where}.id") : throw Bad($"{where}.id is missing");
-                if (!(t.TryGetProperty("special", out JsonElement sp) && sp.ValueKind == JsonValueKind.True))
-                    throw Bad($"{where} ({Quote(content)}) is not special; non-special added tokens are not supported");
-                vocab.Add((content, id, where));   // usually also in model.vocab with the same id; VocabById checks
-                specials.Add(content);
-            }
-        }
-        string[] tokens = VocabById(vocab, path);
-
-        if (!model.TryGetProperty("merges", out JsonElement mergesJson) || mergesJson.ValueKind != JsonValueKind.Array)
-            throw Bad("model.merges is missing or not an array");
-        var merges = new List<(string, string)>();
-        foreach (JsonElement m in mergesJson.EnumerateArray())
-        {
-            (string, string)? pair = m.ValueKind switch
-            {
-                JsonValueKind.String => SplitMerge(m.GetString()!),
-                JsonValueKind.Array when m.GetArrayLength() == 2 && m[0].ValueKind == JsonValueKind.String
-                    && m[1].ValueKind == JsonValueKind.String => (m[0].GetString()!, m[1].GetString()!),
-                _ => null,
-            };
-            merges.Add(pair ?? throw Bad($"model.merges[{merges.Count}]: expected \"left right\" or [left, right], got {m.GetRawText()}"));
-        }
-        return new BpeTokenizer(tokens, merges, specials, path, i => $"{path}: model.merges[{i}]",
-            msg => new TokenizerFormatException(msg));
-
-        TokenizerFormatException Bad(string what) => new($"{path}: {what}");
-
-        void CheckPreTokenizer(JsonElement pre)
-        {
-            if (pre.ValueKind != JsonValueKind.Object || OptionalString(pre, "type") != "ByteLevel")
-                throw Bad($"pre_tokenizer must be ByteLevel, got {(pre.ValueKind == JsonValueKind.Undefined ? "none" : pre.GetRawText())}");
-            if (pre.TryGetProperty("add_prefix_space", out JsonElement aps) && aps.ValueKind == JsonValueKind.True)
-                throw Bad("pre_tokenizer.add_prefix_space is true; it is not supported");
-            if (pre.TryGetProperty("use_regex", out JsonElement ur) && ur.ValueKind == JsonValueKind.False)
-                throw Bad("pre_tokenizer.use_regex is false; only GPT-2's regex is supported");
-        }
-    }
-
-    /// <summary>
     /// Saves a Hugging Face <c>tokenizer.json</c> (byte-level BPE as GPT-2's: ByteLevel pre-tokenizer, decoder and
     /// post-processor; merges as "left right" strings, which old and new readers both accept; specials as
-    /// added_tokens). Written atomically.
+    /// added_tokens). Written atomically. A tokenizer loaded from a Hugging Face file with another pipeline writes
+    /// that file back unchanged.
     /// </summary>
     public void SaveHuggingFace(string path)
     {
+        if (_pipeline.TokenizerJson is { } original)
+        {
+            WriteAtomic(path, stream => stream.Write(Encoding.UTF8.GetBytes(original)));
+            return;
+        }
         WriteAtomic(path, stream =>
         {
             using var w = new Utf8JsonWriter(stream, JsonOptions);

@@ -21,8 +21,17 @@ namespace Rlhf.Models.Tokenization;
 /// with allowSpecial it cuts the text at them first (leftmost, longest match) and emits their ids. GPT-2 has no pad
 /// token; then <see cref="PadId"/> is the end-of-text id, which is safe when padding positions are masked out.
 /// </para>
+/// <para>
+/// Tokenizers loaded from a Hugging Face <c>tokenizer.json</c> (<see cref="LoadHuggingFace"/>) may add what Qwen2/Qwen3,
+/// Llama 3 and SmolLM2 use (<see cref="TokenizerPipeline"/>): a Unicode normalizer (NFC), <c>Split</c> pre-tokenizers
+/// with their own regex, <c>ignore_merges</c>, added tokens that are not special (always matched before BPE), a BOS
+/// token (<see cref="EncodeWithSpecialTokens"/>) and another end-of-text token. Why not Microsoft.ML.Tokenizers 3.0.0:
+/// it has no reader for tokenizer.json (its BpeTokenizer takes a vocab, merges and a hand-built pre-tokenizer), so
+/// the file's pipeline would have to be parsed and mapped here anyway, and it has no <c>ignore_merges</c>; this class
+/// already had byte-exact GPT-2 BPE with tests, so the pipeline is added to it instead.
+/// </para>
 /// Thread-safe: all state is immutable except the word cache, which is locked. Not supported: dropout, unknown
-/// tokens, added tokens that are not special, add_prefix_space, normalizers.
+/// tokens, byte fallback, added tokens with lstrip/rstrip/single_word.
 /// </summary>
 public sealed partial class BpeTokenizer
 {
@@ -45,6 +54,12 @@ public sealed partial class BpeTokenizer
     private readonly Dictionary<long, Merge> _mergeByPair;   // (left << 32 | right) → rank and merged id
     private readonly string[] _specials;      // longest first, so that at one position the longest wins
     private readonly int[] _specialIds;       // parallel to _specials
+    private readonly bool[] _isAdded;         // added tokens (special or not): their vocab string is their plain text
+    private readonly (string Token, int Id, bool Special)[] _added;   // matched in text before BPE, longest first
+    private readonly System.Buffers.SearchValues<char> _addedFirstChars;
+    private readonly bool _hasPlainAdded;     // some added token is not special (matched even without allowSpecial)
+    private readonly TokenizerPipeline _pipeline;
+    private readonly int[] _prefixIds, _suffixIds;
     private readonly Dictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
@@ -57,15 +72,17 @@ public sealed partial class BpeTokenizer
     /// <exception cref="ArgumentException">The vocab, merges or special tokens are inconsistent; the message says how.</exception>
     public BpeTokenizer(IReadOnlyList<string> vocab, IReadOnlyList<(string Left, string Right)> merges,
         IEnumerable<string> specialTokens)
-        : this(vocab, merges, specialTokens, "vocab", i => $"merge {i}", msg => new ArgumentException(msg))
+        : this(vocab, merges, specialTokens, "vocab", i => $"merge {i}", msg => new ArgumentException(msg), TokenizerPipeline.Gpt2)
     {
     }
 
     // Shared by the public constructor and the file loaders: vocabSource and mergeSource(i) prefix error messages
-    // (a file name, file:line), fail makes the exception.
+    // (a file name, file:line), fail makes the exception; pipeline says what surrounds BPE.
     private BpeTokenizer(IReadOnlyList<string> vocab, IReadOnlyList<(string Left, string Right)> merges,
-        IEnumerable<string> specialTokens, string vocabSource, Func<int, string> mergeSource, Func<string, Exception> fail)
+        IEnumerable<string> specialTokens, string vocabSource, Func<int, string> mergeSource, Func<string, Exception> fail,
+        TokenizerPipeline pipeline)
     {
+        _pipeline = pipeline;
         int n = vocab.Count;
         _tokens = new string[n];
         _tokenBytes = new byte[n][];
@@ -91,16 +108,35 @@ public sealed partial class BpeTokenizer
         specials.Sort((a, b) => a.Token.Length != b.Token.Length ? b.Token.Length - a.Token.Length : a.Id - b.Id);
         _specials = specials.Select(s => s.Token).ToArray();
         _specialIds = specials.Select(s => s.Id).ToArray();
-        EndOfTextId = _ids.TryGetValue(EndOfTextToken, out int eot) && _isSpecial[eot]
-            ? eot : throw fail($"{vocabSource}: the special token {EndOfTextToken} is missing");
-        HasPadToken = _ids.TryGetValue(PadToken, out int pad) && _isSpecial[pad];
+        EndOfTextId = _ids.TryGetValue(pipeline.EndOfText, out int eot) && _isSpecial[eot]
+            ? eot : throw fail($"{vocabSource}: the special token {pipeline.EndOfText} is missing");
+        HasPadToken = (_ids.TryGetValue(PadToken, out int pad) && _isSpecial[pad])
+            || (pipeline.PadToken is { } configPad && _ids.TryGetValue(configPad, out pad) && pad != EndOfTextId);
         PadId = HasPadToken ? pad : EndOfTextId;
+
+        _isAdded = (bool[])_isSpecial.Clone();
+        var added = specials.Select(s => (s.Token, s.Id, Special: true)).ToList();
+        foreach (string a in pipeline.AddedTokens)
+        {
+            if (!_ids.TryGetValue(a, out int id)) throw fail($"{vocabSource}: added token {Quote(a)} is not in the vocab");
+            if (_isAdded[id]) continue;
+            _isAdded[id] = true;
+            added.Add((a, id, false));
+        }
+        added.Sort((a, b) => a.Token.Length != b.Token.Length ? b.Token.Length - a.Token.Length : a.Id - b.Id);
+        _added = added.ToArray();
+        _hasPlainAdded = added.Any(a => !a.Special);
+        _addedFirstChars = System.Buffers.SearchValues.Create(string.Concat(added.Select(a => a.Token[0]).Distinct()));
+        _prefixIds = pipeline.Prefix.Select(SpecialId).ToArray();
+        _suffixIds = pipeline.Suffix.Select(SpecialId).ToArray();
+        int SpecialId(string t) => _ids.TryGetValue(t, out int id) && _isAdded[id]
+            ? id : throw fail($"{vocabSource}: the token {Quote(t)} added around texts is not an added token of the vocab");
 
         Array.Fill(_byteIds, -1);
         for (int id = 0; id < n; id++)
         {
             string token = _tokens[id];
-            if (_isSpecial[id]) { _tokenBytes[id] = Encoding.UTF8.GetBytes(token); continue; }
+            if (_isAdded[id]) { _tokenBytes[id] = Encoding.UTF8.GetBytes(token); continue; }
             _tokenBytes[id] = ByteLevel.TryDecode(token) ?? throw fail(
                 $"{vocabSource}: token {Quote(token)} (id {id}) is not a special token but has a character that is " +
                 $"not byte-level (U+{(int)token.First(c => !ByteLevel.IsByteChar(c)):X4})");
@@ -116,13 +152,13 @@ public sealed partial class BpeTokenizer
         {
             var (left, right) = merges[rank];
             int l = MergePart(left), r = MergePart(right);
-            if (!_ids.TryGetValue(left + right, out int merged) || _isSpecial[merged])
+            if (!_ids.TryGetValue(left + right, out int merged) || _isAdded[merged])
                 throw fail($"{mergeSource(rank)}: merge {Quote(left)} {Quote(right)} makes {Quote(left + right)}, which is not a (non-special) vocab token");
             if (!_mergeByPair.TryAdd(Key(l, r), new Merge(rank, merged)))
                 throw fail($"{mergeSource(rank)}: merge {Quote(left)} {Quote(right)} appears twice");
             _merges[rank] = (left, right);
 
-            int MergePart(string part) => part is not null && _ids.TryGetValue(part, out int id) && !_isSpecial[id]
+            int MergePart(string part) => part is not null && _ids.TryGetValue(part, out int id) && !_isAdded[id]
                 ? id : throw fail($"{mergeSource(rank)}: merge part {Quote(part ?? "null")} is not a (non-special) vocab token");
         }
         _cacheBySpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -146,6 +182,27 @@ public sealed partial class BpeTokenizer
     /// <summary>The special tokens' texts, longest first.</summary>
     public IReadOnlyList<string> SpecialTokens => _specials;
 
+    /// <summary>Ids put before a text by <see cref="EncodeWithSpecialTokens"/> (BOS for Llama 3; none for GPT-2, Qwen).</summary>
+    public IReadOnlyList<int> PrefixIds => _prefixIds;
+
+    /// <summary>Ids put after a text by <see cref="EncodeWithSpecialTokens"/> (EOS where the model adds one; usually none).</summary>
+    public IReadOnlyList<int> SuffixIds => _suffixIds;
+
+    /// <summary>tokenizer_config.json's bos_token / eos_token, where the tokenizer was loaded with one.</summary>
+    public string? BosToken => _pipeline.BosToken;
+
+    /// <inheritdoc cref="BosToken"/>
+    public string? EosToken => _pipeline.EosToken;
+
+    /// <summary>tokenizer_config.json's chat_template (Jinja source), where set; <see cref="ChatFormat"/> renders it.</summary>
+    public string? ChatTemplateSource => _pipeline.ChatTemplate;
+
+    /// <summary>The file <see cref="ChatTemplateSource"/> was read from (tokenizer_config.json or chat_template.jinja).</summary>
+    public string? ChatTemplatePath => _pipeline.ChatTemplatePath;
+
+    /// <summary>Whether this tokenizer came from a Hugging Face file with a pipeline other than GPT-2's.</summary>
+    internal bool HasHuggingFacePipeline => _pipeline.TokenizerJson is not null;
+
     /// <summary>
     /// True when <paramref name="other"/> maps every text to the same ids: the same vocab strings at the same ids, the
     /// same merges in the same order and the same special tokens. Models trained with different tokenizers must not
@@ -156,7 +213,7 @@ public sealed partial class BpeTokenizer
         ArgumentNullException.ThrowIfNull(other);
         return ReferenceEquals(this, other)
             || (_tokens.AsSpan().SequenceEqual(other._tokens) && _merges.SequenceEqual(other._merges)
-                && _specials.SequenceEqual(other._specials));
+                && _specials.SequenceEqual(other._specials) && _pipeline.TokenizerJson == other._pipeline.TokenizerJson);
     }
 
     /// <summary>The vocab string of <paramref name="id"/> (byte-level characters, e.g. <c>"Ġworld"</c>; a special token's text).</summary>
@@ -164,6 +221,9 @@ public sealed partial class BpeTokenizer
 
     /// <summary>The id of a vocab string, if it is one.</summary>
     public bool TryGetId(string token, out int id) => _ids.TryGetValue(token, out id);
+
+    /// <summary>Whether <paramref name="id"/> is an added token (special or not): one that BPE never produces.</summary>
+    public bool IsAdded(int id) => _isAdded[CheckId(id)];
 
     /// <summary>Whether <paramref name="id"/> is a special token.</summary>
     public bool IsSpecial(int id) => _isSpecial[CheckId(id)];
@@ -185,28 +245,63 @@ public sealed partial class BpeTokenizer
     /// <summary>Appends the ids of <paramref name="text"/> to <paramref name="output"/>; see <see cref="Encode(string, bool)"/>.</summary>
     public void EncodeTo(ReadOnlySpan<char> text, List<int> output, bool allowSpecial = false)
     {
-        while (allowSpecial)
+        if (!allowSpecial && !_hasPlainAdded) { EncodeOrdinary(text, output); return; }
+        // Leftmost occurrence of an added token (special ones only with allowSpecial); _added is longest first, so
+        // at one position the longest wins (huggingface/tokenizers: leftmost-longest Aho-Corasick).
+        int from = 0;
+        while (from < text.Length)
         {
-            // Leftmost occurrence of any special token; _specials is longest first, so a tie goes to the longest.
-            int at = -1, which = -1;
-            for (int s = 0; s < _specials.Length; s++)
-            {
-                int i = text.IndexOf(_specials[s], StringComparison.Ordinal);
-                if (i >= 0 && (at < 0 || i < at)) { at = i; which = s; }
-            }
-            if (at < 0) break;
+            int i = text[from..].IndexOfAny(_addedFirstChars);
+            if (i < 0) break;
+            int at = from + i, which = -1;
+            ReadOnlySpan<char> rest = text[at..];
+            for (int a = 0; a < _added.Length && which < 0; a++)
+                if ((allowSpecial || !_added[a].Special) && rest.StartsWith(_added[a].Token, StringComparison.Ordinal)) which = a;
+            if (which < 0) { from = at + 1; continue; }
             EncodeOrdinary(text[..at], output);
-            output.Add(_specialIds[which]);
-            text = text[(at + _specials[which].Length)..];
+            output.Add(_added[which].Id);
+            text = text[(at + _added[which].Token.Length)..];
+            from = 0;
         }
         EncodeOrdinary(text, output);
     }
 
+    /// <summary>
+    /// The ids the model sees for <paramref name="text"/> as Hugging Face's <c>encode(text)</c> gives them: the
+    /// tokenizer's prefix (BOS where the model uses one), the text with special tokens in it recognised, the suffix.
+    /// </summary>
+    public int[] EncodeWithSpecialTokens(string text)
+    {
+        var ids = new List<int>(text.Length / 3 + 4);
+        ids.AddRange(_prefixIds);
+        EncodeTo(text, ids, allowSpecial: true);
+        ids.AddRange(_suffixIds);
+        return ids.ToArray();
+    }
+
     private void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
     {
-        foreach (ValueMatch m in Gpt2PreTokenizer.Regex().EnumerateMatches(text))
+        if (text.IsEmpty) return;
+        if (_pipeline.Normalizations.Count > 0 || _pipeline.PreTokenizers is not null)
         {
-            ReadOnlySpan<char> word = text.Slice(m.Index, m.Length);
+            string s = text.ToString();
+            foreach (NormalizationForm form in _pipeline.Normalizations) s = UnicodeNormalizer.Normalize(s, form);
+            if (_pipeline.PreTokenizers is null) EncodeGpt2Words(s, output);
+            else foreach (string piece in PreTokenizer.Apply(_pipeline.PreTokenizers, s)) EncodeCached(piece, output);
+            return;
+        }
+        EncodeGpt2Words(text, output);
+    }
+
+    private void EncodeGpt2Words(ReadOnlySpan<char> text, List<int> output)
+    {
+        foreach (ValueMatch m in Gpt2PreTokenizer.Regex().EnumerateMatches(text)) EncodeCached(text.Slice(m.Index, m.Length), output);
+    }
+
+    private void EncodeCached(ReadOnlySpan<char> word, List<int> output)
+    {
+        if (word.IsEmpty) return;
+        {
             int[]? ids;
             lock (_cache) _cacheBySpan.TryGetValue(word, out ids);
             if (ids is null)
@@ -229,6 +324,11 @@ public sealed partial class BpeTokenizer
         byte[]? rented = null;
         Span<byte> bytes = max <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(max));
         int n = Encoding.UTF8.GetBytes(word, bytes);
+        if (_pipeline.IgnoreMerges && _ids.TryGetValue(ByteLevel.Encode(bytes[..n]), out int whole) && !_isAdded[whole])
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            return [whole];                                    // ignore_merges: the piece is a token as it stands
+        }
         var symbols = new int[n];
         for (int i = 0; i < n; i++) symbols[i] = _byteIds[bytes[i]];
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
@@ -274,61 +374,6 @@ public sealed partial class BpeTokenizer
             if (_mergeByPair.TryGetValue(Key(symbols[i], symbols[next[i]]), out Merge m))
                 heap.Enqueue(i, (long)m.Rank << 32 | (uint)i);
         }
-    }
-
-    /// <summary>
-    /// The text of <paramref name="ids"/>: their bytes joined and read as UTF-8, invalid sequences replaced by U+FFFD
-    /// (one per maximal invalid subpart, as Python's <c>errors="replace"</c>). Special tokens give their text unless
-    /// <paramref name="skipSpecial"/>.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">An id is outside 0..VocabSize-1.</exception>
-    public string Decode(ReadOnlySpan<int> ids, bool skipSpecial = false)
-    {
-        int total = 0;
-        for (int i = 0; i < ids.Length; i++)
-        {
-            if ((uint)ids[i] >= (uint)_tokens.Length)
-                throw new ArgumentOutOfRangeException(nameof(ids), $"Decode: ids[{i}] = {ids[i]} is outside the vocab (size {_tokens.Length}).");
-            if (!(skipSpecial && _isSpecial[ids[i]])) total += _tokenBytes[ids[i]].Length;
-        }
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
-        int w = 0;
-        foreach (int id in ids)
-        {
-            if (skipSpecial && _isSpecial[id]) continue;
-            _tokenBytes[id].CopyTo(buffer, w);
-            w += _tokenBytes[id].Length;
-        }
-        string text = Encoding.UTF8.GetString(buffer, 0, w);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return text;
-    }
-
-    /// <summary>
-    /// A readable form of one token for debugging: its bytes as UTF-8 text, with bytes that are not part of a valid
-    /// UTF-8 sequence shown as <c>\xNN</c> and control characters as <c>\n</c>, <c>\r</c>, <c>\t</c> or <c>\u00NN</c>
-    /// (and a backslash as <c>\\</c>), so that whitespace and partial characters are visible.
-    /// </summary>
-    public string TokenToString(int id)
-    {
-        ReadOnlySpan<byte> bytes = TokenBytes(id);
-        var sb = new StringBuilder();
-        while (!bytes.IsEmpty)
-        {
-            var status = Rune.DecodeFromUtf8(bytes, out Rune rune, out int used);
-            if (status != OperationStatus.Done)
-            {
-                for (int i = 0; i < used; i++) sb.Append($"\\x{bytes[i]:X2}");
-            }
-            else if (rune.Value == '\\') sb.Append(@"\\");
-            else if (rune.Value == '\n') sb.Append(@"\n");
-            else if (rune.Value == '\r') sb.Append(@"\r");
-            else if (rune.Value == '\t') sb.Append(@"\t");
-            else if (Rune.IsControl(rune)) sb.Append($"\\u{rune.Value:X4}");
-            else sb.Append(rune.ToString());
-            bytes = bytes[used..];
-        }
-        return sb.ToString();
     }
 
     private int CheckId(int id) => (uint)id < (uint)_tokens.Length

@@ -148,11 +148,21 @@ public sealed class TokenizerFilesTests : IDisposable
     public void HuggingFaceFormat_Malformed_NamesFileAndPath()
     {
         Assert.Contains("model.type is \"WordPiece\"", HfError(j => j["model"]!["type"] = "WordPiece").Message);
-        Assert.Contains("add_prefix_space", HfError(j => j["pre_tokenizer"]!["add_prefix_space"] = true).Message);
-        Assert.Contains("normalizer", HfError(j => j["normalizer"] = new JsonObject { ["type"] = "NFC" }).Message);
+        Assert.Contains("normalizer.type: \"Lowercase\" is not supported", HfError(j => j["normalizer"] = new JsonObject { ["type"] = "Lowercase" }).Message);
+        Assert.Contains("pre_tokenizer.pretokenizers[1].type: \"Metaspace\" is not supported", HfError(j => j["pre_tokenizer"] = JsonNode.Parse(
+            """{"type": "Sequence", "pretokenizers": [{"type": "ByteLevel"}, {"type": "Metaspace"}]}""")).Message);
+        Assert.Contains("no ByteLevel stage", HfError(j => j["pre_tokenizer"] = JsonNode.Parse(
+            """{"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Isolated"}""")).Message);
+        Assert.Contains("pre_tokenizer.pretokenizers[0].behavior: \"Sideways\"", HfError(j => j["pre_tokenizer"] = JsonNode.Parse(
+            """{"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Sideways"}, {"type": "ByteLevel"}]}""")).Message);
+        Assert.Contains("pre_tokenizer.pretokenizers[0].pattern.Regex: .NET cannot compile", HfError(j => j["pre_tokenizer"] = JsonNode.Parse(
+            """{"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "(a"}, "behavior": "Isolated"}, {"type": "ByteLevel"}]}""")).Message);
+        Assert.Contains("post_processor.type: \"BertProcessing\" is not supported", HfError(j => j["post_processor"] = new JsonObject { ["type"] = "BertProcessing" }).Message);
+        Assert.Contains("decoder.type: \"Metaspace\"", HfError(j => j["decoder"] = new JsonObject { ["type"] = "Metaspace" }).Message);
+        Assert.Contains("added_tokens[0].lstrip is true", HfError(j => j["added_tokens"]![0]!["lstrip"] = true).Message);
         Assert.Contains("model.merges[3]", HfError(j => j["model"]!["merges"]![3] = 17).Message);
         Assert.Contains("model.merges[1]: merge part \"zz\"", HfError(j => j["model"]!["merges"]![1] = "h zz").Message);
-        Assert.Contains("added_tokens[0]", HfError(j => j["added_tokens"]![0]!["special"] = false).Message);
+        Assert.Contains("<|endoftext|> is missing", HfError(j => j["added_tokens"]![0]!["special"] = false).Message);
         Assert.Contains("two ids", HfError(j => j["added_tokens"]![0]!["id"] = 5).Message);
     }
 
