@@ -23,9 +23,17 @@ namespace Rlhf.Cli.Commands;
 internal static class LabelAppCommands
 {
     /// <summary>The verbs, to add under <c>label</c>.</summary>
-    public static IEnumerable<Command> Create() => [AddLabeler(), Enqueue(), Serve(), Status(), Export(), Import()];
+    public static IEnumerable<Command> Create() => [AddLabeler(), RevokeLabeler(), RotateToken(), Enqueue(), Serve(), Status(), Export(), Import()];
 
-    private static Option<string> Db() => new("--db") { Description = "Label database (SQLite; created with its schema on first use).", Required = true };
+    private static Option<string> Db() => new("--db")
+    {
+        Description = "Label database: a SQLite file (created with its schema on first use) or a PostgreSQL connection string "
+            + "('Host=db;Database=labels;Username=rlhf;Password=…'; the schema is created on first use).",
+        Required = true,
+    };
+
+    /// <summary>An existing label database: a SQLite file that must exist, or a PostgreSQL connection string as given.</summary>
+    private static string ExistingDb(string db) => FeedbackStore.IsServerDatabase(db) ? db : CommandSupport.ExistingFile(db);
 
     private static Command AddLabeler()
     {
@@ -42,6 +50,39 @@ internal static class LabelAppCommands
             var store = FeedbackStore.Open(parse.GetValue(db)!);
             var (labeler, token) = store.AddLabeler(parse.GetValue(name)!, parse.GetValue(admin));
             stdout.WriteLine($"labeler: {labeler.Name}{(labeler.IsAdmin ? " (admin)" : "")}");
+            stdout.WriteLine($"token:   {token}");
+            stdout.WriteLine($"link:    {parse.GetValue(url)!.TrimEnd('/')}/#token={token}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command RevokeLabeler()
+    {
+        var db = Db();
+        var name = new Option<string>("--name") { Description = "The labeler to revoke.", Required = true };
+        var command = new Command("revoke-labeler", "Revoke a labeler's token at once (every later request is refused; the tasks they held go to others). "
+            + "Their labels stay. 'rotate-token' re-admits them with a new token.") { db, name };
+        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        {
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
+            int released = store.RevokeLabeler(parse.GetValue(name)!);
+            stdout.WriteLine($"revoked {parse.GetValue(name)}; released {released} task lease(s)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command RotateToken()
+    {
+        var db = Db();
+        var name = new Option<string>("--name") { Description = "The labeler whose token to replace.", Required = true };
+        var url = new Option<string>("--url") { Description = "Base address of the served page, for the printed link.", DefaultValueFactory = _ => "http://127.0.0.1:5000/" };
+        var command = new Command("rotate-token", "Give a labeler a new token (the old one stops working at once; lifts a revocation). Prints the token once.") { db, name, url };
+        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        {
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
+            string token = store.RotateToken(parse.GetValue(name)!);
             stdout.WriteLine($"token:   {token}");
             stdout.WriteLine($"link:    {parse.GetValue(url)!.TrimEnd('/')}/#token={token}");
             return 0;
@@ -106,10 +147,12 @@ internal static class LabelAppCommands
         var perTask = new Option<int>("--labels-per-task") { Description = "Labels wanted per task; >= 2 shows tasks to several labelers and measures agreement.", DefaultValueFactory = _ => 1 }
             .Require(v => v >= 1, "--labels-per-task must be at least 1.");
         var maxBody = new Option<int>("--max-body-kb") { Description = "Largest request body accepted, in KiB.", DefaultValueFactory = _ => 64 }.Require(v => v >= 1, "--max-body-kb must be at least 1.");
+        var rate = new Option<int>("--rate-limit") { Description = "Requests per minute per labeler (per IP address without a token); 0 = no limit.", DefaultValueFactory = _ => 600 }
+            .Require(v => v >= 0, "--rate-limit must be >= 0.");
         var command = new Command("serve", "Serve the labeling page: labelers order K completions best to worst (drag and drop or number keys), mark ties, "
             + "all-bad or unsafe, and submit; /overview shows progress, agreement and export. Stops on Ctrl+C.")
         {
-            db, port, host, perTask, maxBody,
+            db, port, host, perTask, maxBody, rate,
         };
         command.SetAction(parse => CommandSupport.Guard(parse, (stdout, stderr) =>
         {
@@ -120,7 +163,7 @@ internal static class LabelAppCommands
             var options = new FeedbackServerOptions
             {
                 Address = address, Port = parse.GetValue(port), LabelsPerTask = parse.GetValue(perTask),
-                MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L, ErrorLog = stderr,
+                MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L, RateLimitPerMinute = parse.GetValue(rate), ErrorLog = stderr,
             };
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -129,7 +172,7 @@ internal static class LabelAppCommands
             try
             {
                 var server = FeedbackServer.StartAsync(store, options).GetAwaiter().GetResult();
-                if (!IPAddress.IsLoopback(address)) stderr.WriteLine($"warning: listening on {address}: the page and its tokens travel unencrypted on the network");
+                if (!IPAddress.IsLoopback(address)) stderr.WriteLine($"warning: listening on {address}: plain HTTP; serve it to people only through an HTTPS reverse proxy (docs/labeling.md)");
                 stdout.WriteLine($"serving {store.Path} ({store.TaskCount()} tasks) at {server.Address}  (Ctrl+C stops)");
                 stdout.WriteLine($"overview: {server.Address}overview   labelers sign in with the link from 'rlhf label add-labeler'");
                 stdout.Flush();
@@ -149,7 +192,7 @@ internal static class LabelAppCommands
         var command = new Command("status", "Print the overview: tasks done and remaining, labels per labeler, inter-labeler agreement.") { db, perTask };
         command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
         {
-            var store = FeedbackStore.Open(CommandSupport.ExistingFile(parse.GetValue(db)!));
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
             var o = store.Overview(parse.GetValue(perTask));
             var table = new Table().Title(Markup.Escape(store.Path)).AddColumns("Statistic", "Value");
             table.AddRow("tasks / complete / remaining", $"{o.Tasks} / {o.TasksComplete} / {o.TasksRemaining}");
@@ -172,8 +215,7 @@ internal static class LabelAppCommands
         var command = new Command("export", "Write the labels as preference data for 'rlhf rm train'.") { db, output, pairwise, exclude };
         command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
         {
-            string path = CommandSupport.ExistingFile(parse.GetValue(db)!);
-            var store = FeedbackStore.Open(path);
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
             int n = FeedbackExport.Write(store, parse.GetValue(output)!, parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked, parse.GetValue(exclude));
             stdout.WriteLine($"wrote {n} {(parse.GetValue(pairwise) ? "pairwise" : "ranked")} records to {parse.GetValue(output)}");
             return 0;
