@@ -93,7 +93,7 @@ internal static class LabelAppCommands
     private static Command Enqueue()
     {
         var db = Db();
-        var completions = new Option<string?>("--completions") { Description = "JSONL of ready-made {\"prompt\", \"completions\": [...]} (K >= 2 each)." };
+        var completions = new Option<string?>("--completions") { Description = "JSONL of ready-made {\"prompt\", \"completions\": [...]} (K >= 2 each), optionally with \"messages\" (earlier turns), \"critiques\" (AI-written, one per completion) and \"gold\" (a known order: a hidden check task)." };
         var model = new Option<string?>("--model") { Description = "Policy to sample K completions per prompt from (model or training run directory); needs --prompts." };
         var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} lines to sample for (with --model)." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the model directory)." };
@@ -114,9 +114,9 @@ internal static class LabelAppCommands
         {
             string? file = parse.GetValue(completions), modelDir = parse.GetValue(model);
             if ((file is null) == (modelDir is null)) throw new TrainingException("give either --completions <file.jsonl> or --model <dir> with --prompts <file.jsonl>");
-            List<CompletionGroup> groups;
+            List<LabelTaskInput> groups;
             string source;
-            if (file is not null) (groups, source) = ([.. LabelingRun.LoadGroups(CommandSupport.ExistingFile(file))], "file:" + Path.GetFileName(file));
+            if (file is not null) (groups, source) = ([.. Jsonl.Read<LabelTaskInput>(CommandSupport.ExistingFile(file)).Select(r => r.Record)], "file:" + Path.GetFileName(file));
             else
             {
                 string promptFile = parse.GetValue(prompts) ?? throw new TrainingException("--model needs --prompts <file.jsonl> with {\"prompt\": ...} lines");
@@ -127,7 +127,7 @@ internal static class LabelAppCommands
                 var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
                 var (sampled, dropped) = CompletionSampler.Sample(gpt, tok, texts, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
                 foreach (string p in dropped) stdout.WriteLine($"skipped prompt \"{(p.Length <= 40 ? p : p[..40] + "…")}\": fewer than 2 distinct completions");
-                (groups, source) = (sampled, "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
+                (groups, source) = (sampled.ConvertAll(LabelTaskInput.From), "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
             }
             if (groups.Any(g => g.Completions.Count > 9))
                 throw new TrainingException("a group has more than 9 completions; the page ranks by number keys 1-9");
@@ -197,7 +197,11 @@ internal static class LabelAppCommands
             var table = new Table().Title(Markup.Escape(store.Path)).AddColumns("Statistic", "Value");
             table.AddRow("tasks / complete / remaining", $"{o.Tasks} / {o.TasksComplete} / {o.TasksRemaining}");
             table.AddRow("labels (all bad / unsafe)", $"{o.Labels} ({o.AllBad} / {o.Unsafe})");
-            foreach (var l in o.Labelers) table.AddRow(Markup.Escape($"  {l.Name}"), $"{l.Labels} labels{(l.MedianSeconds is { } s ? $", median {s.ToString("0.0", CultureInfo.InvariantCulture)} s" : "")}");
+            foreach (var l in o.Labelers)
+                table.AddRow(Markup.Escape($"  {l.Name}"), $"{l.Labels} labels{(l.MedianSeconds is { } s ? $", median {s.ToString("0.0", CultureInfo.InvariantCulture)} s" : "")}"
+                    + $", majority {Percent(l.MajorityAgreement)}, gold {Percent(l.GoldAgreement)} ({l.GoldLabels}), first card best {Percent(l.FirstShownBest)} (chance {Percent(l.FirstShownChance)}), longer preferred {Percent(l.LongerPreferred)}");
+            table.AddRow($"Krippendorff's alpha (pairs, nominal)", o.Alpha is { } alpha ? alpha.ToString("0.000", CultureInfo.InvariantCulture) : "n/a");
+            table.AddRow("gold tasks", o.GoldTasks.ToString(CultureInfo.InvariantCulture));
             table.AddRow($"agreement ({o.AgreementTasks} tasks with >= 2 labels)",
                 o.MeanAgreement is { } a ? $"{(100 * a).ToString("0.0", CultureInfo.InvariantCulture)}% of pairs" : "n/a");
             AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.No }).Write(table);
@@ -206,17 +210,21 @@ internal static class LabelAppCommands
         return command;
     }
 
+    private static string Percent(double? v) => v is { } x ? $"{(100 * x).ToString("0", CultureInfo.InvariantCulture)}%" : "n/a";
+
     private static Command Export()
     {
         var db = Db();
         var output = new Option<string>("--out") { Description = "JSONL to write (atomically): ranked {\"prompt\", \"completions\", \"ranking\", \"ties\"?}, one record per label.", Required = true };
         var pairwise = new Option<bool>("--pairwise") { Description = "Write pairwise {\"prompt\", \"chosen\", \"rejected\"} records instead: every comparison a ranking implies." };
-        var exclude = new Option<bool>("--exclude-flagged") { Description = "Leave out labels marked all-bad or unsafe." };
-        var command = new Command("export", "Write the labels as preference data for 'rlhf rm train'.") { db, output, pairwise, exclude };
+        var exclude = new Option<bool>("--exclude-flagged") { Description = "Leave out labels marked all-bad or unsafe (by default they are kept: all-bad gives no pairs, unsafe completions rank below safe ones)." };
+        var minQuality = new Option<double?>("--min-quality") { Description = "Leave out labelers whose quality score (gold agreement, else agreement with the majority) is below this, 0..1." }
+            .Require(v => v is null or (>= 0 and <= 1), "--min-quality must be between 0 and 1.");
+        var command = new Command("export", "Write the labels as preference data for 'rlhf rm train' (gold tasks are checks and never exported).") { db, output, pairwise, exclude, minQuality };
         command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
-            int n = FeedbackExport.Write(store, parse.GetValue(output)!, parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked, parse.GetValue(exclude));
+            int n = FeedbackExport.Write(store, parse.GetValue(output)!, parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked, parse.GetValue(exclude), parse.GetValue(minQuality));
             stdout.WriteLine($"wrote {n} {(parse.GetValue(pairwise) ? "pairwise" : "ranked")} records to {parse.GetValue(output)}");
             return 0;
         }));

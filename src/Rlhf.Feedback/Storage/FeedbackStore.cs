@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Data.Common;
+using Rlhf.Feedback.Quality;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Preferences;
 
@@ -90,9 +91,17 @@ public sealed partial class FeedbackStore
     /// same order) is skipped, so enqueueing a file twice adds nothing. Groups must pass <see cref="CompletionGroup.Validate"/>.
     /// Returns (added, skipped).
     /// </summary>
-    public (int Added, int Skipped) Enqueue(IEnumerable<CompletionGroup> groups, string source)
+    public (int Added, int Skipped) Enqueue(IEnumerable<CompletionGroup> groups, string source) =>
+        Enqueue(groups.Select(LabelTaskInput.From), source);
+
+    /// <summary>
+    /// Adds one task per input (with its conversation, critiques or gold order) in one transaction; a task already in
+    /// the database (same conversation, prompt and completions in the same order) is skipped. Inputs must pass
+    /// <see cref="LabelTaskInput.Validate"/>; the first bad one refuses the whole call. Returns (added, skipped).
+    /// </summary>
+    public (int Added, int Skipped) Enqueue(IEnumerable<LabelTaskInput> inputs, string source)
     {
-        var list = groups.ToList();
+        var list = inputs.ToList();
         for (int i = 0; i < list.Count; i++)
             if (list[i].Validate() is { } problem) throw new FeedbackException(FeedbackError.Invalid, $"task {i}: {problem}");
         lock (_writeLock)
@@ -101,7 +110,7 @@ public sealed partial class FeedbackStore
             using var tx = _db.BeginWrite(c);
             int added = 0;
             foreach (var g in list)
-                if (FindOrAddTask(c, tx, g.Prompt, g.Completions, source).Added) added++;
+                if (FindOrAddTask(c, tx, g, source).Added) added++;
             tx.Commit();
             return (added, list.Count - added);
         }
@@ -145,9 +154,9 @@ public sealed partial class FeedbackStore
                 """, ("@me", labeler.Id))
                 ?? Scalar(c, tx, """
                 SELECT t.id FROM tasks t
-                WHERE t.label_count < @target
+                WHERE (t.gold_json IS NOT NULL OR t.label_count < @target)
                   AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.task_id = t.id AND l.labeler_id = @me)
-                  AND t.label_count + (SELECT COUNT(*) FROM leases s WHERE s.task_id = t.id AND s.labeler_id <> @me) < @target
+                  AND (t.gold_json IS NOT NULL OR t.label_count + (SELECT COUNT(*) FROM leases s WHERE s.task_id = t.id AND s.labeler_id <> @me) < @target)
                 ORDER BY t.label_count DESC, t.id LIMIT 1
                 """, ("@me", labeler.Id), ("@target", labelsPerTask));
             if (id is null) return null;
@@ -192,16 +201,17 @@ public sealed partial class FeedbackStore
         var task = GetTask(taskId);
         Validate(task, submission);
         string ranking = JsonSerializer.Serialize(submission.Ranking, Json), ties = JsonSerializer.Serialize(submission.Ties, Json);
+        string unsafeJson = JsonSerializer.Serialize(submission.UnsafeCompletions.Order(), Json);
         lock (_writeLock)
         {
             using var c = Connect();
             using var tx = _db.BeginWrite(c);
-            using (var cmd = Command(c, tx, "SELECT id, task_id, labeler_id, ranking_json, ties_json, all_bad, unsafe FROM labels WHERE submission_id = @s", ("@s", submission.SubmissionId)))
+            using (var cmd = Command(c, tx, "SELECT id, task_id, labeler_id, ranking_json, ties_json, all_bad, unsafe, unsafe_json FROM labels WHERE submission_id = @s", ("@s", submission.SubmissionId)))
             using (var r = cmd.ExecuteReader())
                 if (r.Read())
                 {
                     bool same = r.GetInt64(1) == taskId && r.GetInt64(2) == labeler.Id && r.GetString(3) == ranking && r.GetString(4) == ties
-                        && (r.GetInt64(5) != 0) == submission.AllBad && (r.GetInt64(6) != 0) == submission.Unsafe;
+                        && (r.GetInt64(5) != 0) == submission.AllBad && (r.GetInt64(6) != 0) == IsUnsafe(submission) && r.GetString(7) == unsafeJson;
                     return same ? new SubmitResult(r.GetInt64(0), Duplicate: true)
                         : throw new FeedbackException(FeedbackError.Conflict, $"submission id '{submission.SubmissionId}' was already used for a different label; use a new id for a new label");
                 }
@@ -211,13 +221,14 @@ public sealed partial class FeedbackStore
                 throw new FeedbackException(FeedbackError.Forbidden, $"task {taskId} is not handed out to {labeler.Name}: labels are accepted only for the task GET /api/next gave you (or your lease on it expired and it went to someone else)");
             if (expires <= NowMs())
                 throw new FeedbackException(FeedbackError.Conflict, $"your lease on task {taskId} expired {DateTimeOffset.FromUnixTimeMilliseconds(expires).ToString("u", CultureInfo.InvariantCulture)}; get a task again from GET /api/next");
-            if (Convert.ToInt64(Scalar(c, tx, "SELECT label_count FROM tasks WHERE id = @t", ("@t", taskId)), CultureInfo.InvariantCulture) >= labelsPerTask)
+            if (task.Gold is null && Convert.ToInt64(Scalar(c, tx, "SELECT label_count FROM tasks WHERE id = @t", ("@t", taskId)), CultureInfo.InvariantCulture) >= labelsPerTask)
                 throw new FeedbackException(FeedbackError.Conflict, $"task {taskId} already has its {labelsPerTask} label(s); get another task from GET /api/next");
             long id = (long)Scalar(c, tx, """
-                INSERT INTO labels(task_id, labeler_id, submission_id, ranking_json, ties_json, all_bad, unsafe, created_utc, elapsed_ms)
-                VALUES(@t, @me, @s, @r, @ties, @bad, @unsafe, @c, @ms) RETURNING id
+                INSERT INTO labels(task_id, labeler_id, submission_id, ranking_json, ties_json, all_bad, unsafe, created_utc, elapsed_ms, unsafe_json, saw_critiques)
+                VALUES(@t, @me, @s, @r, @ties, @bad, @unsafe, @c, @ms, @uj, @saw) RETURNING id
                 """, ("@t", taskId), ("@me", labeler.Id), ("@s", submission.SubmissionId), ("@r", ranking), ("@ties", ties),
-                ("@bad", submission.AllBad ? 1 : 0), ("@unsafe", submission.Unsafe ? 1 : 0), ("@c", Now()), ("@ms", submission.ElapsedMs))!;
+                ("@bad", submission.AllBad ? 1 : 0), ("@unsafe", IsUnsafe(submission) ? 1 : 0), ("@c", Now()), ("@ms", submission.ElapsedMs),
+                ("@uj", unsafeJson), ("@saw", submission.SawCritiques && task.Critiques is not null ? 1 : 0))!;
             Execute(c, tx, "UPDATE tasks SET label_count = label_count + 1 WHERE id = @t", ("@t", taskId));
             Execute(c, tx, "DELETE FROM leases WHERE task_id = @t AND labeler_id = @me", ("@t", taskId), ("@me", labeler.Id));
             tx.Commit();
@@ -230,7 +241,8 @@ public sealed partial class FeedbackStore
     {
         using var c = Connect();
         using var cmd = Command(c, null, """
-            SELECT l.id, t.id, t.prompt, t.completions_json, b.name, l.submission_id, l.ranking_json, l.ties_json, l.all_bad, l.unsafe, l.elapsed_ms
+            SELECT l.id, t.id, t.prompt, t.completions_json, b.name, l.submission_id, l.ranking_json, l.ties_json, l.all_bad, l.unsafe, l.elapsed_ms,
+                   t.messages_json, t.critiques_json, t.gold_json, l.unsafe_json, l.saw_critiques, l.labeler_id
             FROM labels l JOIN tasks t ON t.id = l.task_id JOIN labelers b ON b.id = l.labeler_id ORDER BY l.id
             """);
         using var r = cmd.ExecuteReader();
@@ -240,10 +252,15 @@ public sealed partial class FeedbackStore
         {
             long taskId = r.GetInt64(1);
             if (!tasks.TryGetValue(taskId, out var task))
-                tasks[taskId] = task = new FeedbackTask(taskId, r.GetString(2), JsonSerializer.Deserialize<string[]>(r.GetString(3), Json)!);
+                tasks[taskId] = task = TaskFrom(r, taskId, 2, 11);
             labels.Add(new StoredLabel(r.GetInt64(0), task, r.GetString(4), r.GetString(5),
                 JsonSerializer.Deserialize<int[]>(r.GetString(6), Json)!, JsonSerializer.Deserialize<int[][]>(r.GetString(7), Json)!,
-                r.GetInt64(8) != 0, r.GetInt64(9) != 0, r.IsDBNull(10) ? null : r.GetInt64(10)));
+                r.GetInt64(8) != 0, r.GetInt64(9) != 0, r.IsDBNull(10) ? null : r.GetInt64(10))
+            {
+                UnsafeCompletions = JsonSerializer.Deserialize<int[]>(r.GetString(14), Json)!,
+                SawCritiques = r.GetInt64(15) != 0,
+                LabelerId = r.GetInt64(16),
+            });
         }
         return labels;
     }
@@ -252,30 +269,29 @@ public sealed partial class FeedbackStore
     public FeedbackOverview Overview(int labelsPerTask)
     {
         var labels = Labels();
-        int tasks, complete;
+        int tasks, complete, gold;
         var names = new List<string>();
         using (var c = Connect())
         {
-            tasks = Convert.ToInt32(Scalar(c, null, "SELECT COUNT(*) FROM tasks"), CultureInfo.InvariantCulture);
-            complete = Convert.ToInt32(Scalar(c, null, "SELECT COUNT(*) FROM tasks WHERE label_count >= @target", ("@target", labelsPerTask)), CultureInfo.InvariantCulture);
+            tasks = Convert.ToInt32(Scalar(c, null, "SELECT COUNT(*) FROM tasks WHERE gold_json IS NULL"), CultureInfo.InvariantCulture);
+            gold = Convert.ToInt32(Scalar(c, null, "SELECT COUNT(*) FROM tasks WHERE gold_json IS NOT NULL"), CultureInfo.InvariantCulture);
+            complete = Convert.ToInt32(Scalar(c, null, "SELECT COUNT(*) FROM tasks WHERE gold_json IS NULL AND label_count >= @target", ("@target", labelsPerTask)), CultureInfo.InvariantCulture);
             using var cmd = Command(c, null, "SELECT name FROM labelers ORDER BY id");
             using var r = cmd.ExecuteReader();
             while (r.Read()) names.Add(r.GetString(0));
         }
-        var perLabeler = names.Select(n =>
-        {
-            var mine = labels.Where(l => l.Labeler == n).ToList();
-            var ms = mine.Where(l => l.ElapsedMs is not null).Select(l => (double)l.ElapsedMs!.Value).Order().ToList();
-            double? median = ms.Count == 0 ? null : (ms[(ms.Count - 1) / 2] + ms[ms.Count / 2]) / 2000.0;
-            return new LabelerCount(n, mine.Count, median);
-        }).Where(l => l.Labels > 0).ToList();
+        var perLabeler = QualityReport.PerLabeler(labels, names);
 
         // 1. group labels by task; 2. per task with >= 2 labels the mean pairwise agreement of its rankings;
         // 3. average over those tasks, so every multiply-labeled task counts once whatever its number of labels
-        var perTask = labels.GroupBy(l => l.Task.Id).Where(g => g.Count() >= 2)
+        var perTask = labels.Where(l => l.Task.Gold is null).GroupBy(l => l.Task.Id).Where(g => g.Count() >= 2)
             .Select(g => Agreement.MeanInterLabeler([.. g.Select(l => l.Ranking)])).ToList();
         return new FeedbackOverview(tasks, complete, tasks - complete, labelsPerTask, labels.Count, labels.Count(l => l.AllBad), labels.Count(l => l.Unsafe),
-            perLabeler, perTask.Count, perTask.Count == 0 ? null : perTask.Average());
+            perLabeler, perTask.Count, perTask.Count == 0 ? null : perTask.Average())
+        {
+            GoldTasks = gold,
+            Alpha = QualityReport.PoolAlpha(labels),
+        };
     }
 
     /// <summary>
@@ -300,15 +316,16 @@ public sealed partial class FeedbackStore
             int imported = 0, existing = 0, skipped = 0;
             foreach (var record in data.Records)
             {
-                long taskId = FindOrAddTask(c, tx, record.Prompt, record.Completions, source).Id;
+                long taskId = FindOrAddTask(c, tx, new LabelTaskInput(record.Prompt, record.Completions), source).Id;
                 string ranking = JsonSerializer.Serialize(record.Ranking, Json), ties = JsonSerializer.Serialize(record.Ties, Json);
                 string submissionId = "import-" + Sha256($"{labelerName.Length}:{labelerName}|{taskId}|{ranking}|{ties}")[..40];
                 if (Scalar(c, tx, "SELECT id FROM labels WHERE submission_id = @s", ("@s", submissionId)) is not null) { existing++; continue; }
                 if (Scalar(c, tx, "SELECT id FROM labels WHERE task_id = @t AND labeler_id = @me", ("@t", taskId), ("@me", me)) is not null) { skipped++; continue; }
                 Execute(c, tx, """
-                    INSERT INTO labels(task_id, labeler_id, submission_id, ranking_json, ties_json, all_bad, unsafe, created_utc, elapsed_ms)
-                    VALUES(@t, @me, @s, @r, @ties, 0, 0, @c, NULL)
-                    """, ("@t", taskId), ("@me", me), ("@s", submissionId), ("@r", ranking), ("@ties", ties), ("@c", Now()));
+                    INSERT INTO labels(task_id, labeler_id, submission_id, ranking_json, ties_json, all_bad, unsafe, created_utc, elapsed_ms, unsafe_json)
+                    VALUES(@t, @me, @s, @r, @ties, @bad, @unsafe, @c, NULL, @uj)
+                    """, ("@t", taskId), ("@me", me), ("@s", submissionId), ("@r", ranking), ("@ties", ties), ("@c", Now()),
+                    ("@bad", record.AllBad ? 1 : 0), ("@unsafe", record.Unsafe.Count > 0 ? 1 : 0), ("@uj", JsonSerializer.Serialize(record.Unsafe.Order(), Json)));
                 Execute(c, tx, "UPDATE tasks SET label_count = label_count + 1 WHERE id = @t", ("@t", taskId));
                 imported++;
             }
@@ -329,25 +346,49 @@ public sealed partial class FeedbackStore
         if (s.Ties is null || s.Ties.Any(t => t is null)) throw new FeedbackException(FeedbackError.Invalid, "'ties' must be an array of index arrays");
         if (s.ElapsedMs is not { } ms) throw new FeedbackException(FeedbackError.Invalid, "missing 'elapsedMs' (milliseconds the labeler spent on the task, from showing it to submitting)");
         if (ms < 0) throw new FeedbackException(FeedbackError.Invalid, "'elapsedMs' must be >= 0");
-        var record = new RankedCompletions(task.Prompt, task.Completions, s.Ranking, s.Ties);
+        if (s.UnsafeCompletions is null) throw new FeedbackException(FeedbackError.Invalid, "'unsafeCompletions' must be an array of completion indices");
+        var record = new RankedCompletions(task.Prompt, task.Completions, s.Ranking, s.Ties) { AllBad = s.AllBad, Unsafe = s.UnsafeCompletions };
         if (record.Validate() is { } problem) throw new FeedbackException(FeedbackError.Invalid, $"task {task.Id} has {task.Completions.Count} completions: {problem}");
     }
 
-    private (long Id, bool Added) FindOrAddTask(DbConnection c, DbTransaction tx, string prompt, IReadOnlyList<string> completions, string source)
+    /// <summary>
+    /// The task with this content, or a new one. The content key covers the conversation, prompt and completions (the
+    /// conversation only when there is one, so single-turn keys are those of schema v1); critiques and gold order are
+    /// stored with a new task and do not make an existing one different.
+    /// </summary>
+    private (long Id, bool Added) FindOrAddTask(DbConnection c, DbTransaction tx, LabelTaskInput input, string source)
     {
-        string key = Sha256($"{prompt.Length}:{prompt}|{string.Concat(completions.Select(x => $"{x.Length}:{x}"))}");
+        var (prompt, completions) = (input.Prompt, input.Completions);
+        string history = input.Messages is { Count: > 0 } m ? string.Concat(m.Select(x => $"{x.Role}:{x.Content.Length}:{x.Content}")) + "#" : "";
+        string key = Sha256($"{history}{prompt.Length}:{prompt}|{string.Concat(completions.Select(x => $"{x.Length}:{x}"))}");
         if (Scalar(c, tx, "SELECT id FROM tasks WHERE content_key = @k", ("@k", key)) is long id) return (id, false);
-        id = (long)Scalar(c, tx, "INSERT INTO tasks(prompt, completions_json, k, source, content_key, created_utc) VALUES(@p, @cj, @k, @s, @key, @c) RETURNING id",
-            ("@p", prompt), ("@cj", JsonSerializer.Serialize(completions, Json)), ("@k", completions.Count), ("@s", source), ("@key", key), ("@c", Now()))!;
+        id = (long)Scalar(c, tx, """
+            INSERT INTO tasks(prompt, completions_json, k, source, content_key, created_utc, messages_json, critiques_json, gold_json)
+            VALUES(@p, @cj, @k, @s, @key, @c, @mj, @crj, @gj) RETURNING id
+            """, ("@p", prompt), ("@cj", JsonSerializer.Serialize(completions, Json)), ("@k", completions.Count), ("@s", source), ("@key", key), ("@c", Now()),
+            ("@mj", input.Messages is { Count: > 0 } ? JsonSerializer.Serialize(input.Messages, Json) : null),
+            ("@crj", input.Critiques is not null && input.Critiques.Any(x => !string.IsNullOrWhiteSpace(x)) ? JsonSerializer.Serialize(input.Critiques, Json) : null),
+            ("@gj", input.Gold is null ? null : JsonSerializer.Serialize(input.Gold, Json)))!;
         return (id, true);
     }
 
     private static FeedbackTask? ReadTask(DbConnection c, DbTransaction? tx, long id)
     {
-        using var cmd = Command(c, tx, "SELECT prompt, completions_json FROM tasks WHERE id = @id", ("@id", id));
+        using var cmd = Command(c, tx, "SELECT prompt, completions_json, messages_json, critiques_json, gold_json FROM tasks WHERE id = @id", ("@id", id));
         using var r = cmd.ExecuteReader();
-        return r.Read() ? new FeedbackTask(id, r.GetString(0), JsonSerializer.Deserialize<string[]>(r.GetString(1), Json)!) : null;
+        return r.Read() ? TaskFrom(r, id, 0, 2) : null;
     }
+
+    /// <summary>A task from a row holding prompt and completions at <paramref name="text"/>, messages, critiques and gold at <paramref name="extras"/>.</summary>
+    private static FeedbackTask TaskFrom(DbDataReader r, long id, int text, int extras) =>
+        new(id, r.GetString(text), JsonSerializer.Deserialize<string[]>(r.GetString(text + 1), Json)!)
+        {
+            Messages = r.IsDBNull(extras) ? [] : JsonSerializer.Deserialize<ChatMessage[]>(r.GetString(extras), Json)!,
+            Critiques = r.IsDBNull(extras + 1) ? null : JsonSerializer.Deserialize<string?[]>(r.GetString(extras + 1), Json),
+            Gold = r.IsDBNull(extras + 2) ? null : JsonSerializer.Deserialize<int[]>(r.GetString(extras + 2), Json),
+        };
+
+    private static bool IsUnsafe(LabelSubmission s) => s.Unsafe || s.UnsafeCompletions.Count > 0;
 
     /// <summary>Brings the schema to <see cref="CurrentSchemaVersion"/>: the dialect's preparation, then each pending migration in its own write transaction.</summary>
     private void Migrate()

@@ -59,5 +59,14 @@ internal static class SchemaMigrations
         """
         ALTER TABLE labelers ADD COLUMN revoked_utc TEXT;
         """,
+        // v4: multi-turn history, AI critiques and gold orders on tasks (JSON, NULL when absent); per label which
+        // completions were flagged unsafe and whether AI critiques were shown
+        """
+        ALTER TABLE tasks ADD COLUMN messages_json TEXT;
+        ALTER TABLE tasks ADD COLUMN critiques_json TEXT;
+        ALTER TABLE tasks ADD COLUMN gold_json TEXT;
+        ALTER TABLE labels ADD COLUMN unsafe_json TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE labels ADD COLUMN saw_critiques INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

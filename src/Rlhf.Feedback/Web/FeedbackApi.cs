@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Rlhf.Feedback.Exchange;
+using Rlhf.Feedback.Quality;
 using Rlhf.Feedback.Storage;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Preferences;
@@ -20,7 +21,7 @@ namespace Rlhf.Feedback.Web;
 /// or 200 with <c>"duplicate": true</c> for a retry of a stored submission.</item>
 /// <item><c>GET /api/me</c> → the caller's progress.</item>
 /// <item><c>GET /api/overview</c> (admins) → <see cref="FeedbackOverview"/>.</item>
-/// <item><c>GET /api/export?format=ranked|pairwise&amp;excludeFlagged=false</c> (admins) → the JSONL file <c>rlhf label export</c> writes.</item>
+/// <item><c>GET /api/export?format=ranked|pairwise&amp;excludeFlagged=false&amp;minQuality=0.7</c> (admins) → the JSONL file <c>rlhf label export</c> writes.</item>
 /// <item><c>POST /api/tasks</c> (admins) with <c>{"tasks": [{"prompt", "completions"}, …]}</c> → <c>{"added", "skipped"}</c>: enqueue over HTTP.</item>
 /// </list>
 /// Request bodies must be <c>Content-Type: application/json</c> (else 415) and are read strictly: numbers must be JSON
@@ -33,9 +34,9 @@ internal sealed class FeedbackApi(FeedbackStore store, FeedbackServerOptions opt
     /// <summary>For request bodies: the web defaults would read <c>"2"</c> as the integer 2; labels must be exact.</summary>
     private static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.Strict };
 
-    private const string SubmitShape = "expected {\"submissionId\": text, \"ranking\": [integers, best first], \"ties\"?: [[integers]], \"allBad\"?: true|false, \"unsafe\"?: true|false, \"elapsedMs\": integer}";
+    private const string SubmitShape = "expected {\"submissionId\": text, \"ranking\": [integers, best first], \"ties\"?: [[integers]], \"allBad\"?: true|false, \"unsafe\"?: true|false, \"unsafeCompletions\"?: [integers], \"sawCritiques\"?: true|false, \"elapsedMs\": integer}";
 
-    private const string EnqueueShape = "expected {\"tasks\": [{\"prompt\": text, \"completions\": [text, …]}, …]}";
+    private const string EnqueueShape = "expected {\"tasks\": [{\"prompt\": text, \"completions\": [text, …], \"messages\"?: [{\"role\", \"content\"}], \"critiques\"?: [text or null], \"gold\"?: [integers]}, …]}";
 
     /// <summary>Adds the endpoints to <paramref name="app"/>.</summary>
     public void Map(WebApplication app)
@@ -71,7 +72,11 @@ internal sealed class FeedbackApi(FeedbackStore store, FeedbackServerOptions opt
         if (body.Ranking is null) throw new FeedbackException(FeedbackError.Invalid, "missing 'ranking' (completion indices, best first)");
         if (body.ElapsedMs is null) throw new FeedbackException(FeedbackError.Invalid, "missing 'elapsedMs' (milliseconds from showing the task to submitting)");
         var result = store.Submit(labeler, taskId, new LabelSubmission(body.SubmissionId, body.Ranking, body.Ties ?? [],
-            body.AllBad ?? false, body.Unsafe ?? false, body.ElapsedMs), options.LabelsPerTask);
+            body.AllBad ?? false, body.Unsafe ?? false, body.ElapsedMs)
+        {
+            UnsafeCompletions = body.UnsafeCompletions ?? [],
+            SawCritiques = body.SawCritiques ?? false,
+        }, options.LabelsPerTask);
         return Results.Json(new { labelId = result.LabelId, duplicate = result.Duplicate }, Json,
             statusCode: result.Duplicate ? StatusCodes.Status200OK : StatusCodes.Status201Created);
     }
@@ -118,11 +123,15 @@ internal sealed class FeedbackApi(FeedbackStore store, FeedbackServerOptions opt
             _ => throw new FeedbackException(FeedbackError.Invalid, $"unknown export format '{Shorten(format)}' (expected 'ranked' or 'pairwise')"),
         };
         bool exclude = context.Request.Query["excludeFlagged"].FirstOrDefault() is "true" or "1";
+        double? minQuality = context.Request.Query["minQuality"].FirstOrDefault() is { } q
+            ? double.TryParse(q, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v is >= 0 and <= 1 ? v
+                : throw new FeedbackException(FeedbackError.Invalid, $"minQuality '{Shorten(q)}' is not a number between 0 and 1")
+            : null;
         // the same writer as `rlhf label export` (atomic file), then streamed: one code path for both
         string temp = Path.Combine(Path.GetTempPath(), $"rlhf-export-{Guid.NewGuid():N}.jsonl");
         try
         {
-            FeedbackExport.Write(store, temp, kind, exclude);
+            FeedbackExport.Write(store, temp, kind, exclude, minQuality);
             context.Response.ContentType = "application/x-ndjson; charset=utf-8";
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"{(kind == PreferenceFormat.Pairwise ? "pairs" : "rankings")}.jsonl\"";
             await context.Response.SendFileAsync(temp, context.RequestAborted);
@@ -133,10 +142,8 @@ internal sealed class FeedbackApi(FeedbackStore store, FeedbackServerOptions opt
     /// <summary>The task with completions in a per-labeler shuffled order, so no completion is always seen first (position bias).</summary>
     private static TaskView View(FeedbackTask task, Labeler labeler)
     {
-        var order = Enumerable.Range(0, task.Completions.Count)
-            .OrderBy(i => BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"{task.Id}/{labeler.Id}/{i}"))))
-            .ToList();
-        return new TaskView(task.Id, task.Prompt, order.ConvertAll(i => new CompletionView(i, task.Completions[i])));
+        var order = DisplayOrder.Of(task.Id, labeler.Id, task.Completions.Count);
+        return new TaskView(task.Id, task.Prompt, order.ConvertAll(i => new CompletionView(i, task.Completions[i], task.Critiques?[i] is { Length: > 0 } c ? c : null)), task.Messages);
     }
 
     private Labeler Caller(HttpContext context)
