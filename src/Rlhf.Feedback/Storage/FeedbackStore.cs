@@ -144,8 +144,7 @@ public sealed partial class FeedbackStore
         lock (_writeLock)
         {
             using var c = Connect();
-            _db.RelaxDurability(c); // a lease is a hint, not a label: its commit need not wait for the disk (the next label's commit syncs it)
-            using var tx = _db.BeginWrite(c);
+            using var tx = _db.BeginRelaxedWrite(c); // a lease is a hint, not a label: its commit need not wait for the disk
             Execute(c, tx, "DELETE FROM leases WHERE expires_ms <= @now", ("@now", now));
             var id = Scalar(c, tx, """
                 SELECT s.task_id FROM leases s

@@ -45,6 +45,13 @@ internal sealed partial class PostgresDialect : StoreDialect
         return tx;
     }
 
+    public override DbTransaction BeginRelaxedWrite(DbConnection c)
+    {
+        var tx = BeginWrite(c);
+        Run(c, tx, "SET LOCAL synchronous_commit = off"); // this transaction only
+        return tx;
+    }
+
     public override void Prepare(DbConnection c)
     {
         using var tx = BeginWrite(c);

@@ -42,7 +42,11 @@ internal sealed class SqliteDialect : StoreDialect
 
     public override DbTransaction BeginWrite(DbConnection c) => ((SqliteConnection)c).BeginTransaction(deferred: false);
 
-    public override void RelaxDurability(DbConnection c) => Run(c, null, "PRAGMA synchronous = NORMAL");
+    public override DbTransaction BeginRelaxedWrite(DbConnection c)
+    {
+        Run(c, null, "PRAGMA synchronous = NORMAL"); // per connection; Connect() sets FULL again for the next user
+        return BeginWrite(c);
+    }
 
     public override void Prepare(DbConnection c) => Value(c, null, "PRAGMA journal_mode=WAL"); // persistent in the file: readers never block the writer
 

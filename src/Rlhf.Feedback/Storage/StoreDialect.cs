@@ -26,8 +26,11 @@ internal abstract class StoreDialect
     /// </summary>
     public abstract DbTransaction BeginWrite(DbConnection c);
 
-    /// <summary>Lets this connection's next commit skip waiting for the disk (a lease is a hint, not a label); no-op where not applicable.</summary>
-    public virtual void RelaxDurability(DbConnection c) { }
+    /// <summary>
+    /// A write transaction (<see cref="BeginWrite"/>) whose commit need not wait for the disk: for leases, which are
+    /// hints, not labels (the next label's commit makes them durable too).
+    /// </summary>
+    public virtual DbTransaction BeginRelaxedWrite(DbConnection c) => BeginWrite(c);
 
     /// <summary>Prepares the database for migrations (SQLite: WAL; PostgreSQL: the version table) inside <paramref name="tx"/> where it can.</summary>
     public abstract void Prepare(DbConnection c);
