@@ -21,6 +21,7 @@ public static class CliApp
         root.Add(DpoCommand.Create());
         root.Add(OnlineCommand.Create());
         root.Add(GenerateCommand.Create());
+        root.Add(ModelCommand.Create());
         root.Add(DataCommand.Create());
         root.Add(LabelCommand.Create());
         root.Add(BonCommand.Create());

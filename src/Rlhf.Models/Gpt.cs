@@ -1,6 +1,6 @@
 using Rlhf.Models.Layers;
 using Rlhf.Tensors;
-using Rlhf.Tensors.Kernels;
+using Rlhf.Models.Checkpoints;
 
 namespace Rlhf.Models;
 
@@ -10,7 +10,7 @@ namespace Rlhf.Models;
 /// (<c>Heads/</c>) sit on the same hidden states. Parameter names are HF GPT-2 keys without the
 /// <c>transformer.</c> prefix (<c>wte.weight</c>, <c>h.0.attn.c_attn.weight</c>, …).
 /// </summary>
-public sealed class Gpt
+public sealed class Gpt : ICausalLm
 {
     /// <summary>Architecture.</summary>
     public GptConfig Config { get; }
@@ -49,6 +49,18 @@ public sealed class Gpt
     /// <summary>Number of trainable scalars (tied LM head counted once).</summary>
     public long ParameterCount => Parameters().Sum(p => (long)p.Size);
 
+    /// <inheritdoc />
+    public string ModelType => "gpt2";
+
+    /// <inheritdoc />
+    public int HiddenSize => Config.NEmbd;
+
+    /// <inheritdoc />
+    public int VocabSize => Config.VocabSize;
+
+    /// <inheritdoc />
+    public int MaxPositions => Config.NPositions;
+
     /// <summary>
     /// Hidden states (B, T, C) after the final LayerNorm for token ids (B·T, row-major).
     /// <paramref name="attentionMask"/> (B·T, true = real token, false = padding) masks padded keys and, for
@@ -63,104 +75,39 @@ public sealed class Gpt
             throw new ArgumentException($"Gpt.Forward: sequence length {time} exceeds the model's context n_positions = {Config.NPositions}");
         if (attentionMask is not null && attentionMask.Length != ids.Length)
             throw new ArgumentException($"Gpt.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
-        var positions = PositionIds(attentionMask, batch, time);
-        var x = Ops.Embedding(ids, [batch, time], Wte) + Ops.Embedding(positions, [batch, time], Wpe); // (B, T, C)
-        foreach (var block in Blocks) x = block.Forward(x, attentionMask);
-        return LnF.Forward(x);                                                                          // (B, T, C)
+        var pass = new FullAttention(attentionMask, batch, time);
+        var x = Ops.Embedding(ids, [batch, time], Wte) + Ops.Embedding(pass.Positions, [batch, time], Wpe); // (B, T, C)
+        foreach (var block in Blocks) x = block.Forward(x, pass);
+        return LnF.Forward(x);                                                                              // (B, T, C)
     }
 
     /// <summary>LM head: (…, C) → (…, V) = h·wteᵀ (weight tying).</summary>
     public Tensor Logits(Tensor hidden) => Ops.MatMul(hidden, Wte, transB: true);
 
-    /// <summary>
-    /// Position ids (B·T): 0..T−1 without a mask; with one, cumsum(mask) − 1 clamped at 0 per row, so a left-padded
-    /// prompt's first real token gets position 0.
-    /// </summary>
-    public static int[] PositionIds(bool[]? attentionMask, int batch, int time)
-    {
-        var positions = new int[batch * time];
-        for (int b = 0; b < batch; b++)
-        {
-            int count = 0;
-            for (int t = 0; t < time; t++)
-            {
-                int i = b * time + t;
-                if (attentionMask is null) positions[i] = t;
-                else
-                {
-                    if (attentionMask[i]) count++;
-                    positions[i] = Math.Max(0, count - 1);
-                }
-            }
-        }
-        return positions;
-    }
-
-    /// <summary>
-    /// y = x·W + b with W given transposed (out, in): during decoding only a few rows multiply each weight, the product
-    /// is bound by reading W, and reading it row by row (dots along contiguous memory) is about twice as fast as
-    /// walking the (in, out) layout column strip by column strip.
-    /// </summary>
-    private static Tensor LinearT(Tensor x, float[] weightT, Tensor bias)
-    {
-        int outF = bias.Size, inF = x.Shape[^1], rows = x.Size / inF;
-        var shape = x.ShapeArray();
-        shape[^1] = outF;
-        var y = Tensor.Uninitialized(shape);
-        Gemm.MultiplyAddBias(false, true, rows, outF, inF, x.Span, inF, weightT, inF, bias.Span, y.Span, outF);
-        return y;
-    }
+    /// <inheritdoc />
+    public KvCache NewCache(int batch, int capacity) => new(Config, batch, capacity);
 
     /// <summary>
     /// Incremental (KV-cache) forward without autograd: appends <paramref name="newTokens"/> new positions per row
     /// (ids (B·n), row-major) to <paramref name="cache"/> and returns the logits of the LAST new position of each row
     /// (B, V). <paramref name="newMask"/> (B·n, true = real token) marks padding among the new tokens (left padding
-    /// of prompts); positions continue from the cache's per-row count of real tokens.
+    /// of prompts); positions continue from the cache's per-row count of real tokens. The blocks run the same code
+    /// as <see cref="Forward"/>, in a <see cref="CachedAttention"/> pass.
     /// </summary>
     public Tensor ForwardCached(int[] ids, int newTokens, KvCache cache, bool[]? newMask = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(cache);
-        int B = cache.Batch, n = newTokens, C = Config.NEmbd, start = cache.Length;
+        int B = cache.Batch, n = newTokens;
         if (ids.Length != B * n) throw new ArgumentException($"Gpt.ForwardCached: {ids.Length} ids for batch {B} × {n} new tokens");
-        if (start + n > cache.Capacity)
-            throw new ArgumentException($"Gpt.ForwardCached: {start} cached + {n} new positions exceed the cache capacity {cache.Capacity}");
         using var noGrad = Tensor.NoGrad();
-        var positions = cache.Append(newMask, n);                                             // (B·n)
-        var x = Ops.Embedding(ids, [B, n], Wte) + Ops.Embedding(positions, [B, n], Wpe);    // (B, n, C)
-        var attn = Tensor.Zeros(B, n, C);
-        // few rows (decoding): multiply by transposed weight copies; many rows (prefill): the ordinary layers
-        var weightsT = B * n <= Gemm.SmallM ? cache.TransposedWeights(this) : null;
-        for (int l = 0; l < Blocks.Count; l++)
-        {
-            var block = Blocks[l];
-            var wT = weightsT?[l];
-            // the layer's own weights, or its transposed copy (index i of wT) when decoding
-            Tensor Apply(Layers.Linear layer, Tensor input, int i) => wT is null ? layer.Forward(input) : LinearT(input, wT[i], layer.Bias);
-            var h1 = block.Ln1.Forward(x);
-            var qkv = Apply(block.Attn, h1, 0);                                                 // (B, n, 3C)
-            var (kCache, vCache) = cache.Layer(l);                                              // (B, cap, C) each
-            // rows are independent: append each row's new k, v to its cache and attend, in parallel over rows
-            WorkerPool.Run(B, b =>
-            {
-                var qs = qkv.Span;
-                for (int t = 0; t < n; t++)
-                {
-                    int src = (b * n + t) * 3 * C, dst = (b * cache.Capacity + start + t) * C;
-                    qs.Slice(src + C, C).CopyTo(kCache.AsSpan(dst, C));
-                    qs.Slice(src + 2 * C, C).CopyTo(vCache.AsSpan(dst, C));
-                }
-                int rowBase = b * cache.Capacity * C;
-                AttentionKernel.Decode(qs.Slice(b * n * 3 * C), 3 * C,
-                    kCache.AsSpan(rowBase, cache.Capacity * C), vCache.AsSpan(rowBase, cache.Capacity * C), C,
-                    start, n, Config.NHead, Config.HeadSize, cache.KeyMask(b), attn.Span.Slice(b * n * C, n * C), C);
-            });
-            x = x + Apply(block.AttnProj, attn, 1);
-            var h2 = block.Ln2.Forward(x);
-            x = x + Apply(block.MlpProj, Ops.Gelu(Apply(block.Fc, h2, 2)), 3);
-        }
-        var last = Tensor.Uninitialized(B, C);
-        for (int b = 0; b < B; b++) x.Span.Slice((b * n + n - 1) * C, C).CopyTo(last.Span.Slice(b * C, C));
-        return Logits(LnF.Forward(last));                                                       // (B, V)
+        var pass = CachedAttention.Begin(cache, n, newMask);
+        var x = Ops.Embedding(ids, [B, n], Wte) + Ops.Embedding(pass.Positions, [B, n], Wpe);  // (B, n, C)
+        foreach (var block in Blocks) x = block.Forward(x, pass);
+        return Logits(LnF.Forward(CachedAttention.LastPositions(x)));                           // (B, V)
     }
+
+    /// <inheritdoc />
+    public void Save(string directory, IEnumerable<Tensor>? extra = null, IReadOnlyDictionary<string, string>? metadata = null, int? eosTokenId = null) =>
+        HfCheckpoint.Save(directory, this, extra, metadata, eosTokenId);
 }

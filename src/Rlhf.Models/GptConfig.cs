@@ -35,5 +35,15 @@ public sealed record GptConfig(
             throw new ArgumentException($"GptConfig: all sizes must be positive, got {this}");
         if (NEmbd % NHead != 0)
             throw new ArgumentException($"GptConfig: n_embd {NEmbd} is not divisible by n_head {NHead}");
+        // every tensor must fit one float[]: checked in 64 bits before anything is allocated
+        (string Name, long Elements)[] largest =
+        [
+            ("vocab_size × n_embd (wte)", (long)VocabSize * NEmbd),
+            ("n_positions × n_embd (wpe)", (long)NPositions * NEmbd),
+            ("n_embd × 4·n_embd (mlp.c_fc)", 4L * NEmbd * NEmbd),
+        ];
+        foreach (var (name, elements) in largest)
+            if (elements > int.MaxValue)
+                throw new ArgumentException($"GptConfig: {name} = {elements:N0} elements exceeds the {int.MaxValue:N0} one tensor can hold");
     }
 }

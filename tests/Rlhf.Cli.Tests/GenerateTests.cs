@@ -42,6 +42,27 @@ public sealed class GenerateTests : IDisposable
     }
 
     [Fact]
+    public void LlamaFamilyDirectory_Generates_Reproducibly()
+    {
+        // a tiny random Qwen2 (GQA, q/k/v bias) with this test's tokenizer: the model is chosen by config.json's model_type
+        string dir = Path.Combine(_dir, "qwen2");
+        var tok = BpeTokenizer.Load(_dir);
+        var config = LlamaPresets.Get("tiny", "qwen2") with { VocabSize = tok.VocabSize, MaxPositions = 24 };
+        new Llama(config, seed: 4).Save(dir, eosTokenId: tok.EndOfTextId);
+        tok.Save(dir);
+        string[] args = ["generate", "--model", dir, "--prompt", "hello", "--prompt", "the cat sat", "--max-new-tokens", "6", "--json"];
+        var a = InProcessCli.Run(args);
+        Assert.True(a.Code == 0, a.Err);
+        var lines = a.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(["hello", "the cat sat"], lines.Select(l => l.GetProperty("prompt").GetString()));
+        Assert.All(lines, l => Assert.InRange(l.GetProperty("tokens").GetInt32(), 1, 6));
+        Assert.Equal(a.Out, InProcessCli.Run(args).Out);
+        var tooLong = InProcessCli.Run("generate", "--model", dir, "--prompt", "hello", "--max-new-tokens", "30");
+        Assert.Equal(1, tooLong.Code);
+        Assert.Contains("model context of 24 tokens", tooLong.Err);
+    }
+
+    [Fact]
     public void CheckpointWithMissingTensors_NamesThem_ExitCode1()
     {
         string weights = Path.Combine(_dir, HfCheckpoint.WeightsFile);

@@ -4,6 +4,7 @@ using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Logging;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Tests;
 
@@ -50,6 +51,36 @@ public sealed class SftTests : IDisposable
         var line = JsonDocument.Parse(gen.Out).RootElement;
         Assert.Equal("what did the cat do?", line.GetProperty("prompt").GetString());
         Assert.DoesNotContain("Assistant", line.GetProperty("completion").GetString());
+    }
+
+    [Fact]
+    public void Sft_OnATinyRandomLlama_LearnsResumesAndGenerates()
+    {
+        var (gptModel, data) = Setup();
+        var tok = BpeTokenizer.Load(gptModel);
+        var llama = new Llama(LlamaPresets.Get("tiny", "llama") with { VocabSize = tok.VocabSize, MaxPositions = 48, HiddenSize = 32, HeadDim = 8, IntermediateSize = 64 }, seed: 4);
+        llama.Save(P("llama"), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("llama"));
+        string[] sft = ["sft", "--data", data, "--init", P("llama"), "--out", P("run"), "--batch", "4", "--lr", "1e-2", "--warmup", "2", "--eval-interval", "4", "--checkpoint-interval", "4"];
+        var first = Run([.. sft, "--steps", "8"]);
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Contains("llama, 2 layers, 4 heads (2 K/V)", first.Out);
+        var more = Run("sft", "--data", data, "--out", P("run"), "--resume", "--steps", "12");
+        Assert.True(more.Code == 0, more.Err);
+        var entries = MetricsReader.Read(P("run/metrics.jsonl"));
+        Assert.Equal(Enumerable.Range(0, 13), entries.Select(e => e.Step));
+        var val = entries.Where(e => e.Values.ContainsKey("val_loss")).Select(e => e.Get("val_loss")).ToList();
+        Assert.True(val[^1] < val[0] - 0.5, $"held-out loss should fall: {string.Join(", ", val)}");
+        // the checkpoint is a Llama in HF layout, and generate takes it
+        Assert.Equal("llama", CausalLmCheckpoint.ReadModelType(P("run/checkpoint")));
+        var gen = Run("generate", "--model", P("run"), "--template", "--prompt", "what did the cat do?", "--max-new-tokens", "6", "--json");
+        Assert.True(gen.Code == 0, gen.Err);
+        Assert.Equal("what did the cat do?", JsonDocument.Parse(gen.Out).RootElement.GetProperty("prompt").GetString());
+        // a trainer not yet ported says so
+        File.WriteAllLines(P("prefs.jsonl"), Enumerable.Range(0, 8).Select(i => JsonSerializer.Serialize(new { prompt = "what did the cat do?", chosen = "it sat.", rejected = "warm." })));
+        var dpo = Run("dpo", "--data", P("prefs.jsonl"), "--init", P("llama"), "--out", P("dpo"));
+        Assert.NotEqual(0, dpo.Code);
+        Assert.Contains("dpo trains GPT-2 models only so far; this checkpoint is a llama model", dpo.Err);
     }
 
     [Fact]

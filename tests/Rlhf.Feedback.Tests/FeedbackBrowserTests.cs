@@ -1,8 +1,7 @@
 using Microsoft.Playwright;
+using Rlhf.Data.Preferences;
 using Rlhf.Feedback.Exchange;
 using Rlhf.Feedback.Storage;
-using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 

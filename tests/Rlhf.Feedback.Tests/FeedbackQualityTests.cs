@@ -1,7 +1,7 @@
 using Rlhf.Feedback.Exchange;
 using Rlhf.Feedback.Quality;
 using Rlhf.Feedback.Storage;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 

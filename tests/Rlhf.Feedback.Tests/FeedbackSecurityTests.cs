@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Rlhf.Feedback.Storage;
 using Rlhf.Feedback.Web;
-using Rlhf.Training.Labeling;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 

@@ -156,6 +156,7 @@ public class ElementwiseOpsTests
     [Fact] public void Sigmoid_GradCheck() => CheckUnary(Ops.Sigmoid, v => 1 / (1 + Math.Exp(-v)), GradCheck.Random(22, 3f, 3, 5, 7));
     [Fact] public void Tanh_GradCheck() => CheckUnary(Ops.Tanh, Math.Tanh, GradCheck.Random(23, 2f, 3, 5, 7));
     [Fact] public void LogSigmoid_GradCheck() => CheckUnary(Ops.LogSigmoid, RefLogSigmoid, GradCheck.Random(24, 4f, 3, 5, 7));
+    [Fact] public void Silu_GradCheck() => CheckUnary(Ops.Silu, v => v / (1 + Math.Exp(-v)), GradCheck.Random(31, 3f, 3, 5, 7));
     [Fact] public void Scale_GradCheck() => CheckUnary(t => Ops.Scale(t, -2.5f), v => -2.5 * v, GradCheck.Random(25, 1f, 3, 5, 7));
     [Fact] public void AddScalar_GradCheck() => CheckUnary(t => Ops.AddScalar(t, 0.75f), v => v + 0.75, GradCheck.Random(26, 1f, 3, 5, 7));
     [Fact] public void Neg_GradCheck() => CheckUnary(Ops.Neg, v => -v, GradCheck.Random(27, 1f, 3, 5, 7));

@@ -9,6 +9,8 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Tensors.Serialization;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Cli.Commands;
 
@@ -20,7 +22,7 @@ public static class GenerateCommand
     /// <summary>Builds the <c>generate</c> verb.</summary>
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (HF GPT-2 layout with tokenizer.json), or a training run directory (its checkpoint/ is used).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model directory (HF layout: GPT-2, Llama, Qwen2 or Qwen3, chosen by config.json's model_type; with tokenizer.json), or a training run directory (its checkpoint/ is used).", Required = true };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the model directory)." };
         var prompt = new Option<string[]>("--prompt") { Description = "Prompt text; repeatable. An empty prompt samples unconditionally (from <|endoftext|>)." };
         var prompts = new Option<string?>("--prompts") { Description = "JSONL file of {\"prompt\": ...} lines (other fields are ignored)." };
@@ -46,14 +48,14 @@ public static class GenerateCommand
         {
             model, tokenizer, prompt, prompts, template, maxNew, temperature, topK, topP, seed, batch, json, samples, outFile,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             var texts = new List<string>(parse.GetValue(prompt) ?? []);
             if (parse.GetValue(prompts) is { } file) texts.AddRange(Jsonl.Read<PromptRecord>(CommandSupport.ExistingFile(file)).Select(r => r.Record.Prompt));
             if (texts.Count == 0) throw new TrainingException("nothing to generate from: give --prompt \"...\" or --prompts <file.jsonl>");
 
             string dir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(model)!);
-            var gpt = HfCheckpoint.Load(dir);
+            var lm = CausalLmCheckpoint.Load(dir);
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? dir);
             var chat = parse.GetValue(template) ? new ChatTemplate(tok) : null;
             var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
@@ -62,9 +64,9 @@ public static class GenerateCommand
             {
                 int[] p = chat is not null ? chat.EncodePrompt(text) : tok.Encode(text);
                 if (p.Length == 0) p = [tok.EndOfTextId]; // unconditional: start from end-of-text as GPT-2 does
-                if (p.Length + config.MaxNewTokens > gpt.Config.NPositions)
+                if (p.Length + config.MaxNewTokens > lm.MaxPositions)
                     throw new TrainingException($"prompt \"{Shorten(text)}\" is {p.Length} tokens; with --max-new-tokens {config.MaxNewTokens} that exceeds "
-                        + $"the model context of {gpt.Config.NPositions} tokens");
+                        + $"the model context of {lm.MaxPositions} tokens");
                 ids.Add(p);
             }
 
@@ -76,7 +78,7 @@ public static class GenerateCommand
                 var repeated = ids.SelectMany(p => Enumerable.Repeat(p, k)).ToList();
                 var completions = new List<string>(repeated.Count);
                 for (int start = 0; start < repeated.Count; start += parse.GetValue(batch))
-                    foreach (var r in Generator.Generate(gpt, repeated.GetRange(start, Math.Min(parse.GetValue(batch), repeated.Count - start)), tok.EndOfTextId, config, rng))
+                    foreach (var r in Generator.Generate(lm, repeated.GetRange(start, Math.Min(parse.GetValue(batch), repeated.Count - start)), tok.EndOfTextId, config, rng))
                         completions.Add(chat is not null ? chat.DecodeResponse(r.Completion) : Decode(tok, r.Completion));
                 // a group with an empty completion cannot be ranked (label simulate/enqueue reject it), so it is dropped and counted
                 var groups = texts.Select((t, i) => new CompletionGroup(t, completions.GetRange(i * k, k))).ToList();
@@ -92,7 +94,7 @@ public static class GenerateCommand
             for (int start = 0; start < ids.Count; start += size)
             {
                 var chunk = ids.GetRange(start, Math.Min(size, ids.Count - start));
-                var results = Generator.Generate(gpt, chunk, tok.EndOfTextId, config, rng);
+                var results = Generator.Generate(lm, chunk, tok.EndOfTextId, config, rng);
                 for (int i = 0; i < results.Count; i++)
                 {
                     var r = results[i];

@@ -11,8 +11,9 @@ using Rlhf.Tensors;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
 using Spectre.Console;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Cli.Commands;
 
@@ -45,7 +46,7 @@ internal static class LabelAppCommands
         {
             db, name, admin, url,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(parse.GetValue(db)!);
             var (labeler, token) = store.AddLabeler(parse.GetValue(name)!, parse.GetValue(admin));
@@ -63,7 +64,7 @@ internal static class LabelAppCommands
         var name = new Option<string>("--name") { Description = "The labeler to revoke.", Required = true };
         var command = new Command("revoke-labeler", "Revoke a labeler's token at once (every later request is refused; the tasks they held go to others). "
             + "Their labels stay. 'rotate-token' re-admits them with a new token.") { db, name };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
             int released = store.RevokeLabeler(parse.GetValue(name)!);
@@ -79,7 +80,7 @@ internal static class LabelAppCommands
         var name = new Option<string>("--name") { Description = "The labeler whose token to replace.", Required = true };
         var url = new Option<string>("--url") { Description = "Base address of the served page, for the printed link.", DefaultValueFactory = _ => "http://127.0.0.1:5000/" };
         var command = new Command("rotate-token", "Give a labeler a new token (the old one stops working at once; lifts a revocation). Prints the token once.") { db, name, url };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
             string token = store.RotateToken(parse.GetValue(name)!);
@@ -110,7 +111,7 @@ internal static class LabelAppCommands
         {
             db, completions, model, prompts, tokenizer, k, maxNew, temperature, topK, topP, seed,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string? file = parse.GetValue(completions), modelDir = parse.GetValue(model);
             if ((file is null) == (modelDir is null)) throw new TrainingException("give either --completions <file.jsonl> or --model <dir> with --prompts <file.jsonl>");
@@ -154,7 +155,7 @@ internal static class LabelAppCommands
         {
             db, port, host, perTask, maxBody, rate,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, stderr) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, stderr) =>
         {
             string hostText = parse.GetValue(host)!;
             var address = hostText == "localhost" ? IPAddress.Loopback
@@ -190,7 +191,7 @@ internal static class LabelAppCommands
         var db = Db();
         var perTask = new Option<int>("--labels-per-task") { Description = "Labels wanted per task (as given to serve).", DefaultValueFactory = _ => 1 }.Require(v => v >= 1, "--labels-per-task must be at least 1.");
         var command = new Command("status", "Print the overview: tasks done and remaining, labels per labeler, inter-labeler agreement.") { db, perTask };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
             var o = store.Overview(parse.GetValue(perTask));
@@ -221,7 +222,7 @@ internal static class LabelAppCommands
         var minQuality = new Option<double?>("--min-quality") { Description = "Leave out labelers whose quality score (gold agreement, else agreement with the majority) is below this, 0..1." }
             .Require(v => v is null or (>= 0 and <= 1), "--min-quality must be between 0 and 1.");
         var command = new Command("export", "Write the labels as preference data for 'rlhf rm train' (gold tasks are checks and never exported).") { db, output, pairwise, exclude, minQuality };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
             int n = FeedbackExport.Write(store, parse.GetValue(output)!, parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked, parse.GetValue(exclude), parse.GetValue(minQuality));
@@ -238,7 +239,7 @@ internal static class LabelAppCommands
         var labeler = new Option<string>("--labeler") { Description = "Name the labels are stored under (created if new).", Required = true };
         var command = new Command("import", "Store rankings made elsewhere as labels (tasks are matched by prompt and completions, or added). "
             + "A bad line fails the whole import, naming file:line; importing a file twice adds nothing.") { db, input, labeler };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string file = CommandSupport.ExistingFile(parse.GetValue(input)!);
             var store = FeedbackStore.Open(parse.GetValue(db)!);

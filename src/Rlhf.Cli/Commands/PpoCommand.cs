@@ -7,6 +7,8 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
 
@@ -52,6 +54,7 @@ public static class PpoCommand
         var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full state every N iterations (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary of the run at the end." };
+        var maxWallTime = TrainingOptions.CreateMaxWallTime();
 
         // typed (or, for a fresh run, defaulted) options written into the config
         var binds = new List<(Option Option, Func<PpoConfig, ParseResult, PpoConfig> Apply)>
@@ -82,9 +85,9 @@ public static class PpoCommand
             + "KL, entropy, clip fraction, value loss, approx-KL, length, repetition, ensemble std, gold), samples.jsonl and "
             + "checkpoints with exact --resume.");
         Option[] inputs = [policy, rewardModels, rewardWeights, reference, prompts, outDir, resume];
-        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json)) command.Add(option);
+        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime)) command.Add(option);
         var guardOptions = GuardOptions.AddTo(command); // the reward-hacking guard: on by default, --no-guard turns it off
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string outPath = parse.GetValue(outDir)!;
             bool resuming = parse.GetValue(resume);
@@ -93,7 +96,8 @@ public static class PpoCommand
             var config = saved ?? d;
             foreach (var (option, apply) in binds)
                 if (!resuming || parse.Given(option)) config = apply(config, parse);
-            config = config with { OutDir = outPath };
+            if (!resuming || guardOptions.AnyGiven(parse)) config = guardOptions.Config(parse) is { } guard ? config with { Guard = guard, GuardObserve = guardOptions.Observe(parse) } : config with { Guard = null, GuardObserve = false };
+            config = config with { OutDir = outPath, MaxWallTime = parse.GetValue(maxWallTime) };
             config.Validate();
             string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
             var rmPaths = config.RewardModelPaths ?? throw new TrainingException("--reward-model is required: the reward model (or ensemble) to train against");
@@ -105,7 +109,7 @@ public static class PpoCommand
             var tokenizer = CommandSupport.LoadTokenizer(policyDir);
             var policyModel = HfCheckpoint.Load(policyDir);
             var referenceModel = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
-            var groups = rmPaths.Select(path => RewardModelDirectories(path).ToList()).ToList();
+            var groups = rmPaths.Select(path => RunLayout.RewardModelDirectories(path).ToList()).ToList();
             var rmDirs = groups.SelectMany(g => g).ToList();
             RewardModelReward first;
             IRewardFunction reward;
@@ -129,7 +133,7 @@ public static class PpoCommand
                 criticInit = first.Members[0].Trunk;
             }
             var goldReward = config.Gold is { } g ? new GoldScorerReward(CommandSupport.CreateGold(g)) : null;
-            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RewardModelDirectories)]) : null;
+            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RunLayout.RewardModelDirectories)]) : null;
             int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
             output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward models {string.Join(", ", rmDirs)}");
 
@@ -137,7 +141,7 @@ public static class PpoCommand
             var trainer = new PpoTrainer(config, tokenizer, policyModel, referenceModel, reward, promptList, output, CommandSupport.Progress(output))
             {
                 Gold = goldReward, HeldOut = heldOutReward, CriticInit = criticInit, PtxTokens = ptxTokens,
-                Guard = guardOptions.Build(parse),
+                Guard = config.CreateGuard(),
             };
             var result = trainer.Run(resuming, stop.Token);
             if (parse.GetValue(json))
@@ -149,19 +153,6 @@ public static class PpoCommand
             return result.Stopped ? CommandSupport.StoppedExitCode : 0;
         }));
         return command;
-    }
-
-    /// <summary>A reward model directory, a run directory holding checkpoint/, or an ensemble run holding member-*/checkpoint/.</summary>
-    private static IEnumerable<string> RewardModelDirectories(string path)
-    {
-        if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile))) return [path];
-        string run = Path.Combine(path, TrainingCheckpoint.DirectoryName);
-        if (File.Exists(Path.Combine(run, HfCheckpoint.ConfigFile))) return [run];
-        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such reward model directory");
-        var members = Directory.GetDirectories(path, "member-*").Select(m => Path.Combine(m, TrainingCheckpoint.DirectoryName))
-            .Where(m => File.Exists(Path.Combine(m, HfCheckpoint.ConfigFile))).Order(StringComparer.Ordinal).ToArray();
-        return members.Length > 0 ? members
-            : throw new FileNotFoundException($"{path}: not a reward model directory (no {HfCheckpoint.ConfigFile}, {TrainingCheckpoint.DirectoryName}/ or member-*/{TrainingCheckpoint.DirectoryName}/)");
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
 using Rlhf.Feedback.Quality;
 using Rlhf.Feedback.Storage;
-using Rlhf.Training.Data;
-using Rlhf.Training.Preferences;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Exchange;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
-using Rlhf.Training.Data;
-using Rlhf.Training.Labeling;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Storage;
 
@@ -45,7 +45,7 @@ public sealed record LabelTaskInput(
             return $"'critiques' has {Critiques.Count} entries; expected one per completion ({Completions.Count}), null for none";
         if (Gold is not null)
         {
-            var record = new Rlhf.Training.Preferences.RankedCompletions(Prompt, Completions, Gold, []);
+            var record = new RankedCompletions(Prompt, Completions, Gold, []);
             if (record.Validate() is { } bad) return $"'gold': {bad.Replace("'ranking'", "the order", StringComparison.Ordinal)}";
         }
         return null;

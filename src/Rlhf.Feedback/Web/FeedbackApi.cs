@@ -8,8 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Rlhf.Feedback.Exchange;
 using Rlhf.Feedback.Quality;
 using Rlhf.Feedback.Storage;
-using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Web;
 

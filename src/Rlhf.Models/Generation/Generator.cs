@@ -12,7 +12,7 @@ namespace Rlhf.Models.Generation;
 public static class Generator
 {
     /// <summary>Samples completions for <paramref name="prompts"/> (token ids, each non-empty).</summary>
-    public static IReadOnlyList<GenerationResult> Generate(Gpt model, IReadOnlyList<int[]> prompts, int endOfTextId,
+    public static IReadOnlyList<GenerationResult> Generate(ICausalLm model, IReadOnlyList<int[]> prompts, int endOfTextId,
         GenerationConfig config, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -29,10 +29,10 @@ public static class Generator
             promptLen = Math.Max(promptLen, prompts[b].Length);
         }
         int capacity = promptLen + config.MaxNewTokens;
-        if (capacity > model.Config.NPositions)
+        if (capacity > model.MaxPositions)
             throw new ArgumentException(
-                $"Generator: longest prompt ({promptLen} tokens) + max new tokens ({config.MaxNewTokens}) = {capacity} exceeds the model context {model.Config.NPositions}");
-        int V = model.Config.VocabSize;
+                $"Generator: longest prompt ({promptLen} tokens) + max new tokens ({config.MaxNewTokens}) = {capacity} exceeds the model context {model.MaxPositions}");
+        int V = model.VocabSize;
 
         // left-pad: row b = [pad … pad, prompt]
         var ids = new int[B * promptLen];
@@ -47,7 +47,7 @@ public static class Generator
             }
         }
 
-        var cache = new KvCache(model.Config, B, capacity);
+        var cache = model.NewCache(B, capacity);
         var logits = model.ForwardCached(ids, promptLen, cache, mask); // (B, V)
         var completions = new List<int>[B];
         var logProbs = new List<float>[B];

@@ -12,6 +12,9 @@ public sealed class Block
 {
     private readonly GptConfig _config;
 
+    /// <summary>Layer index (selects this layer's slots in a KV cache).</summary>
+    public int Index { get; }
+
     public LayerNorm Ln1 { get; }
     public Linear Attn { get; }
     public Linear AttnProj { get; }
@@ -23,6 +26,7 @@ public sealed class Block
     public Block(GptConfig config, int index, Rng rng)
     {
         _config = config;
+        Index = index;
         int C = config.NEmbd;
         string p = $"h.{index}";
         float std = 0.02f, residualStd = 0.02f / MathF.Sqrt(2 * config.NLayer);
@@ -41,13 +45,16 @@ public sealed class Block
         Ln2.Weight, Ln2.Bias, Fc.Weight, Fc.Bias, MlpProj.Weight, MlpProj.Bias,
     ];
 
-    /// <summary>(B, T, C) → (B, T, C); <paramref name="keyMask"/> (B·T, true = real token) or null.</summary>
-    public Tensor Forward(Tensor x, bool[]? keyMask)
+    /// <summary>(B, T, C) → (B, T, C) over the whole sequence; <paramref name="keyMask"/> (B·T, true = real token) or null.</summary>
+    public Tensor Forward(Tensor x, bool[]? keyMask) => Forward(x, new FullAttention(keyMask, x.Shape[0], x.Shape[1]));
+
+    /// <summary>(B, T, C) → (B, T, C) in <paramref name="pass"/> (whole sequence, or new positions against a KV cache).</summary>
+    public Tensor Forward(Tensor x, AttentionPass pass)
     {
-        var qkv = Attn.Forward(Ln1.Forward(x));                         // (B, T, 3C)
-        var y = Ops.CausalSelfAttention(qkv, _config.NHead, keyMask);   // (B, T, C)
-        x = x + AttnProj.Forward(y);                                    // (B, T, C)
-        var h = Ops.Gelu(Fc.Forward(Ln2.Forward(x)));                   // (B, T, 4C)
-        return x + MlpProj.Forward(h);                                  // (B, T, C)
+        var qkv = pass.Project(Attn, Ln1.Forward(x));                          // (B, T, 3C)
+        var y = pass.Attend(Index, qkv, _config.NHead, _config.NHead);        // (B, T, C)
+        x = x + pass.Project(AttnProj, y);                                     // (B, T, C)
+        var h = Ops.Gelu(pass.Project(Fc, Ln2.Forward(x)));                    // (B, T, 4C)
+        return x + pass.Project(MlpProj, h);                                   // (B, T, C)
     }
 }

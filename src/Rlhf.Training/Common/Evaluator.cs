@@ -12,7 +12,7 @@ public static class Evaluator
     /// Σ_batches n_b·loss_b / Σ n_b, run under <see cref="Tensor.NoGrad"/> (no graph, no gradients). Returns NaN when
     /// no target is counted. Deterministic: batches are taken in order and losses summed in double.
     /// </summary>
-    public static double MeanLoss(Gpt model, IEnumerable<(int[] Inputs, int[] Targets, int BatchSize, int SeqLen)> batches)
+    public static double MeanLoss(ICausalLm model, IEnumerable<(int[] Inputs, int[] Targets, int BatchSize, int SeqLen)> batches)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batches);

@@ -21,7 +21,7 @@ public static class TrainStep
     /// No attention mask is needed for right-padded rows: causal attention never lets a real position see the
     /// padding after it, and padded positions carry target −100.
     /// </summary>
-    public static StepResult Run(Gpt model, IOptimizer optimizer, float learningRate, int[] inputs, int[] targets, int batch, int time, float gradClip)
+    public static StepResult Run(ICausalLm model, IOptimizer optimizer, float learningRate, int[] inputs, int[] targets, int batch, int time, float gradClip)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);

@@ -2,6 +2,7 @@ using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Logging;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Common;
 
@@ -19,13 +20,26 @@ public static class TrainingSetup
     public static (Gpt Model, TConfig Config, TrainerState<TConfig, TSampler>? State, string? ResumeDirectory) Start<TConfig, TSampler>(
         TConfig config, string kind, bool resume, BpeTokenizer tokenizer) where TConfig : TrainerConfig
     {
+        var (model, cfg, state, resumeDir) = StartAnyFamily<TConfig, TSampler>(config, kind, resume, tokenizer);
+        return model is Gpt gpt ? (gpt, cfg, state, resumeDir)
+            : throw new TrainingException($"{kind} trains GPT-2 models only so far; this checkpoint is a {model.ModelType} model (sft, pretrain and generate take any family)");
+    }
+
+    /// <summary>
+    /// <see cref="Start{TConfig, TSampler}"/> for trainers that work on any <see cref="ICausalLm"/> family (GPT-2, Llama,
+    /// Qwen2, Qwen3). The config's architecture (<see cref="TrainerConfig.Model"/>) is set only for GPT-2; other families
+    /// always come from a checkpoint.
+    /// </summary>
+    public static (ICausalLm Model, TConfig Config, TrainerState<TConfig, TSampler>? State, string? ResumeDirectory) StartAnyFamily<TConfig, TSampler>(
+        TConfig config, string kind, bool resume, BpeTokenizer tokenizer) where TConfig : TrainerConfig
+    {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         TrainerState<TConfig, TSampler>? state = null;
         string? resumeDir = null;
         if (resume) (resumeDir, state) = TrainingCheckpoint.ReadState<TConfig, TSampler>(config.OutDir, kind);
         var model = LoadModel(config, resumeDir);
-        var cfg = (TConfig)(config with { Model = model.Config, SeqLen = config.SeqLen ?? model.Config.NPositions });
+        var cfg = (TConfig)(config with { Model = (model as Gpt)?.Config, SeqLen = config.SeqLen ?? model.MaxPositions });
         if (state is not null) TrainerConfig.CheckResumable(state.Config, cfg);
         CheckModel(model, tokenizer, cfg.SeqLen!.Value);
         return (model, cfg, state, resumeDir);
@@ -36,12 +50,12 @@ public static class TrainingSetup
     /// the init checkpoint, else a fresh <see cref="TrainerConfig.Model"/> seeded with <see cref="TrainerConfig.Seed"/>.
     /// A fresh run refuses a run directory that already holds a checkpoint, so an earlier run is never overwritten.
     /// </summary>
-    public static Gpt LoadModel(TrainerConfig config, string? resumeDirectory)
+    public static ICausalLm LoadModel(TrainerConfig config, string? resumeDirectory)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (resumeDirectory is not null) return HfCheckpoint.Load(resumeDirectory);
+        if (resumeDirectory is not null) return CausalLmCheckpoint.Load(resumeDirectory);
         CheckFresh(config.OutDir);
-        if (config.InitCheckpoint is { } init) return HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init));
+        if (config.InitCheckpoint is { } init) return CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init));
         return new Gpt(config.Model ?? throw new TrainingException("neither a model architecture nor an init checkpoint is given"), config.Seed);
     }
 
@@ -54,15 +68,15 @@ public static class TrainingSetup
     }
 
     /// <summary>Throws <see cref="TrainingException"/> when the tokenizer's ids or the sequence length do not fit the model.</summary>
-    public static void CheckModel(Gpt model, BpeTokenizer tokenizer, int seqLen)
+    public static void CheckModel(ICausalLm model, BpeTokenizer tokenizer, int seqLen)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (tokenizer.VocabSize > model.Config.VocabSize)
-            throw new TrainingException($"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary only {model.Config.VocabSize}; "
+        if (tokenizer.VocabSize > model.VocabSize)
+            throw new TrainingException($"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary only {model.VocabSize}; "
                 + "use the tokenizer the model was trained with");
-        if (seqLen > model.Config.NPositions)
-            throw new TrainingException($"sequence length {seqLen} exceeds the model context ({model.Config.NPositions} positions)");
+        if (seqLen > model.MaxPositions)
+            throw new TrainingException($"sequence length {seqLen} exceeds the model context ({model.MaxPositions} positions)");
     }
 
     /// <summary>A new metrics log (fresh run), or the old one cut back to <paramref name="resumedStep"/> (resume).</summary>
@@ -74,10 +88,15 @@ public static class TrainingSetup
     }
 
     /// <summary>One-line description of a model for run logs, e.g. <c>4.2M parameters (4 layers, 4 heads, d=256, context 128, vocab 4096)</c>.</summary>
-    public static string Describe(Gpt model)
+    public static string Describe(ICausalLm model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var c = model.Config;
-        return $"{model.ParameterCount / 1e6:F2}M parameters ({c.NLayer} layers, {c.NHead} heads, d={c.NEmbd}, context {c.NPositions}, vocab {c.VocabSize})";
+        string shape = model switch
+        {
+            Gpt { Config: var c } => $"{c.NLayer} layers, {c.NHead} heads, d={c.NEmbd}",
+            Llama { Config: var c } => $"{c.ModelType}, {c.NumLayers} layers, {c.NumHeads} heads ({c.NumKvHeads} K/V), d={c.HiddenSize}",
+            _ => model.ModelType,
+        };
+        return $"{model.ParameterCount / 1e6:F2}M parameters ({shape}, context {model.MaxPositions}, vocab {model.VocabSize})";
     }
 }

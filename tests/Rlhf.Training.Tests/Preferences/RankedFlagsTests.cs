@@ -1,5 +1,5 @@
-using Rlhf.Training.Data;
-using Rlhf.Training.Preferences;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Tests.Preferences;
 

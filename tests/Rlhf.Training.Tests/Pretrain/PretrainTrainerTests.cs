@@ -3,6 +3,7 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Pretrain;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Pretrain;
 
@@ -37,7 +38,7 @@ public sealed class PretrainTrainerTests : IDisposable
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
         var steps = MetricsReader.Read(Path.Combine(b, TrainingSetup.MetricsFile)).Select(e => e.Step);
         Assert.Equal([0, 1, 2, 3, 4, 5, 6], steps); // step 4 logged once, not twice
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
         Assert.Equal(full.BestValLoss, resumed.BestValLoss);
@@ -128,4 +129,15 @@ public sealed class PretrainTrainerTests : IDisposable
     [InlineData(new[] { 0, 0, 0, 1 }, 0.5623351446188083)] // −¾ln¾ − ¼ln¼
     public void UnigramEntropy_IsTheEntropyOfTokenFrequencies(int[] tokens, double expected) =>
         Assert.Equal(expected, UnigramEntropy.Nats(tokens), 12);
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var stopped = Trainer(Config(dir) with { MaxWallTime = TimeSpan.Zero }).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Step);
+        var resumed = Trainer(Config(dir)).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(6, resumed.Step);
+    }
 }

@@ -6,6 +6,8 @@ using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Sft;
 
@@ -53,7 +55,7 @@ public sealed class SftTrainerTests : IDisposable
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
         var epochs = MetricsReader.Read(Path.Combine(b, TrainingSetup.MetricsFile)).Skip(1).Select(e => e.Get("epoch"));
         Assert.Equal([0.0, 0, 0, 0, 1, 1, 1, 1], epochs);
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
         Assert.True(full.BestValLoss < full.LastValLoss + 1e-9 && full.BestValLoss < MetricsReader.Read(Path.Combine(a, TrainingSetup.MetricsFile))[0].Get("val_loss"));
@@ -136,5 +138,16 @@ public sealed class SftTrainerTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => SftData.Load(path, Template));
         Assert.StartsWith($"{path}:2:", e.Message);
         Assert.Contains("response", e.Message);
+    }
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var stopped = Trainer(Config(dir) with { MaxWallTime = TimeSpan.Zero }).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Step);
+        var resumed = Trainer(Config(dir)).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(resumed.TotalSteps, resumed.Step);
     }
 }

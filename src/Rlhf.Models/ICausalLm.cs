@@ -1,0 +1,54 @@
+using Rlhf.Tensors;
+
+namespace Rlhf.Models;
+
+/// <summary>
+/// A decoder-only language model as every trainer, head and the sampler see it, whatever its family
+/// (<see cref="Gpt"/> for GPT-2, <see cref="Llama"/> for Llama / Qwen2 / Qwen3): hidden states for value and reward
+/// heads, logits, incremental KV-cache decoding, parameters by checkpoint key, and saving in the family's
+/// Hugging Face layout. Load any family with <see cref="Checkpoints.CausalLmCheckpoint.Load(string)"/>.
+/// </summary>
+public interface ICausalLm
+{
+    /// <summary>The HF <c>model_type</c>: gpt2, llama, qwen2 or qwen3.</summary>
+    string ModelType { get; }
+
+    /// <summary>Width C of the hidden states that heads read.</summary>
+    int HiddenSize { get; }
+
+    /// <summary>Vocabulary size V (logits width).</summary>
+    int VocabSize { get; }
+
+    /// <summary>Longest sequence the model accepts (n_positions / max_position_embeddings).</summary>
+    int MaxPositions { get; }
+
+    /// <summary>
+    /// Hidden states (B, T, C) after the final norm for token ids (B·T, row-major). <paramref name="attentionMask"/>
+    /// (B·T, true = real token) masks padded keys and counts positions from each row's first real token.
+    /// </summary>
+    Tensor Forward(int[] ids, int batch, int time, bool[]? attentionMask = null);
+
+    /// <summary>LM head: (…, C) → (…, V).</summary>
+    Tensor Logits(Tensor hidden);
+
+    /// <summary>An empty KV cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions.</summary>
+    KvCache NewCache(int batch, int capacity);
+
+    /// <summary>
+    /// Incremental forward without autograd: appends <paramref name="newTokens"/> positions per row (ids (B·n)) to
+    /// <paramref name="cache"/> and returns the logits (B, V) of each row's last new position.
+    /// </summary>
+    Tensor ForwardCached(int[] ids, int newTokens, KvCache cache, bool[]? newMask = null);
+
+    /// <summary>All parameters, each named with its checkpoint key.</summary>
+    IReadOnlyList<Tensor> Parameters();
+
+    /// <summary>Number of trainable scalars (a tied LM head counted once).</summary>
+    long ParameterCount { get; }
+
+    /// <summary>
+    /// Writes the model (+ <paramref name="extra"/> named tensors such as heads) and a config.json in the family's
+    /// Hugging Face layout into <paramref name="directory"/>.
+    /// </summary>
+    void Save(string directory, IEnumerable<Tensor>? extra = null, IReadOnlyDictionary<string, string>? metadata = null, int? eosTokenId = null);
+}

@@ -1,0 +1,34 @@
+using Rlhf.Tensors;
+
+namespace Rlhf.Models.Layers;
+
+/// <summary>
+/// y = x·Wᵀ (+ b) with W stored (out, in) as <c>torch.nn.Linear</c> stores it, so Llama-family checkpoint tensors
+/// load without a transpose (GPT-2's Conv1D layers use <see cref="Linear"/>, stored (in, out)). The (out, in) layout
+/// is also the fast one for decoding: each output is a dot along contiguous memory.
+/// </summary>
+public sealed class Dense
+{
+    /// <summary>Weight (out, in).</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>Bias (out), or null for a projection without bias.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>Creates the layer with W ~ N(0, std²) and, when <paramref name="bias"/>, b = 0.</summary>
+    public Dense(string prefix, int inFeatures, int outFeatures, bool bias, Rng rng, float std)
+    {
+        Weight = Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, outFeatures, inFeatures));
+        Bias = bias ? Parameter.Create($"{prefix}.bias", Tensor.Zeros(outFeatures)) : null;
+    }
+
+    /// <summary>Weight, then bias if any.</summary>
+    public IEnumerable<Tensor> Parameters() => Bias is null ? [Weight] : [Weight, Bias];
+
+    /// <summary>(..., in) → (..., out).</summary>
+    public Tensor Forward(Tensor x)
+    {
+        var y = Ops.MatMul(x, Weight, transB: true);
+        return Bias is null ? y : Ops.BiasAdd(y, Bias);
+    }
+}
