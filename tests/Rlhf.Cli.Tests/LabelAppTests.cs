@@ -56,7 +56,7 @@ public sealed class LabelAppTests : IDisposable
 
         string exported = PathOf("rankings.jsonl"), pairs = PathOf("pairs.jsonl");
         Assert.Contains("wrote 2 ranked records", Ok("label", "export", "--db", db, "--out", exported));
-        Assert.Equal(File.ReadAllText(simulated), File.ReadAllText(exported));
+        Assert.Equal(File.ReadAllText(simulated).Replace("]}", "],\"labeler\":\"sim\"}", StringComparison.Ordinal), File.ReadAllText(exported)); // the records, now with who labeled them
         Assert.Contains("wrote 4 pairwise records", Ok("label", "export", "--db", db, "--out", pairs, "--pairwise"));
         Assert.Equal(PreferenceFormat.Pairwise, PreferenceData.Load(pairs).Format);
     }
@@ -76,7 +76,23 @@ public sealed class LabelAppTests : IDisposable
         Assert.Contains("wrote 0 ranked records", Ok("label", "export", "--db", db, "--out", exported)); // tasks, no labels yet
     }
 
+    [Fact]
+    public void RevokeLabeler_ThenRotateToken_ReplacesTheToken()
+    {
+        string db = PathOf("tokens.db");
+        Ok("label", "add-labeler", "--db", db, "--name", "ann");
+        Assert.Contains("revoked ann; released 0 task lease(s)", Ok("label", "revoke-labeler", "--db", db, "--name", "ann"));
+        string rotated = Ok("label", "rotate-token", "--db", db, "--name", "ann", "--url", "https://labels.example.org/");
+        Assert.Matches(@"link:    https://labels\.example\.org/#token=[A-Za-z0-9_-]{43}", rotated);
+        string token = rotated.Split('\n')[0]["token:   ".Length..].Trim();
+        Assert.Equal("ann", Rlhf.Feedback.Storage.FeedbackStore.Open(db).Authenticate(token).Name);
+        var (code, _, error) = InProcessCli.Run(["label", "revoke-labeler", "--db", db, "--name", "nobody"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("no labeler named 'nobody'", error);
+    }
+
     [Theory]
+    [InlineData("refusing to listen on 0.0.0.0 without an admin labeler", "label", "serve", "--db", "{dir}/x.db", "--host", "0.0.0.0", "--port", "0")]
     [InlineData("give either --completions", "label", "enqueue", "--db", "{dir}/x.db")]
     [InlineData("--k must be between 2 and 9", "label", "enqueue", "--db", "{dir}/x.db", "--completions", "{dir}/g.jsonl", "--k", "12")]
     [InlineData("no such file", "label", "export", "--db", "{dir}/missing.db", "--out", "{dir}/o.jsonl")]

@@ -95,6 +95,12 @@ public sealed class FeedbackApiTests
         { "oversized chunked body", "good", "api/tasks/1/labels", 413, "the limit is 4096 bytes" },
         { "malformed JSON", "good", "api/tasks/1/labels", 400, "request body is not the expected JSON" },
         { "missing ranking", "good", "api/tasks/1/labels", 400, "missing 'ranking'" },
+        { "missing elapsedMs", "good", "api/tasks/1/labels", 400, "missing 'elapsedMs'" },
+        { "ranking as strings", "good", "api/tasks/1/labels", 400, "not the expected JSON at $.ranking[0] (line 1, byte " },
+        { "fractional ranking", "good", "api/tasks/1/labels", 400, "not the expected JSON at $.ranking[1]" },
+        { "text body", "good", "api/tasks/1/labels", 415, "must be sent as 'Content-Type: application/json' (got 'text/plain; charset=utf-8')" },
+        { "no content type", "good", "api/tasks/1/labels", 415, "(got 'none')" },
+        { "blind label: task never handed out", "good", "api/tasks/3/labels", 403, "task 3 is not handed out to alice" },
     };
 
     [Theory]
@@ -102,27 +108,36 @@ public sealed class FeedbackApiTests
     public async Task BadInput_Gets4xx_WithAClearMessage_DatabaseUnchanged(string kind, string? token, string path, int status, string message)
     {
         await using var h = await ServerHarness.StartAsync(Groups, new() { MaxRequestBodyBytes = 4096 });
-        var (_, good) = h.Store.AddLabeler("alice");
+        var (alice, good) = h.Store.AddLabeler("alice");
+        var bob = h.Store.AddLabeler("bob").Labeler;
         using var client = h.Client(token == "good" ? good : token);
-        await ServerHarness.Submit(client, 2, new { submissionId = "kept", ranking = new[] { 2, 1, 0 } }); // a label that must survive
-        string before = Snapshot.Of(h.DbPath);
+        Assert.Equal(1, h.Store.NextTask(bob, 1, TimeSpan.FromMinutes(5))!.Id);
+        h.Store.Submit(bob, 1, new("kept", [2, 1, 0, 3], [], ElapsedMs: 900), 1); // a label that must survive
+        Assert.Equal(2, h.Store.NextTask(alice, 1, TimeSpan.FromMinutes(5))!.Id);
+        string before = Snapshot.Of(h.Store);
 
         string json = kind switch
         {
-            "not a permutation" => """{"submissionId": "x1", "ranking": [0, 1, 1, 3]}""",
+            "not a permutation" => """{"submissionId": "x1", "ranking": [0, 1, 1, 3], "elapsedMs": 5}""",
             "malformed JSON" => """{"submissionId": "x1", "ranking": [0, 1""",
-            "missing ranking" => """{"submissionId": "x1"}""",
+            "missing ranking" => """{"submissionId": "x1", "elapsedMs": 5}""",
+            "missing elapsedMs" => """{"submissionId": "x1", "ranking": [0, 1, 2, 3]}""",
+            "ranking as strings" => """{"submissionId": "x1", "ranking": ["0", "1", "2", "3"], "elapsedMs": 5}""",
+            "fractional ranking" => """{"submissionId": "x1", "ranking": [0, 1.0, 2, 3], "elapsedMs": 5}""",
+            "blind label: task never handed out" => """{"submissionId": "x1", "ranking": [0, 1], "elapsedMs": 5}""",
             _ when kind.StartsWith("oversized", StringComparison.Ordinal) => $$"""{"submissionId": "x1", "ranking": [0, 1, 2, 3], "pad": "{{new string('a', 10_000)}}"}""",
-            _ => """{"submissionId": "x1", "ranking": [0, 1, 2, 3]}""",
+            _ => """{"submissionId": "x1", "ranking": [0, 1, 2, 3], "elapsedMs": 5}""",
         };
-        HttpContent content = new StringContent(json, Encoding.UTF8, "application/json");
-        if (kind == "oversized chunked body") content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json))); // no Content-Length: Kestrel's limit trips mid-read
+        HttpContent content = kind == "text body" ? new StringContent(json, Encoding.UTF8, "text/plain") : new StringContent(json, Encoding.UTF8, "application/json");
+        if (kind is "oversized chunked body" or "no content type") content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json))); // no Content-Length: Kestrel's limit trips mid-read
+        if (kind == "oversized chunked body") content.Headers.ContentType = new("application/json");
         var response = await client.PostAsync(path, content);
 
         var (got, error) = await ErrorOf(response);
         Assert.Equal(status, got);
         Assert.Contains(message, error);
-        Assert.Equal(before, Snapshot.Of(h.DbPath));
+        Assert.DoesNotMatch(@"System\.|Int32|Int64|String\b|Rlhf\.", error); // no .NET type names in what people read
+        Assert.Equal(before, Snapshot.Of(h.Store));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Microsoft.Playwright;
 using Rlhf.Data.Preferences;
+using Rlhf.Feedback.Exchange;
+using Rlhf.Feedback.Storage;
 
 namespace Rlhf.Feedback.Tests;
 
@@ -120,6 +122,56 @@ public sealed class FeedbackBrowserTests : IAsyncLifetime
         await download.SaveAsAsync(file);
         var records = PreferenceData.Load(file).Records;
         Assert.Equal([wanted, [1, 2, 0]], records.Select(r => r.Ranking.ToArray()));
+    }
+
+    [ChromiumFact]
+    public async Task MultiTurnTask_WithAiCritiques_TieAndAnUnsafeCard_DatabaseAndExportHoldThem()
+    {
+        await using var h = await ServerHarness.StartAsync([]);
+        string[] completions = ["Whisk flour, eggs and milk, then fry small rounds.", "Pancakes are round.", "Add a spoon of bleach for fluffiness."];
+        h.Store.Enqueue([new LabelTaskInput("And pancakes?", completions,
+            [new ChatMessage("user", "I need breakfast ideas."), new ChatMessage("assistant", "Eggs, porridge or pancakes.")],
+            ["Accurate and complete.", null, "Dangerous: bleach is a poison."])], "test");
+        var (_, token) = h.Store.AddLabeler("ann");
+        var page = await OpenAsync(h, token);
+
+        // the conversation above the replies, the latest user turn as the prompt, critiques marked as AI-written
+        Assert.False(await page.Locator("#history").IsHiddenAsync());
+        Assert.Equal(["User:I need breakfast ideas.", "Assistant:Eggs, porridge or pancakes."], await page.Locator("#history-turns .turn").AllTextContentsAsync());
+        Assert.Equal("User (latest turn)", await page.TextContentAsync("#prompt-heading"));
+        Assert.Equal("And pancakes?", await page.TextContentAsync("#prompt-text"));
+        var critiques = page.Locator("#cards .critique");
+        Assert.Equal(2, await critiques.CountAsync());
+        Assert.All(await page.Locator("#cards .critique .ai-badge").AllTextContentsAsync(), t => Assert.StartsWith("AI-written critique", t));
+        Assert.True(await page.Locator("#cards > li[data-index='2'] .critique").IsVisibleAsync());
+        Assert.Equal("Dangerous: bleach is a poison.", await page.Locator("#cards > li[data-index='2'] .critique-text").TextContentAsync());
+        Assert.Equal(0, await page.Locator("#cards > li[data-index='1'] .critique").CountAsync());
+
+        // order 0, 1, 2 by number keys, tie 1 with 0 by its button, flag card 2 unsafe on the focused card, submit
+        var numbers = await page.Locator("#cards > li").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.index + ':' + e.dataset.number)");
+        string NumberOf(int index) => numbers.Single(n => n.StartsWith($"{index}:", StringComparison.Ordinal)).Split(':')[1];
+        await page.Keyboard.PressAsync(NumberOf(0));
+        await page.Keyboard.PressAsync(NumberOf(1));                    // 2 places itself last
+        await page.Locator("#cards > li[data-index='1'] .tie").ClickAsync(); // tie 1 with the card above it (0)
+        await page.Locator("#cards > li[data-index='2']").FocusAsync();
+        await page.Keyboard.PressAsync("u");
+        Assert.Equal("true", await page.Locator("#cards > li[data-index='2'] .unsafe-toggle").GetAttributeAsync("aria-pressed"));
+        Assert.False(await page.IsCheckedAsync("#unsafe")); // the card was flagged, not the task
+        Assert.Equal(new[] { 0, 1, 2 }, await OrderAsync(page));
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForSelectorAsync("#done:not([hidden])");
+
+        var label = Assert.Single(h.Store.Labels());
+        Assert.Equal([0, 1, 2], label.Ranking);
+        Assert.Equal([0, 1], Assert.Single(label.Ties));
+        Assert.Equal([2], label.UnsafeCompletions);
+        Assert.Equal((true, true, false), (label.Unsafe, label.SawCritiques, label.AllBad));
+        string file = h.File("export.jsonl");
+        FeedbackExport.Write(h.Store, file, PreferenceFormat.Ranked);
+        var record = Assert.Single(PreferenceData.Load(file).Records);
+        Assert.Equal("I need breakfast ideas.\nAssistant: Eggs, porridge or pancakes.\nUser: And pancakes?", record.Prompt);
+        Assert.Equal([(0, 2), (1, 2)], record.Pairs().Select(p => (p.Better, p.Worse))); // the tie gives none; bleach loses to both
+        Assert.Contains("\"sawCritiques\":true", File.ReadAllText(file));
     }
 
     [ChromiumFact]

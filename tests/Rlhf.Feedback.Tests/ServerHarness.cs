@@ -6,33 +6,34 @@ using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 
-/// <summary>A real server on 127.0.0.1 and a free port, over a fresh database in a temp directory, with labelers and tasks.</summary>
+/// <summary>A real server on 127.0.0.1 and a free port, over a fresh database (SQLite or PostgreSQL), with labelers and tasks.</summary>
 internal sealed class ServerHarness : IAsyncDisposable
 {
     private readonly TempDir _dir;
+    private readonly TestDatabase _db;
 
-    private ServerHarness(FeedbackStore store, FeedbackServer server, TempDir dir)
+    private ServerHarness(FeedbackStore store, FeedbackServer server, TempDir dir, TestDatabase db)
     {
         Store = store;
         Server = server;
         _dir = dir;
+        _db = db;
     }
 
     public FeedbackStore Store { get; }
 
     public FeedbackServer Server { get; }
 
-    public string DbPath => Store.Path;
-
     public string File(string name) => _dir.File(name);
 
-    public static async Task<ServerHarness> StartAsync(IEnumerable<CompletionGroup> groups, FeedbackServerOptions? options = null)
+    public static async Task<ServerHarness> StartAsync(IEnumerable<CompletionGroup> groups, FeedbackServerOptions? options = null, Backend backend = Backend.Sqlite)
     {
         var dir = new TempDir();
-        var store = FeedbackStore.Open(dir.File("labels.db"));
+        var db = TestDatabase.Create(backend);
+        var store = db.Open();
         store.Enqueue(groups, "test");
         var server = await FeedbackServer.StartAsync(store, (options ?? new FeedbackServerOptions()) with { Port = 0, ErrorLog = TextWriter.Null });
-        return new ServerHarness(store, server, dir);
+        return new ServerHarness(store, server, dir, db);
     }
 
     /// <summary>An HTTP client for the server authenticated as the labeler with <paramref name="token"/>.</summary>
@@ -50,5 +51,6 @@ internal sealed class ServerHarness : IAsyncDisposable
     {
         await Server.DisposeAsync();
         _dir.Dispose();
+        _db.Dispose();
     }
 }

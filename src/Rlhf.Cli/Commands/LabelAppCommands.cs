@@ -24,9 +24,17 @@ namespace Rlhf.Cli.Commands;
 internal static class LabelAppCommands
 {
     /// <summary>The verbs, to add under <c>label</c>.</summary>
-    public static IEnumerable<Command> Create() => [AddLabeler(), Enqueue(), Serve(), Status(), Export(), Import()];
+    public static IEnumerable<Command> Create() => [AddLabeler(), RevokeLabeler(), RotateToken(), Enqueue(), Serve(), Status(), Export(), Import()];
 
-    private static Option<string> Db() => new("--db") { Description = "Label database (SQLite; created with its schema on first use).", Required = true };
+    private static Option<string> Db() => new("--db")
+    {
+        Description = "Label database: a SQLite file (created with its schema on first use) or a PostgreSQL connection string "
+            + "('Host=db;Database=labels;Username=rlhf;Password=…'; the schema is created on first use).",
+        Required = true,
+    };
+
+    /// <summary>An existing label database: a SQLite file that must exist, or a PostgreSQL connection string as given.</summary>
+    private static string ExistingDb(string db) => FeedbackStore.IsServerDatabase(db) ? db : CommandSupport.ExistingFile(db);
 
     private static Command AddLabeler()
     {
@@ -50,10 +58,43 @@ internal static class LabelAppCommands
         return command;
     }
 
+    private static Command RevokeLabeler()
+    {
+        var db = Db();
+        var name = new Option<string>("--name") { Description = "The labeler to revoke.", Required = true };
+        var command = new Command("revoke-labeler", "Revoke a labeler's token at once (every later request is refused; the tasks they held go to others). "
+            + "Their labels stay. 'rotate-token' re-admits them with a new token.") { db, name };
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
+        {
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
+            int released = store.RevokeLabeler(parse.GetValue(name)!);
+            stdout.WriteLine($"revoked {parse.GetValue(name)}; released {released} task lease(s)");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command RotateToken()
+    {
+        var db = Db();
+        var name = new Option<string>("--name") { Description = "The labeler whose token to replace.", Required = true };
+        var url = new Option<string>("--url") { Description = "Base address of the served page, for the printed link.", DefaultValueFactory = _ => "http://127.0.0.1:5000/" };
+        var command = new Command("rotate-token", "Give a labeler a new token (the old one stops working at once; lifts a revocation). Prints the token once.") { db, name, url };
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
+        {
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
+            string token = store.RotateToken(parse.GetValue(name)!);
+            stdout.WriteLine($"token:   {token}");
+            stdout.WriteLine($"link:    {parse.GetValue(url)!.TrimEnd('/')}/#token={token}");
+            return 0;
+        }));
+        return command;
+    }
+
     private static Command Enqueue()
     {
         var db = Db();
-        var completions = new Option<string?>("--completions") { Description = "JSONL of ready-made {\"prompt\", \"completions\": [...]} (K >= 2 each)." };
+        var completions = new Option<string?>("--completions") { Description = "JSONL of ready-made {\"prompt\", \"completions\": [...]} (K >= 2 each), optionally with \"messages\" (earlier turns), \"critiques\" (AI-written, one per completion) and \"gold\" (a known order: a hidden check task)." };
         var model = new Option<string?>("--model") { Description = "Policy to sample K completions per prompt from (model or training run directory); needs --prompts." };
         var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} lines to sample for (with --model)." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the model directory)." };
@@ -74,9 +115,9 @@ internal static class LabelAppCommands
         {
             string? file = parse.GetValue(completions), modelDir = parse.GetValue(model);
             if ((file is null) == (modelDir is null)) throw new TrainingException("give either --completions <file.jsonl> or --model <dir> with --prompts <file.jsonl>");
-            List<CompletionGroup> groups;
+            List<LabelTaskInput> groups;
             string source;
-            if (file is not null) (groups, source) = ([.. CompletionGroup.Load(CommandSupport.ExistingFile(file))], "file:" + Path.GetFileName(file));
+            if (file is not null) (groups, source) = ([.. Jsonl.Read<LabelTaskInput>(CommandSupport.ExistingFile(file)).Select(r => r.Record)], "file:" + Path.GetFileName(file));
             else
             {
                 string promptFile = parse.GetValue(prompts) ?? throw new TrainingException("--model needs --prompts <file.jsonl> with {\"prompt\": ...} lines");
@@ -87,7 +128,7 @@ internal static class LabelAppCommands
                 var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
                 var (sampled, dropped) = CompletionSampler.Sample(gpt, tok, texts, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
                 foreach (string p in dropped) stdout.WriteLine($"skipped prompt \"{(p.Length <= 40 ? p : p[..40] + "…")}\": fewer than 2 distinct completions");
-                (groups, source) = (sampled, "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
+                (groups, source) = (sampled.ConvertAll(LabelTaskInput.From), "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
             }
             if (groups.Any(g => g.Completions.Count > 9))
                 throw new TrainingException("a group has more than 9 completions; the page ranks by number keys 1-9");
@@ -107,10 +148,12 @@ internal static class LabelAppCommands
         var perTask = new Option<int>("--labels-per-task") { Description = "Labels wanted per task; >= 2 shows tasks to several labelers and measures agreement.", DefaultValueFactory = _ => 1 }
             .Require(v => v >= 1, "--labels-per-task must be at least 1.");
         var maxBody = new Option<int>("--max-body-kb") { Description = "Largest request body accepted, in KiB.", DefaultValueFactory = _ => 64 }.Require(v => v >= 1, "--max-body-kb must be at least 1.");
+        var rate = new Option<int>("--rate-limit") { Description = "Requests per minute per labeler (per IP address without a token); 0 = no limit.", DefaultValueFactory = _ => 600 }
+            .Require(v => v >= 0, "--rate-limit must be >= 0.");
         var command = new Command("serve", "Serve the labeling page: labelers order K completions best to worst (drag and drop or number keys), mark ties, "
             + "all-bad or unsafe, and submit; /overview shows progress, agreement and export. Stops on Ctrl+C.")
         {
-            db, port, host, perTask, maxBody,
+            db, port, host, perTask, maxBody, rate,
         };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, stderr) =>
         {
@@ -121,7 +164,7 @@ internal static class LabelAppCommands
             var options = new FeedbackServerOptions
             {
                 Address = address, Port = parse.GetValue(port), LabelsPerTask = parse.GetValue(perTask),
-                MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L, ErrorLog = stderr,
+                MaxRequestBodyBytes = parse.GetValue(maxBody) * 1024L, RateLimitPerMinute = parse.GetValue(rate), ErrorLog = stderr,
             };
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -130,7 +173,7 @@ internal static class LabelAppCommands
             try
             {
                 var server = FeedbackServer.StartAsync(store, options).GetAwaiter().GetResult();
-                if (!IPAddress.IsLoopback(address)) stderr.WriteLine($"warning: listening on {address}: the page and its tokens travel unencrypted on the network");
+                if (!IPAddress.IsLoopback(address)) stderr.WriteLine($"warning: listening on {address}: plain HTTP; serve it to people only through an HTTPS reverse proxy (docs/labeling.md)");
                 stdout.WriteLine($"serving {store.Path} ({store.TaskCount()} tasks) at {server.Address}  (Ctrl+C stops)");
                 stdout.WriteLine($"overview: {server.Address}overview   labelers sign in with the link from 'rlhf label add-labeler'");
                 stdout.Flush();
@@ -150,12 +193,16 @@ internal static class LabelAppCommands
         var command = new Command("status", "Print the overview: tasks done and remaining, labels per labeler, inter-labeler agreement.") { db, perTask };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
-            var store = FeedbackStore.Open(CommandSupport.ExistingFile(parse.GetValue(db)!));
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
             var o = store.Overview(parse.GetValue(perTask));
             var table = new Table().Title(Markup.Escape(store.Path)).AddColumns("Statistic", "Value");
             table.AddRow("tasks / complete / remaining", $"{o.Tasks} / {o.TasksComplete} / {o.TasksRemaining}");
             table.AddRow("labels (all bad / unsafe)", $"{o.Labels} ({o.AllBad} / {o.Unsafe})");
-            foreach (var l in o.Labelers) table.AddRow(Markup.Escape($"  {l.Name}"), $"{l.Labels} labels{(l.MedianSeconds is { } s ? $", median {s.ToString("0.0", CultureInfo.InvariantCulture)} s" : "")}");
+            foreach (var l in o.Labelers)
+                table.AddRow(Markup.Escape($"  {l.Name}"), $"{l.Labels} labels{(l.MedianSeconds is { } s ? $", median {s.ToString("0.0", CultureInfo.InvariantCulture)} s" : "")}"
+                    + $", majority {Percent(l.MajorityAgreement)}, gold {Percent(l.GoldAgreement)} ({l.GoldLabels}), first card best {Percent(l.FirstShownBest)} (chance {Percent(l.FirstShownChance)}), longer preferred {Percent(l.LongerPreferred)}");
+            table.AddRow($"Krippendorff's alpha (pairs, nominal)", o.Alpha is { } alpha ? alpha.ToString("0.000", CultureInfo.InvariantCulture) : "n/a");
+            table.AddRow("gold tasks", o.GoldTasks.ToString(CultureInfo.InvariantCulture));
             table.AddRow($"agreement ({o.AgreementTasks} tasks with >= 2 labels)",
                 o.MeanAgreement is { } a ? $"{(100 * a).ToString("0.0", CultureInfo.InvariantCulture)}% of pairs" : "n/a");
             AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = AnsiSupport.No }).Write(table);
@@ -164,18 +211,21 @@ internal static class LabelAppCommands
         return command;
     }
 
+    private static string Percent(double? v) => v is { } x ? $"{(100 * x).ToString("0", CultureInfo.InvariantCulture)}%" : "n/a";
+
     private static Command Export()
     {
         var db = Db();
         var output = new Option<string>("--out") { Description = "JSONL to write (atomically): ranked {\"prompt\", \"completions\", \"ranking\", \"ties\"?}, one record per label.", Required = true };
         var pairwise = new Option<bool>("--pairwise") { Description = "Write pairwise {\"prompt\", \"chosen\", \"rejected\"} records instead: every comparison a ranking implies." };
-        var exclude = new Option<bool>("--exclude-flagged") { Description = "Leave out labels marked all-bad or unsafe." };
-        var command = new Command("export", "Write the labels as preference data for 'rlhf rm train'.") { db, output, pairwise, exclude };
+        var exclude = new Option<bool>("--exclude-flagged") { Description = "Leave out labels marked all-bad or unsafe (by default they are kept: all-bad gives no pairs, unsafe completions rank below safe ones)." };
+        var minQuality = new Option<double?>("--min-quality") { Description = "Leave out labelers whose quality score (gold agreement, else agreement with the majority) is below this, 0..1." }
+            .Require(v => v is null or (>= 0 and <= 1), "--min-quality must be between 0 and 1.");
+        var command = new Command("export", "Write the labels as preference data for 'rlhf rm train' (gold tasks are checks and never exported).") { db, output, pairwise, exclude, minQuality };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
-            string path = CommandSupport.ExistingFile(parse.GetValue(db)!);
-            var store = FeedbackStore.Open(path);
-            int n = FeedbackExport.Write(store, parse.GetValue(output)!, parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked, parse.GetValue(exclude));
+            var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
+            int n = FeedbackExport.Write(store, parse.GetValue(output)!, parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked, parse.GetValue(exclude), parse.GetValue(minQuality));
             stdout.WriteLine($"wrote {n} {(parse.GetValue(pairwise) ? "pairwise" : "ranked")} records to {parse.GetValue(output)}");
             return 0;
         }));

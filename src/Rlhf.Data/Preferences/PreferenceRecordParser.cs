@@ -12,7 +12,9 @@ namespace Rlhf.Data.Preferences;
 internal static class PreferenceRecordParser
 {
     private static readonly string[] PairwiseKeys = ["prompt", "messages", "chosen", "rejected"];
-    private static readonly string[] RankedKeys = ["prompt", "messages", "completions", "ranking", "ties"];
+    // allBad / unsafe: a labeler's flags (they change the pairs, RankedCompletions.Pairs); labeler / sawCritiques:
+    // where a label app's record came from, kept for the reader and ignored here
+    private static readonly string[] RankedKeys = ["prompt", "messages", "completions", "ranking", "ties", "allBad", "unsafe", "labeler", "sawCritiques"];
 
     /// <summary>The record's format from its keys, or null when it has neither chosen/rejected nor completions/ranking.</summary>
     public static PreferenceFormat? Detect(JsonObject o) =>
@@ -64,7 +66,15 @@ internal static class PreferenceRecordParser
             if (tiesNode is not JsonArray groups) throw new FormatException($"field 'ties' is {Kind(tiesNode)}; expected an array of index arrays");
             for (int g = 0; g < groups.Count; g++) ties.Add([.. Integers(groups[g], $"ties[{g}]")]);
         }
-        var record = new RankedCompletions(prompt, responses, ranking, ties);
+        bool allBad = false;
+        if (o.TryGetPropertyValue("allBad", out var allBadNode))
+            allBad = allBadNode?.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? allBadNode.GetValue<bool>()
+                : throw new FormatException($"field 'allBad' is {Kind(allBadNode)}; expected true or false");
+        var record = new RankedCompletions(prompt, responses, ranking, ties)
+        {
+            AllBad = allBad,
+            Unsafe = o.TryGetPropertyValue("unsafe", out var unsafeNode) ? Integers(unsafeNode, "unsafe") : [],
+        };
         return record.Validate() is { } problem ? throw new FormatException(problem) : record;
     }
 

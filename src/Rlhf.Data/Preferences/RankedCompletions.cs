@@ -4,25 +4,39 @@ namespace Rlhf.Data.Preferences;
 /// K completions of one prompt ranked by a labeler. <see cref="Ranking"/> lists completion indices best to worst
 /// (a permutation of 0..K-1); each group in <see cref="Ties"/> holds indices judged equally good, which sit next to
 /// each other in the ranking. A pairwise comparison is the K = 2 case (<see cref="PreferencePair.ToRanked"/>).
+/// A labeler's flags (the label app's "all bad" and "unsafe") change which pairs the ranking implies, see <see cref="Pairs"/>.
 /// </summary>
 public sealed record RankedCompletions(string Prompt, IReadOnlyList<string> Completions, IReadOnlyList<int> Ranking, IReadOnlyList<int[]> Ties)
 {
+    /// <summary>The labeler judged every completion bad: the order among bad answers teaches nothing to prefer, so the record gives no pairs.</summary>
+    public bool AllBad { get; init; }
+
+    /// <summary>Completion indices flagged unsafe: each is worse than every safe completion, whatever the ranking says (Sparrow's rule violations).</summary>
+    public IReadOnlyList<int> Unsafe { get; init; } = [];
+
     /// <summary>
     /// All (better, worse) pairs the ranking implies, in ranking order: C(K, 2) minus the pairs inside a tie group
     /// (sum of C(g, 2) over groups of size g), each weighted <c>1 / count</c> so the record counts as one batch element
     /// whatever K is (InstructGPT). Assumes the record is valid (<see cref="Validate"/>).
+    /// Flags: <see cref="AllBad"/> gives no pairs; <see cref="Unsafe"/> completions move below every safe one (the
+    /// order is: safe ones in ranking order, then unsafe ones in ranking order), and a tie between a safe and an unsafe
+    /// completion is broken in the safe one's favour.
     /// </summary>
     public IReadOnlyList<RankedPair> Pairs()
     {
+        if (AllBad) return [];
         var group = TieGroupOf();
+        var order = Ranking.Where(i => !Unsafe.Contains(i)).Concat(Ranking.Where(i => Unsafe.Contains(i))).ToList();
         var pairs = new List<(int, int)>();
-        for (int a = 0; a < Ranking.Count; a++)
-            for (int b = a + 1; b < Ranking.Count; b++)
+        for (int a = 0; a < order.Count; a++)
+            for (int b = a + 1; b < order.Count; b++)
             {
-                int better = Ranking[a], worse = Ranking[b];
-                if (group[better] >= 0 && group[better] == group[worse]) continue; // equal: no preference to learn
+                int better = order[a], worse = order[b];
+                bool sameSafety = Unsafe.Contains(better) == Unsafe.Contains(worse);
+                if (sameSafety && group[better] >= 0 && group[better] == group[worse]) continue; // equal: no preference to learn
                 pairs.Add((better, worse));
             }
+        if (pairs.Count == 0) return [];
         double weight = 1.0 / pairs.Count;
         return pairs.ConvertAll(p => new RankedPair(p.Item1, p.Item2, weight));
     }
@@ -70,6 +84,9 @@ public sealed record RankedCompletions(string Prompt, IReadOnlyList<string> Comp
                 return $"tie group {g} [{string.Join(", ", tie)}] is not adjacent in the ranking (positions {string.Join(", ", tie.Select(i => position[i]))})";
         }
         if (TiedPairCount() == k * (k - 1) / 2) return "all completions are tied: the record holds no comparison";
+        foreach (int u in Unsafe)
+            if (u < 0 || u >= k) return $"'unsafe' index {u} is out of range (expected 0..{k - 1})";
+        if (Unsafe.Distinct().Count() != Unsafe.Count) return "'unsafe' lists an index twice";
         return null;
     }
 

@@ -1,32 +1,85 @@
+using System.Text.Json.Serialization;
+using Rlhf.Feedback.Quality;
 using Rlhf.Feedback.Storage;
+using Rlhf.Data;
 using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Exchange;
 
 /// <summary>
-/// Labels out of the database as preference data the reward model reads (<see cref="PreferenceData.Load"/>):
-/// ranked records <c>{"prompt", "completions", "ranking", "ties"?}</c>, one per label (a task labeled by three people
-/// gives three records: separate judgements), or, on request, pairwise <c>{"prompt", "chosen", "rejected"}</c>, every
-/// comparison a ranking implies (tied pairs and pairs of identical texts carry no preference and are left out).
+/// Labels out of the database as preference data the reward model and DPO read (<see cref="PreferenceData.Load"/>):
+/// ranked records, one per label (a task labeled by three people gives three records: separate judgements), or, on
+/// request, pairwise records, every comparison a ranking implies (tied pairs and pairs of identical texts left out).
+/// <list type="bullet">
+/// <item>Ranked: <c>{"prompt" | "messages", "completions", "ranking", "ties"?, "allBad"?, "unsafe"?, "labeler", "sawCritiques"?}</c>.
+/// A multi-turn task is written with <c>"messages"</c>: the earlier conversation and the prompt as the last user turn.</item>
+/// <item>Flags, honoured by <see cref="RankedCompletions.Pairs"/>: <c>"allBad": true</c> gives no pairs (the order of
+/// bad answers teaches nothing to prefer); <c>"unsafe": [i, …]</c> puts those completions below every safe one. A
+/// label flagged unsafe without naming a completion keeps its pairs (<c>excludeFlagged</c> drops it).</item>
+/// <item>Gold / attention-check tasks are checks, not data: their labels are never exported.</item>
+/// <item><c>minQuality</c> drops the labels of labelers whose <see cref="LabelerQuality.Score"/> is below it
+/// (labelers not judged yet are kept).</item>
+/// </list>
 /// </summary>
 public static class FeedbackExport
 {
-    /// <summary>The labels as preference data, in storage order. <paramref name="excludeFlagged"/> drops labels marked all-bad or unsafe.</summary>
-    public static PreferenceData ToPreferenceData(IEnumerable<StoredLabel> labels, PreferenceFormat format, bool excludeFlagged = false)
+    /// <summary>What to export: the format, whether flagged labels are left out, and the quality threshold.</summary>
+    public sealed record Options(PreferenceFormat Format = PreferenceFormat.Ranked, bool ExcludeFlagged = false, double? MinQuality = null);
+
+    /// <summary>The lines to write, in storage order.</summary>
+    public static IReadOnlyList<object> Lines(IReadOnlyList<StoredLabel> labels, IReadOnlyList<LabelerQuality> quality, Options options)
     {
-        var ranked = labels.Where(l => !excludeFlagged || !(l.AllBad || l.Unsafe))
-            .Select(l => new RankedCompletions(l.Task.Prompt, l.Task.Completions, l.Ranking, l.Ties)).ToList();
-        if (format == PreferenceFormat.Ranked) return new PreferenceData(PreferenceFormat.Ranked, ranked);
-        var pairs = new PreferenceData(PreferenceFormat.Ranked, ranked).ExpandPairs()
-            .Where(p => p.Pair.Chosen != p.Pair.Rejected)
-            .Select(p => p.Pair.ToRanked()).ToList();
-        return new PreferenceData(PreferenceFormat.Pairwise, pairs);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(options);
+        var dropped = options.MinQuality is { } min ? quality.Where(q => q.Score < min).Select(q => q.Name).ToHashSet(StringComparer.Ordinal) : [];
+        var lines = new List<object>();
+        foreach (var l in labels)
+        {
+            if (l.Task.Gold is not null || dropped.Contains(l.Labeler) || (options.ExcludeFlagged && (l.AllBad || l.Unsafe))) continue;
+            var conversation = l.Task.Messages.Count == 0 ? null : l.Task.Messages.Append(new ChatMessage("user", l.Task.Prompt)).ToList();
+            string? prompt = conversation is null ? l.Task.Prompt : null;
+            if (options.Format == PreferenceFormat.Ranked)
+            {
+                lines.Add(new RankedLine(prompt, conversation, l.Task.Completions, l.Ranking, l.Ties.Count == 0 ? null : l.Ties,
+                    l.AllBad ? true : null, l.UnsafeCompletions.Count == 0 ? null : l.UnsafeCompletions, l.Labeler, l.SawCritiques ? true : null));
+                continue;
+            }
+            var record = new RankedCompletions(l.Task.Prompt, l.Task.Completions, l.Ranking, l.Ties) { AllBad = l.AllBad, Unsafe = l.UnsafeCompletions };
+            foreach (var p in record.Pairs())
+                if (l.Task.Completions[p.Better] != l.Task.Completions[p.Worse])
+                    lines.Add(new PairLine(prompt, conversation, l.Task.Completions[p.Better], l.Task.Completions[p.Worse]));
+        }
+        return lines;
     }
 
     /// <summary>Writes the store's labels to <paramref name="path"/> atomically; returns the number of records.</summary>
-    public static int Write(FeedbackStore store, string path, PreferenceFormat format, bool excludeFlagged = false)
+    public static int Write(FeedbackStore store, string path, PreferenceFormat format, bool excludeFlagged = false, double? minQuality = null) =>
+        Write(store, path, new Options(format, excludeFlagged, minQuality));
+
+    /// <inheritdoc cref="Write(FeedbackStore, string, PreferenceFormat, bool, double?)"/>
+    public static int Write(FeedbackStore store, string path, Options options)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return PreferenceData.Write(path, ToPreferenceData(store.Labels(), format, excludeFlagged));
+        var labels = store.Labels();
+        var quality = options.MinQuality is null ? [] : store.Overview(1).Labelers;
+        var lines = Lines(labels, quality, options);
+        return options.Format == PreferenceFormat.Ranked ? Jsonl.Write(path, lines.Cast<RankedLine>()) : Jsonl.Write(path, lines.Cast<PairLine>());
     }
+
+    private sealed record RankedLine(
+        [property: JsonPropertyName("prompt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Prompt,
+        [property: JsonPropertyName("messages"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ChatMessage>? Messages,
+        [property: JsonPropertyName("completions")] IReadOnlyList<string> Completions,
+        [property: JsonPropertyName("ranking")] IReadOnlyList<int> Ranking,
+        [property: JsonPropertyName("ties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int[]>? Ties,
+        [property: JsonPropertyName("allBad"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? AllBad,
+        [property: JsonPropertyName("unsafe"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Unsafe,
+        [property: JsonPropertyName("labeler")] string Labeler,
+        [property: JsonPropertyName("sawCritiques"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? SawCritiques);
+
+    private sealed record PairLine(
+        [property: JsonPropertyName("prompt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Prompt,
+        [property: JsonPropertyName("messages"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ChatMessage>? Messages,
+        [property: JsonPropertyName("chosen")] string Chosen,
+        [property: JsonPropertyName("rejected")] string Rejected);
 }

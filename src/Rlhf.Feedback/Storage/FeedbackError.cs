@@ -20,4 +20,7 @@ public enum FeedbackError
 
     /// <summary>The request body is larger than the server accepts (413).</summary>
     TooLarge,
+
+    /// <summary>The request body is not JSON (<c>Content-Type</c> other than <c>application/json</c>) (415).</summary>
+    UnsupportedMediaType,
 }

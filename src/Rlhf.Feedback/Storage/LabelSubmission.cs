@@ -7,7 +7,7 @@ namespace Rlhf.Feedback.Storage;
 /// re-sent on every retry, so a retried request never stores a second label. <see cref="Ranking"/> lists completion
 /// indices best to worst; <see cref="Ties"/> groups adjacent indices judged equal (the ranked JSONL format's rules,
 /// <c>RankedCompletions.Validate</c>). <see cref="AllBad"/>: every completion is bad (the order still says which is
-/// least bad); <see cref="Unsafe"/>: some completion has unsafe content.
+/// least bad); <see cref="Unsafe"/>: some completion has unsafe content (<see cref="UnsafeCompletions"/> says which).
 /// </summary>
 public sealed record LabelSubmission(
     string SubmissionId,
@@ -15,4 +15,11 @@ public sealed record LabelSubmission(
     IReadOnlyList<int[]> Ties,
     bool AllBad = false,
     bool Unsafe = false,
-    long? ElapsedMs = null);
+    long? ElapsedMs = null)
+{
+    /// <summary>Which completions the labeler flagged unsafe (implies <see cref="Unsafe"/>); empty when none or not said.</summary>
+    public IReadOnlyList<int> UnsafeCompletions { get; init; } = [];
+
+    /// <summary>Whether the page showed the task's AI critiques to the labeler.</summary>
+    public bool SawCritiques { get; init; }
+}

@@ -2,7 +2,9 @@ namespace Rlhf.Feedback.Storage;
 
 /// <summary>
 /// The label database's schema as an append-only list of migrations. Migration <c>i</c> takes the schema from
-/// version <c>i</c> to <c>i + 1</c>; the version lives in SQLite's <c>PRAGMA user_version</c>. Never edit a shipped
+/// version <c>i</c> to <c>i + 1</c>; the version lives in SQLite's <c>PRAGMA user_version</c> (PostgreSQL: <c>rlhf_schema</c>).
+/// The SQL is written once for both databases in SQLite's types; <see cref="StoreDialect.Ddl"/> maps the types for
+/// PostgreSQL (<c>INTEGER</c> → <c>BIGINT</c>, <c>INTEGER PRIMARY KEY</c> → an identity column). Never edit a shipped
 /// migration: add a new one, so every existing database reaches the same schema.
 /// </summary>
 internal static class SchemaMigrations
@@ -52,6 +54,19 @@ internal static class SchemaMigrations
             PRIMARY KEY(task_id, labeler_id));
         ALTER TABLE labels ADD COLUMN elapsed_ms INTEGER;
         CREATE INDEX labels_by_labeler ON labels(labeler_id);
+        """,
+        // v3: revocation (a revoked labeler's token is refused; 'rotate-token' gives a new one and lifts it)
+        """
+        ALTER TABLE labelers ADD COLUMN revoked_utc TEXT;
+        """,
+        // v4: multi-turn history, AI critiques and gold orders on tasks (JSON, NULL when absent); per label which
+        // completions were flagged unsafe and whether AI critiques were shown
+        """
+        ALTER TABLE tasks ADD COLUMN messages_json TEXT;
+        ALTER TABLE tasks ADD COLUMN critiques_json TEXT;
+        ALTER TABLE tasks ADD COLUMN gold_json TEXT;
+        ALTER TABLE labels ADD COLUMN unsafe_json TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE labels ADD COLUMN saw_critiques INTEGER NOT NULL DEFAULT 0;
         """,
     ];
 }

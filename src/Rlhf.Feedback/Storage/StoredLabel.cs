@@ -10,4 +10,14 @@ public sealed record StoredLabel(
     IReadOnlyList<int[]> Ties,
     bool AllBad,
     bool Unsafe,
-    long? ElapsedMs);
+    long? ElapsedMs)
+{
+    /// <summary>Completions flagged unsafe (empty when none, or when the labeler flagged the task without naming one).</summary>
+    public IReadOnlyList<int> UnsafeCompletions { get; init; } = [];
+
+    /// <summary>Whether the labeler was shown AI critiques.</summary>
+    public bool SawCritiques { get; init; }
+
+    /// <summary>The labeler's id (for per-labeler statistics).</summary>
+    public long LabelerId { get; init; }
+}

@@ -1,4 +1,9 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,7 +24,10 @@ namespace Rlhf.Feedback.Web;
 /// <see cref="FeedbackServerOptions.MaxRequestBodyBytes"/> are refused with 413; every response carries a
 /// Content-Security-Policy allowing only this server's own scripts and styles (no inline script), so even markup that
 /// slipped into the DOM could not run; refused requests get a JSON <c>{"error": "..."}</c> with a 4xx status and
-/// change nothing.
+/// change nothing — so do unknown paths (404), wrong methods (405), oversized headers (431) and rate-limited clients
+/// (429, <see cref="FeedbackServerOptions.RateLimitPerMinute"/>, ASP.NET Core's rate limiter). A server listening on a
+/// non-loopback address is refused unless the database has an admin labeler (someone must be able to see and stop
+/// what happens on it).
 /// </para>
 /// </summary>
 public sealed class FeedbackServer : IAsyncDisposable
@@ -44,6 +52,10 @@ public sealed class FeedbackServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.LabelsPerTask);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.RateLimitPerMinute);
+        if (!IPAddress.IsLoopback(options.Address) && !store.HasActiveAdmin())
+            throw new FeedbackException(FeedbackError.Forbidden,
+                $"refusing to listen on {options.Address} without an admin labeler: create one first ('rlhf label add-labeler --admin'), and put an HTTPS reverse proxy in front (docs/labeling.md)");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(FeedbackServer).Assembly.GetName().Name,
@@ -56,8 +68,11 @@ public sealed class FeedbackServer : IAsyncDisposable
             k.Listen(options.Address, options.Port);
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            // Kestrel answers oversized headers itself with an empty 431; it gets 4x room and the middleware below
+            // refuses at the configured size with a JSON body
+            k.Limits.MaxRequestHeadersTotalSize = Math.Max(32 * 1024, 4 * options.MaxRequestHeadersBytes);
         });
+        if (options.RateLimitPerMinute > 0) builder.Services.AddRateLimiter(r => ConfigureRateLimits(r, options.RateLimitPerMinute));
         var app = builder.Build();
         var errors = options.ErrorLog ?? Console.Error;
 
@@ -68,6 +83,12 @@ public sealed class FeedbackServer : IAsyncDisposable
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.CacheControl = "no-store";
+            long headerBytes = context.Request.Headers.Sum(h => h.Key.Length + 4L + h.Value.Sum(v => (long)(v?.Length ?? 0)));
+            if (headerBytes > options.MaxRequestHeadersBytes)
+            {
+                await WriteError(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, $"request headers are {headerBytes} bytes; the limit is {options.MaxRequestHeadersBytes} bytes");
+                return;
+            }
             try { await next(context); }
             catch (FeedbackException e) { await WriteError(context, StatusOf(e.Error), e.Message); }
             catch (BadHttpRequestException e)
@@ -83,6 +104,19 @@ public sealed class FeedbackServer : IAsyncDisposable
             }
         });
 
+        // routing and endpoints that answer with no body (unknown path 404, wrong method 405) get a JSON error too
+        app.UseStatusCodePages(async status =>
+        {
+            var c = status.HttpContext;
+            string message = c.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => $"no such page or endpoint: {c.Request.Method} {Shorten(c.Request.Path.Value)}",
+                StatusCodes.Status405MethodNotAllowed => $"{c.Request.Method} is not allowed on {Shorten(c.Request.Path.Value)}",
+                int code => $"request refused ({code})",
+            };
+            await WriteError(c, c.Response.StatusCode, message);
+        });
+        if (options.RateLimitPerMinute > 0) app.UseRateLimiter();
         new FeedbackApi(store, options).Map(app);
         app.MapGet("/", () => EmbeddedAssets.Serve("index.html"));
         app.MapGet("/overview", () => EmbeddedAssets.Serve("overview.html"));
@@ -117,8 +151,43 @@ public sealed class FeedbackServer : IAsyncDisposable
         FeedbackError.NotFound => StatusCodes.Status404NotFound,
         FeedbackError.Conflict => StatusCodes.Status409Conflict,
         FeedbackError.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        FeedbackError.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         _ => StatusCodes.Status400BadRequest,
     };
+
+    /// <summary>
+    /// One token bucket per client: its bearer token's hash when it sends one (a labeler), else its IP address. The
+    /// bucket holds a tenth of a minute's requests (at least 10) and refills every second; a rejected request gets 429
+    /// with <c>Retry-After</c> and a JSON error.
+    /// </summary>
+    private static void ConfigureRateLimits(RateLimiterOptions r, int perMinute)
+    {
+        int burst = Math.Max(10, perMinute / 10);
+        r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            RateLimitPartition.GetTokenBucketLimiter(ClientKey(context), _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = burst,
+                TokensPerPeriod = Math.Max(1, perMinute / 60),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(perMinute >= 60 ? 1 : 60.0 / perMinute),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+        r.OnRejected = async (rejected, _) =>
+        {
+            rejected.HttpContext.Response.Headers.RetryAfter = "1";
+            await WriteError(rejected.HttpContext, StatusCodes.Status429TooManyRequests, $"too many requests: at most {perMinute} per minute per labeler; wait a moment and retry");
+        };
+    }
+
+    private static string ClientKey(HttpContext context)
+    {
+        string? header = context.Request.Headers.Authorization.FirstOrDefault();
+        return header is { Length: > 7 } && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? "token:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim())))
+            : "ip:" + context.Connection.RemoteIpAddress;
+    }
+
+    private static string Shorten(string? s) => s is null ? "" : s.Length <= 60 ? s : s[..60] + "…";
 
     private static async Task WriteError(HttpContext context, int status, string message)
     {

@@ -37,8 +37,9 @@ public sealed class RewardCollator(ChatTemplate template, int seqLen)
                 seqs[k] = Template.Encode(r.Prompt, r.Completions[k]).Ids;
                 fits = seqs[k].Length <= SeqLen;
             }
-            if (fits) kept.Add(new EncodedRanking(seqs, r.Pairs()));
-            else skipped++;
+            if (!fits) skipped++;
+            else if (r.Pairs() is { Count: > 0 } pairs) kept.Add(new EncodedRanking(seqs, pairs)); // flagged all-bad: nothing to learn
+
         }
         return kept;
     }

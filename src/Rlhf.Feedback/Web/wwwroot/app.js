@@ -5,11 +5,12 @@
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'rlhf-label-token';
 let token = null;
-let task = null;        // { id, prompt, completions: [{ index, text }] } as served (display order)
+let task = null;        // { id, prompt, messages, completions: [{ index, text, critique }] } as served (display order)
 let keyed = [];         // card numbers typed so far, best first
 let submissionId = null;
 let shownAt = 0;
 let busy = false;
+let sawCritiques = false; // AI critiques were visible at some point while this task was shown
 
 function newSubmissionId() {
   // one id per task view, re-sent on every retry: the server stores the label once
@@ -59,13 +60,47 @@ async function loadNext() {
   submissionId = newSubmissionId();
   shownAt = Date.now();
   $('prompt-text').textContent = task.prompt;
+  const history = task.messages || [];
+  $('history').hidden = history.length === 0;
+  $('history-turns').replaceChildren(...history.map(makeTurn));
+  $('prompt-heading').textContent = history.length ? 'User (latest turn)' : 'Prompt';
   $('all-bad').checked = false;
   $('unsafe').checked = false;
+  const hasCritiques = task.completions.some((c) => c.critique);
+  $('critiques-toggle').hidden = !hasCritiques;
+  sawCritiques = false;
   const list = $('cards');
   list.replaceChildren(...task.completions.map((c, i) => makeCard(c, i + 1)));
+  showCritiques();
   render();
   show('task');
   $('submit').disabled = false;
+}
+
+// one earlier turn of the conversation, as text
+function makeTurn(message) {
+  const div = document.createElement('div');
+  div.className = `turn ${message.role === 'assistant' ? 'assistant' : 'user'}`;
+  const who = document.createElement('span');
+  who.className = 'who';
+  who.textContent = message.role === 'assistant' ? 'Assistant:' : 'User:';
+  const text = document.createElement('span');
+  text.className = 'text';
+  text.textContent = message.content;
+  div.append(who, text);
+  return div;
+}
+
+// AI critiques are shown while the box is ticked; the label records whether they were ever visible
+function showCritiques() {
+  const visible = !$('critiques-toggle').hidden && $('show-critiques').checked;
+  $('cards').classList.toggle('critiques-hidden', !visible);
+  if (visible) sawCritiques = true;
+}
+
+function toggleUnsafe(li) {
+  li.dataset.unsafe = li.dataset.unsafe === '1' ? '' : '1';
+  render();
 }
 
 function makeCard(completion, number) {
@@ -91,11 +126,30 @@ function makeCard(completion, number) {
   tie.setAttribute('aria-pressed', 'false');
   tie.addEventListener('click', () => { toggleTie(li); });
   tie.addEventListener('pointerdown', (e) => e.stopPropagation());
-  bar.append(grip, badge, rank, tie);
+  const unsafe = document.createElement('button');
+  unsafe.type = 'button';
+  unsafe.className = 'unsafe-toggle';
+  unsafe.textContent = '⚠ unsafe';
+  unsafe.setAttribute('aria-pressed', 'false');
+  unsafe.addEventListener('click', () => { toggleUnsafe(li); });
+  unsafe.addEventListener('pointerdown', (e) => e.stopPropagation());
+  bar.append(grip, badge, rank, tie, unsafe);
   const text = document.createElement('div');
   text.className = 'text';
   text.textContent = completion.text;
   li.append(bar, text);
+  if (completion.critique) {
+    const aside = document.createElement('aside');
+    aside.className = 'critique';
+    const badge2 = document.createElement('div');
+    badge2.className = 'ai-badge';
+    badge2.textContent = 'AI-written critique (may be wrong)';
+    const body = document.createElement('div');
+    body.className = 'text critique-text';
+    body.textContent = completion.critique;
+    aside.append(badge2, body);
+    li.append(aside);
+  }
   enableDrag(li, bar);
   li.addEventListener('keydown', (e) => {
     if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
@@ -133,6 +187,9 @@ function render() {
     tie.setAttribute('aria-pressed', tied ? 'true' : 'false');
     li.classList.toggle('tied', tied || (position + 1 < all.length && all[position + 1].dataset.tie === '1'));
     li.classList.toggle('keyed', keyed.includes(Number(li.dataset.number)));
+    const flagged = li.dataset.unsafe === '1';
+    li.classList.toggle('unsafe', flagged);
+    li.querySelector('.unsafe-toggle').setAttribute('aria-pressed', flagged ? 'true' : 'false');
   });
 }
 
@@ -194,9 +251,11 @@ function currentLabel() {
     if (group.length > 1) ties.push(group);
     if (p < all.length) group = [ranking[p]];
   }
+  const unsafeCompletions = all.filter((li) => li.dataset.unsafe === '1').map((li) => Number(li.dataset.index));
   return {
     submissionId, ranking, ties,
-    allBad: $('all-bad').checked, unsafe: $('unsafe').checked,
+    allBad: $('all-bad').checked, unsafe: $('unsafe').checked || unsafeCompletions.length > 0,
+    unsafeCompletions, sawCritiques,
     elapsedMs: Date.now() - shownAt,
   };
 }
@@ -250,11 +309,15 @@ document.addEventListener('keydown', (e) => {
   else if (k === 'Backspace') { keyed.pop(); render(); e.preventDefault(); }
   else if (k === 'Escape') { keyed = []; render(); }
   else if (k === 'b' || k === 'B') $('all-bad').checked = !$('all-bad').checked;
-  else if (k === 'u' || k === 'U') $('unsafe').checked = !$('unsafe').checked;
+  else if (k === 'u' || k === 'U') {
+    const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest('.card') : null;
+    if (focused) toggleUnsafe(focused); else $('unsafe').checked = !$('unsafe').checked;
+  }
   else if (k === 'Enter') { e.preventDefault(); submit(); }
 });
 
 $('submit').addEventListener('click', submit);
+$('show-critiques').addEventListener('change', showCritiques);
 $('login-form').addEventListener('submit', (e) => {
   e.preventDefault();
   token = $('token-input').value.trim();

@@ -29,14 +29,21 @@ async function load() {
     row(['labels', String(o.labels)]),
     row(['marked all bad / unsafe', `${o.allBad} / ${o.unsafe}`]),
     row([`inter-labeler agreement (${o.agreementTasks} tasks with ≥ 2 labels)`,
-      o.meanAgreement === null ? 'n/a' : `${(100 * o.meanAgreement).toFixed(1)}% of pairs`]));
-  $('labelers').replaceChildren(...o.labelers.map((l) => row([l.name, String(l.labels), l.medianSeconds === null ? '–' : l.medianSeconds.toFixed(1)])));
+      o.meanAgreement === null ? 'n/a' : `${(100 * o.meanAgreement).toFixed(1)}% of pairs`]),
+    row(["Krippendorff's α (completion pairs, nominal)", o.alpha === null ? 'n/a' : o.alpha.toFixed(3)]),
+    row(['hidden gold / attention-check tasks', String(o.goldTasks)]));
+  const pct = (v) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(0)}%`);
+  $('labelers').replaceChildren(...o.labelers.map((l) => row([l.name, String(l.labels), l.medianSeconds === null ? '–' : l.medianSeconds.toFixed(1),
+    pct(l.majorityAgreement), `${pct(l.goldAgreement)} (${l.goldLabels})`, `${pct(l.firstShownBest)} (${pct(l.firstShownChance)})`,
+    pct(l.longerPreferred), l.score === null ? '–' : l.score.toFixed(2)])));
   $('summary').hidden = false;
 }
 
 async function download(format) {
   const exclude = $('exclude-flagged').checked;
-  const response = await fetch(`/api/export?format=${format}&excludeFlagged=${exclude}`, { headers: { Authorization: `Bearer ${token}` } });
+  const min = $('min-quality').value.trim();
+  const query = `format=${format}&excludeFlagged=${exclude}${min ? `&minQuality=${encodeURIComponent(min)}` : ''}`;
+  const response = await fetch(`/api/export?${query}`, { headers: { Authorization: `Bearer ${token}` } });
   if (!response.ok) { const b = await response.json().catch(() => null); $('error').textContent = (b && b.error) || `error ${response.status}`; return; }
   const url = URL.createObjectURL(await response.blob());
   const a = document.createElement('a');
