@@ -52,8 +52,8 @@ public sealed class OnlineLoopTests : IDisposable
         Assert.Equal([0, 1, 2], log.Select(e => e.Step));
         Assert.All(log, e => Assert.NotNull(e.Get(RlMetricNames.GoldReward)));
         Assert.Equal(0.0, log[0].Get(RlMetricNames.Kl)); // round 0 samples the initial policy itself
-        Assert.True(log[1].Get("dpo_pairs") > 0);
-        Assert.True(log[2].Get(RlMetricNames.Kl) != 0);  // two rounds of DPO moved the policy
+        Assert.True(log[1].Get("dpo_pairs") is > 0, "round 1 logs the DPO pairs it trained on");
+        Assert.True(log[2].Get(RlMetricNames.Kl) is double kl && kl != 0, "two rounds of DPO moved the policy (kl logged, non-zero)");
         var rankings = PreferenceData.Load(Path.Combine(OnlineLoop.RoundDirectory(a, 0), "rankings.jsonl"));
         Assert.Equal(4, rankings.Records.Count);
         Assert.All(rankings.Records, r => Assert.Equal(3, r.Completions.Count));

@@ -117,7 +117,9 @@ public sealed class RewardTrainerTests : IDisposable
 
         var log = MetricsReader.Read(Path.Combine(_tmp.File("run"), TrainingSetup.MetricsFile));
         Assert.Equal(Enumerable.Range(0, 121), log.Select(e => e.Step));
-        Assert.All(log.Skip(1), e => { _ = e.Get("loss"); _ = e.Get("accuracy"); _ = e.Get("lr"); _ = e.Get("grad_norm"); });
+        Assert.All(log.Skip(1), e => Assert.All(new[] { "loss", "accuracy", "lr", "grad_norm" },
+            key => Assert.True(e.Get(key) is double v && double.IsFinite(v), $"step {e.Step}: '{key}' missing or not finite")));
+        Assert.All(log.Skip(1), e => Assert.InRange(e.Get("accuracy")!.Value, 0, 1));
         Assert.True(log[^1].Get("eval_loss") < log[0].Get("eval_loss"));
     }
 

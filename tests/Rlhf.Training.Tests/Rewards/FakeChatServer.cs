@@ -7,7 +7,8 @@ namespace Rlhf.Training.Tests.Rewards;
 
 /// <summary>
 /// A minimal OpenAI-compatible chat-completions server on 127.0.0.1 (HttpListener): every POST gets the reply text
-/// <see cref="Reply"/> after <see cref="Delay"/>. Counts requests and keeps the last request body.
+/// <see cref="Reply"/> after <see cref="Delay"/>, except the first <see cref="FailFirst"/> requests, which get HTTP 503.
+/// Counts requests and keeps the last request body.
 /// </summary>
 internal sealed class FakeChatServer : IDisposable
 {
@@ -30,6 +31,9 @@ internal sealed class FakeChatServer : IDisposable
     public string Reply { get; set; } = "yes";
 
     public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How many requests (counted from the first) are answered 503 Service Unavailable at once.</summary>
+    public int FailFirst { get; set; }
 
     public int Requests => Volatile.Read(ref _requests);
 
@@ -54,8 +58,13 @@ internal sealed class FakeChatServer : IDisposable
             catch (Exception) { return; } // listener stopped
             _ = Task.Run(async () =>
             {
-                Interlocked.Increment(ref _requests);
+                int number = Interlocked.Increment(ref _requests);
                 using (var reader = new StreamReader(ctx.Request.InputStream)) LastBody = await reader.ReadToEndAsync();
+                if (number <= FailFirst)
+                {
+                    try { ctx.Response.StatusCode = 503; ctx.Response.Close(); } catch (Exception) { }
+                    return;
+                }
                 try { await Task.Delay(Delay, _stop.Token); } catch (OperationCanceledException) { }
                 var body = JsonSerializer.Serialize(new
                 {
