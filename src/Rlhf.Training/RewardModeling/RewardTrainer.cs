@@ -142,10 +142,7 @@ public sealed class RewardTrainer
                 loss = loss + Ops.Scale(mean * mean, cfg.CenterCoefficient);
             }
             loss.Backward();
-            double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-            bool finite = double.IsFinite(norm);
-            if (finite) { optimizer.LearningRate = lr; optimizer.Step(); }
-            optimizer.ZeroGrad();
+            var (norm, finite) = OptimizerStep.ClipAndUpdate(optimizer, lr, cfg.GradClip);
             double tokensPerSecond = batch.Mask.Count(m => m) / Stopwatch.GetElapsedTime(start).TotalSeconds;
             step = s + 1;
             lastLoss = loss.Item();
