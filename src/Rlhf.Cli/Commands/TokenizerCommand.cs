@@ -85,7 +85,7 @@ public static class TokenizerCommand
         {
             tokenizer, text, file, json, plain, addSpecial,
         };
-        encode.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        encode.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string? t = parse.GetValue(text), f = parse.GetValue(file);
             if ((t is null) == (f is null)) throw new TrainingException("give exactly one of --text \"...\" or --file <path>");
@@ -115,7 +115,7 @@ public static class TokenizerCommand
         var ids = new Option<string>("--ids") { Description = "Token ids separated by commas and/or spaces, e.g. \"9707,11,1879\".", Required = true };
         var skip = new Option<bool>("--skip-special") { Description = "Leave special tokens out of the text." };
         var decode = new Command("decode", "Print the text of token ids (bytes joined and read as UTF-8).") { tokenizer, ids, skip };
-        decode.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        decode.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer)!);
             var parts = parse.GetValue(ids)!.Split([',', ' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
