@@ -21,7 +21,7 @@ public static class ModelCommand
     {
         var dir = new Argument<string>("dir") { Description = "Checkpoint directory (config.json + model.safetensors or a sharded index)." };
         var info = new Command("info", "Family, parameters, stored dtype, context, tokenizer and chat template of a checkpoint, without loading its weights.") { dir };
-        info.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        info.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             string path = parse.GetValue(dir)!;
             if (!Directory.Exists(path)) throw new TrainingException($"{path}: no such directory");
@@ -51,7 +51,7 @@ public static class ModelCommand
         {
             family, preset, outDir, seed,
         };
-        init.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        init.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             string dir = parse.GetValue(outDir)!;
             string config = Path.Combine(dir, HfCheckpoint.ConfigFile);

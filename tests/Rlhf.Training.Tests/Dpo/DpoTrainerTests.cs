@@ -51,7 +51,7 @@ public sealed class DpoTrainerTests : IDisposable
 
         // independently of the trainer's metrics: on prompts it never saw, the saved policy raised log π(chosen) −
         // log π(rejected) relative to the reference (a flipped loss sign or swapped pair would lower it)
-        var policy = HfCheckpoint.Load(Path.Combine(config.OutDir, TrainingCheckpoint.DirectoryName));
+        var policy = HfCheckpoint.Load(Path.Combine(config.OutDir, RunLayout.CheckpointDirectory));
         var reference = DpoTrainer.LoadReference(config, TrainingFixtures.Tokenizer);
         var unseen = new DpoCollator(new ChatTemplate(TrainingFixtures.Tokenizer), 64).Encode(Nouns.Select(n => new PreferencePair($"tell me about the {n} {1000}", $"the {n} is warm.", $"the {n} is cold.")));
         Assert.True(unseen.Pairs.Count == Nouns.Length, unseen.Report.ToString());
