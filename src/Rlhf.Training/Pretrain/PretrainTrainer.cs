@@ -83,15 +83,16 @@ public sealed class PretrainTrainer
         // ---- optimizer, schedule, and the state to continue from
         var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
         var schedule = cfg.Schedule(cfg.MaxSteps);
-        int step = 0, bestStep = -1;
-        double best = double.NaN, lastLoss = double.NaN, lastVal = double.NaN;
+        var heldOut = new HeldOutLoss(Kind, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)).ToList());
+        int step = 0;
+        double lastLoss = double.NaN;
         long tokensSeen = 0;
         if (state is not null)
         {
             optimizer.LoadState(Path.Combine(resumeDir!, TrainingCheckpoint.OptimizerFile));
             try { sampler.Restore(state.Sampler); }
             catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
-            (step, best, bestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
+            (step, heldOut.Best, heldOut.BestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
         }
         _log.WriteLine($"{Kind}: model {TrainingSetup.Describe(model)}");
         _log.WriteLine($"{Kind}: {train.Count:N0} train tokens (unigram entropy {unigram:F4} nats), {val.Count:N0} validation tokens"
@@ -115,25 +116,18 @@ public sealed class PretrainTrainer
         }
 
         // ---- evaluation: mean loss on the fixed validation windows
-        string Evaluate(int s, List<(string Name, double Value)> values)
-        {
-            lastVal = Evaluator.MeanLoss(model, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)));
-            if (!(lastVal >= best)) (best, bestStep) = (lastVal, s); // also when best is NaN (no evaluation yet)
-            values.Add(("val_loss", lastVal));
-            return s == 0 ? $"{Kind}: step 0: val loss {lastVal:F4}"
-                : $"{Kind}: step {s}: train loss {lastLoss:F4}, val loss {lastVal:F4}{(bestStep == s ? " (best)" : "")}";
-        }
+        string Evaluate(int s, List<(string Name, double Value)> values) => heldOut.Evaluate(model, s, lastLoss, values);
 
         string Save(int s, string? _) => TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer,
-            new TrainerState<PretrainConfig, PackedSamplerState>(Kind, s, best, bestStep, tokensSeen, cfg, sampler.GetState()));
+            new TrainerState<PretrainConfig, PackedSamplerState>(Kind, s, heldOut.Best, heldOut.BestStep, tokensSeen, cfg, sampler.GetState()));
 
         var method = new TrainingMethod
         {
-            Kind = Kind, Step = Step, Evaluate = evalBatches.Count > 0 ? Evaluate : null, Save = Save,
-            Summary = r => Summary(r, lastLoss, best, bestStep, unigram),
+            Kind = Kind, Step = Step, Evaluate = heldOut.Any ? Evaluate : null, Save = Save,
+            Summary = r => Summary(r, lastLoss, heldOut.Best, heldOut.BestStep, unigram),
         };
         var loop = TrainingLoop.Run(method, cfg.Loop(cfg.MaxSteps), step, state is not null, _log, _progress, cancel, AfterStep);
-        return new PretrainResult(loop.Step, loop.Stopped, lastLoss, lastVal, best, bestStep, unigram, loop.CheckpointDirectory);
+        return new PretrainResult(loop.Step, loop.Stopped, lastLoss, heldOut.Last, heldOut.Best, heldOut.BestStep, unigram, loop.CheckpointDirectory);
     }
 
     /// <summary>e.g. <c>; last train loss 2.2 ; best val loss 2.1340 (step 900) vs unigram entropy 6.3100 nats: 4.18 nats below; checkpoint in out/checkpoint</c>.</summary>

@@ -88,15 +88,16 @@ public sealed class SftTrainer
         // ---- optimizer, schedule, and the state to continue from
         var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
         var schedule = cfg.Schedule(totalSteps);
-        int step = 0, bestStep = -1;
-        double best = double.NaN, lastLoss = double.NaN, lastVal = double.NaN;
+        var heldOut = new HeldOutLoss(Kind, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)).ToList());
+        int step = 0;
+        double lastLoss = double.NaN;
         long tokensSeen = 0;
         if (state is not null)
         {
             optimizer.LoadState(Path.Combine(resumeDir!, TrainingCheckpoint.OptimizerFile));
             try { sampler.Restore(state.Sampler); }
             catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
-            (step, best, bestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
+            (step, heldOut.Best, heldOut.BestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
         }
         _log.WriteLine($"{Kind}: model {TrainingSetup.Describe(model)}");
         _log.WriteLine($"{Kind}: {report}");
@@ -120,25 +121,18 @@ public sealed class SftTrainer
         }
 
         // ---- evaluation: token-weighted loss on the held-out batches
-        string Evaluate(int s, List<(string Name, double Value)> values)
-        {
-            lastVal = Evaluator.MeanLoss(model, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)));
-            if (!(lastVal >= best)) (best, bestStep) = (lastVal, s);
-            values.Add(("val_loss", lastVal));
-            return s == 0 ? $"{Kind}: step 0: val loss {lastVal:F4}"
-                : $"{Kind}: step {s}: train loss {lastLoss:F4}, val loss {lastVal:F4}{(bestStep == s ? " (best)" : "")}";
-        }
+        string Evaluate(int s, List<(string Name, double Value)> values) => heldOut.Evaluate(model, s, lastLoss, values);
 
         string Save(int s, string? _) => TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer,
-            new TrainerState<SftConfig, SftSamplerState>(Kind, s, best, bestStep, tokensSeen, cfg, sampler.GetState()));
+            new TrainerState<SftConfig, SftSamplerState>(Kind, s, heldOut.Best, heldOut.BestStep, tokensSeen, cfg, sampler.GetState()));
 
         var method = new TrainingMethod
         {
-            Kind = Kind, Step = Step, Evaluate = evalBatches.Count > 0 ? Evaluate : null, Save = Save,
+            Kind = Kind, Step = Step, Evaluate = heldOut.Any ? Evaluate : null, Save = Save,
             Summary = r => (double.IsNaN(lastLoss) ? "" : $"; last train loss {lastLoss:F4}")
-                + (double.IsNaN(best) ? "" : $"; best val loss {best:F4} (step {bestStep})") + $"; checkpoint in {r.CheckpointDirectory}",
+                + (double.IsNaN(heldOut.Best) ? "" : $"; best val loss {heldOut.Best:F4} (step {heldOut.BestStep})") + $"; checkpoint in {r.CheckpointDirectory}",
         };
         var loop = TrainingLoop.Run(method, cfg.Loop(totalSteps), step, state is not null, _log, _progress, cancel, AfterStep);
-        return new SftResult(loop.Step, totalSteps, loop.Stopped, lastLoss, lastVal, best, bestStep, loop.CheckpointDirectory);
+        return new SftResult(loop.Step, totalSteps, loop.Stopped, lastLoss, heldOut.Last, heldOut.Best, heldOut.BestStep, loop.CheckpointDirectory);
     }
 }
