@@ -21,7 +21,7 @@ public sealed class HeldOutLoss(string kind, IReadOnlyList<(int[] Inputs, int[] 
     public bool Any => batches.Count > 0;
 
     /// <summary>Evaluates <paramref name="model"/> after <paramref name="step"/> steps, appends <c>val_loss</c> and returns the log line.</summary>
-    public string Evaluate(Gpt model, int step, double trainLoss, List<(string Name, double Value)> values)
+    public string Evaluate(ICausalLm model, int step, double trainLoss, List<(string Name, double Value)> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         Last = Evaluator.MeanLoss(model, batches);
