@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Training.Common;
+using Rlhf.Training.External;
 using Rlhf.Training.Grpo;
 using Rlhf.Training.Rewards;
 using Rlhf.Training.Rl;
@@ -27,7 +28,8 @@ public static class GrpoCommand
         var reward = new Option<string>("--reward")
         {
             Description = "boxed (exact \\boxed{} answer), final-line (exact '#### answer'), numeric (number within --tolerance), format-boxed, format-final-line, "
-                + "judge:local:<model dir> (one of our models answers yes/no), judge:<http(s) endpoint>#<model> (OpenAI-compatible chat API; key from OPENAI_API_KEY).",
+                + "judge:local:<model dir> (one of our models answers yes/no), judge:<http(s) endpoint>#<model> (OpenAI-compatible chat API; key from OPENAI_API_KEY), "
+                + "or your own reward: an http(s):// URL (POSTed a JSON batch of {prompt, response, answer}, answers a list of numbers) or cmd:<program> (one JSON line per batch each way; --judge-timeout/--judge-retries apply; a failed batch is skipped, never scored 0).",
             DefaultValueFactory = _ => "final-line",
         };
         var accuracy = new Option<string?>("--accuracy") { Description = "Checker for held-out accuracy: boxed, final-line or numeric (default: --reward when it is a checker, else numeric)." };
@@ -109,6 +111,8 @@ public static class GrpoCommand
             case "format-boxed": return FormatReward.Boxed();
             case "format-final-line": return FormatReward.FinalLine();
         }
+        if (ExternalScorerSpec.IsExternal(spec))
+            return CommandSupport.CreateExternalReward("--reward", spec, new ExternalScorerPolicy(judgeTimeout, judgeRetries, ExternalScorerPolicy.Default.RetryDelay));
         if (spec.StartsWith("judge:local:", StringComparison.Ordinal))
         {
             string dir = TrainingCheckpoint.ResolveModelDirectory(spec["judge:local:".Length..]);
@@ -123,6 +127,6 @@ public static class GrpoCommand
                 throw new TrainingException($"--reward '{spec}': expected judge:<http(s) endpoint>#<model>, e.g. judge:http://127.0.0.1:8000/v1#qwen2.5-7b");
             return new LlmJudgeReward(new OpenAiJudge(endpoint, rest[(hash + 1)..], Environment.GetEnvironmentVariable("OPENAI_API_KEY"), judgeTimeout, judgeRetries));
         }
-        throw new TrainingException($"--reward '{spec}': expected boxed, final-line, numeric, format-boxed, format-final-line, judge:local:<dir> or judge:<endpoint>#<model>");
+        throw new TrainingException($"--reward '{spec}': expected boxed, final-line, numeric, format-boxed, format-final-line, judge:local:<dir>, judge:<endpoint>#<model>, an http(s):// URL or cmd:<program>");
     }
 }

@@ -136,6 +136,7 @@ public sealed class GrpoTrainer
 
         // ---- the training loop
         int saved = state?.Step ?? -1;
+        var dropWatch = new DroppedIterationWatch(Kind);
         bool stopped = false;
         using (var progress = TrainingProgress.Start(Kind, cfg.MaxSteps, iteration, _progress))
         {
@@ -158,6 +159,7 @@ public sealed class GrpoTrainer
                     else if (failure is null && i - keep.Count <= 3) // the first few per iteration
                         progress.Log($"{Kind}: iteration {iteration + 1}: sample {i} skipped: reward {outcomes[i].Reward}{(outcomes[i].Note is { } n ? $" ({n})" : "")}");
                 }
+                dropWatch.Observe(iteration + 1, keep.Count, samples.Count, failure ?? outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null));
                 var values = new List<(string, double)>();
                 iteration++;
                 if (keep.Count > 0)

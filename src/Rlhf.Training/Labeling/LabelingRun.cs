@@ -21,10 +21,11 @@ public static class LabelingRun
     /// <summary>Name of the <see cref="LexiconSentimentScorer"/> gold.</summary>
     public const string LexiconGold = "lexicon";
 
-    /// <summary>The gold scorer called <paramref name="name"/> (only <see cref="LexiconGold"/> so far).</summary>
+    /// <summary>The gold scorer called <paramref name="name"/>: <see cref="LexiconGold"/>, <c>rm:&lt;dir&gt;</c>, or an external scorer (http(s) URL, <c>cmd:</c>; dispose it).</summary>
     public static IGoldScorer CreateGold(string name) => name switch
     {
         LexiconGold => new LexiconSentimentScorer(),
+        _ when External.ExternalScorerSpec.IsExternal(name) => External.ExternalScorerSpec.CreateGold(name),
         _ when name.StartsWith(RewardModelGoldPrefix, StringComparison.Ordinal) => RewardModelScorer.Load(name[RewardModelGoldPrefix.Length..]),
         _ => throw new ArgumentException($"LabelingRun: unknown gold scorer '{name}' (expected '{LexiconGold}' or '{RewardModelGoldPrefix}<reward model directory>')", nameof(name)),
     };
@@ -54,6 +55,7 @@ public static class LabelingRun
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.AgreementSample);
         var gold = CreateGold(options.Gold);
+        using var _ = gold as IDisposable;
         var panel = LabelerPanel.Simulated(gold, options.Labeler, options.Labelers, options.Seed);
 
         var records = new List<RankedCompletions>(groups.Count);

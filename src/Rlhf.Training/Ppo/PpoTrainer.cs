@@ -143,6 +143,7 @@ public sealed class PpoTrainer
             Guard?.SaveState(), bestIteration, skippedSamples, skippedUpdates, guardStop);
 
         int saved = state?.Iteration ?? -1;
+        var dropWatch = new DroppedIterationWatch(Kind);
         bool stopped = false;
         string? guardStop = null;
         double lastReward = double.NaN, lastKl = double.NaN;
@@ -180,7 +181,8 @@ public sealed class PpoTrainer
                 var kept = Enumerable.Range(0, samples.Count).Where(b => Finite(outcomes[b].Reward, oldLogProbs, refLogProbs, values, b * L, full.ResponseLengths[b])).ToArray();
                 int dropped = samples.Count - kept.Length;
                 skippedSamples += dropped;
-                if (dropped > 0) progress.Log($"{Kind}: iteration {iteration + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob)");
+                if (dropped > 0) progress.Log($"{Kind}: iteration {iteration + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob){(outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null) is { } note ? $"; {note}" : "")}");
+                dropWatch.Observe(iteration + 1, kept.Length, samples.Count, outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null) ?? $"reward {outcomes.FirstOrDefault().Reward}");
                 PpoUpdateStats? update = null;
                 double meanKl = double.NaN, meanK3 = double.NaN;
                 long t2 = tReward, t3 = tReward;

@@ -86,6 +86,11 @@ public sealed class PpoTrainerTests : IDisposable
         var last = MetricsReader.Read(_tmp.File("nan-all/metrics.jsonl"))[^1];
         Assert.Equal(8, last.Get("skipped_samples"));
         Assert.True(double.IsNaN(last.Get("policy_loss")!.Value));
+
+        // ... but three such iterations in a row end the run with a clear error, not a "successful" NaN run
+        var e = Assert.Throws<TrainingException>(() => Trainer(PpoTestKit.Config(_tmp.File("nan-all-long"), 5), new PoisonedReward(1, all: true)).Run());
+        Assert.Contains("every sample of 3 iterations in a row (up to iteration 3) was dropped", e.Message);
+        Assert.Equal(2, MetricsReader.Read(_tmp.File("nan-all-long/metrics.jsonl")).Count);
     }
 
     [Fact]
