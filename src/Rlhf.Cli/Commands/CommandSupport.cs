@@ -55,6 +55,13 @@ internal static class CommandSupport
         catch (ArgumentException e) { throw new TrainingException($"{option} '{spec}': {e.Message}", e); }
     }
 
+    /// <summary><c>--missing-eos-penalty</c>: subtracted from the reward of a response cut at --max-new-tokens without end-of-text (default: off).</summary>
+    public static Option<float?> MissingEosPenaltyOption() => new Option<float?>("--missing-eos-penalty")
+    {
+        Description = "Subtract this from the reward of a response cut at --max-new-tokens without end-of-text (TRL missing_eos_penalty; e.g. 1). Default: off. "
+            + "The fraction of such responses is logged as truncated_frac either way.",
+    }.Require(v => v is null || float.IsFinite(v.Value), "--missing-eos-penalty must be a finite number.");
+
     /// <summary>Adds a range check to <paramref name="option"/>; values that do not even convert are left to the parser's own error.</summary>
     public static Option<T> Require<T>(this Option<T> option, Func<T, bool> valid, string message)
     {

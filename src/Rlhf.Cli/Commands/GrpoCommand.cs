@@ -48,11 +48,13 @@ public static class GrpoCommand
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature of the rollouts.", DefaultValueFactory = _ => defaults.Temperature }.Require(v => v > 0, "--temperature must be positive.");
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens }.Require(v => v >= 1, "--max-new-tokens must be at least 1.");
 
+        var eosPenalty = CommandSupport.MissingEosPenaltyOption();
+
         var command = new Command("grpo", "GRPO / RLOO with a verifiable reward: G samples per prompt through the shared rollout sampler, group-relative advantages, "
             + "clipped token-level loss (DAPO aggregation), optional k3 KL to the reference, held-out exact-match accuracy, metrics.jsonl, checkpoints with exact --resume.")
         {
             policy, tokenizer, prompts, evalPrompts, reward, accuracy, tolerance, judgeTimeout, judgeRetries,
-            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew,
+            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew, eosPenalty,
         };
         training.AddTo(command);
         command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
@@ -67,6 +69,7 @@ public static class GrpoCommand
 
             string rewardSpec = parse.GetValue(reward)!;
             var rewardFn = CreateReward(rewardSpec, parse.GetValue(tolerance), TimeSpan.FromSeconds(parse.GetValue(judgeTimeout)), parse.GetValue(judgeRetries));
+            using var rewardResources = rewardFn as IDisposable; // an external scorer's process or HTTP client
             string accuracySpec = parse.GetValue(accuracy) ?? (rewardFn is AnswerChecker ? rewardSpec : "numeric");
             if (accuracySpec is not ("boxed" or "final-line" or "numeric")) throw new TrainingException($"--accuracy '{accuracySpec}': expected an answer checker: boxed, final-line or numeric");
             var accuracyFn = CreateReward(accuracySpec, parse.GetValue(tolerance), TimeSpan.FromSeconds(1), 0);
@@ -87,6 +90,7 @@ public static class GrpoCommand
                 if (Use(miniBatch)) c = c with { MiniBatchSize = parse.GetValue(miniBatch) };
                 if (Use(temperature)) c = c with { Temperature = parse.GetValue(temperature) };
                 if (Use(maxNew)) c = c with { MaxNewTokens = parse.GetValue(maxNew) };
+                if (Use(eosPenalty)) c = c with { MissingEosPenalty = parse.GetValue(eosPenalty) };
                 return c;
             }
             var runConfig = saved is null

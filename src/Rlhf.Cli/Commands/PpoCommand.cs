@@ -53,6 +53,7 @@ public static class PpoCommand
         var heldOut = new Option<string[]>("--heldout-rm") { Description = "Held-out reward model (or ensemble run) measured on every sample but never trained against; logged as heldout_reward (overoptimisation without a gold scorer).", AllowMultipleArgumentsPerToken = true };
         var ptxData = new Option<string?>("--ptx-data") { Description = "Plain-text file of pretraining data for PPO-ptx (InstructGPT): its next-token loss is mixed into each minibatch." };
         var ptxCoef = new Option<float>("--ptx-coef") { Description = "Weight γ of the PPO-ptx term.", DefaultValueFactory = _ => d.PtxCoef }.Require(v => v >= 0 && float.IsFinite(v), "--ptx-coef must be ≥ 0.");
+        var eosPenalty = CommandSupport.MissingEosPenaltyOption();
         var sampleEvery = new Option<int>("--sample-every") { Description = "Print a (prompt, response, reward) table and append it to samples.jsonl every N iterations (0 = never).", DefaultValueFactory = _ => d.SampleEvery }.Require(v => v >= 0, "--sample-every must be ≥ 0.");
         var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full state every N iterations (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
@@ -71,7 +72,7 @@ public static class PpoCommand
             (entropy, (c, p) => c with { EntropyCoef = p.GetValue(entropy) }), (gamma, (c, p) => c with { Gamma = p.GetValue(gamma) }),
             (lambda, (c, p) => c with { Lambda = p.GetValue(lambda) }), (rewardClip, (c, p) => c with { RewardClip = p.GetValue(rewardClip) }),
             (sharedCritic, (c, p) => c with { SharedCritic = p.GetValue(sharedCritic) }), (criticFromRm, (c, p) => c with { CriticFromRewardModel = p.GetValue(criticFromRm) }),
-            (gold, (c, p) => c with { Gold = p.GetValue(gold) }),
+            (gold, (c, p) => c with { Gold = p.GetValue(gold) }), (eosPenalty, (c, p) => c with { MissingEosPenalty = p.GetValue(eosPenalty) }),
             (heldOut, (c, p) => c with { HeldOutPaths = p.GetValue(heldOut) is { Length: > 0 } h ? h : null }), (ptxData, (c, p) => c with { PtxPath = p.GetValue(ptxData) }),
             (ptxCoef, (c, p) => c with { PtxCoef = p.GetValue(ptxCoef) }), (sampleEvery, (c, p) => c with { SampleEvery = p.GetValue(sampleEvery) }),
             (checkpointInterval, (c, p) => c with { CheckpointInterval = p.GetValue(checkpointInterval) }), (seed, (c, p) => c with { Seed = p.GetValue(seed) }),

@@ -57,6 +57,9 @@ public sealed record GrpoConfig : TrainerConfig
     /// <summary>Most tokens a response may have.</summary>
     public int MaxNewTokens { get; init; } = 32;
 
+    /// <summary>Subtracted from the reward of a response cut at <see cref="MaxNewTokens"/> without end-of-text (<see cref="Rl.MissingEosPenalty"/>); null = off.</summary>
+    public float? MissingEosPenalty { get; init; }
+
     /// <summary>The rollout sampling settings.</summary>
     public GenerationConfig Generation() => new(MaxNewTokens, Temperature);
 
@@ -73,6 +76,7 @@ public sealed record GrpoConfig : TrainerConfig
         Check(MiniBatchSize >= 1, $"mini-batch size {MiniBatchSize} must be ≥ 1");
         Check(Temperature > 0 && float.IsFinite(Temperature), $"temperature {Temperature} must be > 0");
         Check(MaxNewTokens >= 1, $"max new tokens {MaxNewTokens} must be ≥ 1");
+        Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
         if (problems.Count > 0) throw new TrainingException($"invalid GRPO settings: {string.Join("; ", problems)}");
         base.Validate();
     }

@@ -150,7 +150,7 @@ public sealed class GrpoTrainer
                 var samples = RolloutSampler.Sample(policy, _template, batchPrompts, cfg.Group, generation, rng);
 
                 // 3. rewards; unusable samples are dropped here, with the reason logged
-                var outcomes = SafeScore(_reward, samples, out string? failure);
+                var outcomes = MissingEosPenalty.Apply(samples, SafeScore(_reward, samples, out string? failure), cfg.MissingEosPenalty);
                 if (failure is not null) progress.Log($"{Kind}: iteration {iteration + 1}: {failure}; its samples are skipped");
                 var keep = new List<int>();
                 for (int i = 0; i < samples.Count; i++)
@@ -220,6 +220,7 @@ public sealed class GrpoTrainer
                         values.Add((RlMetricNames.FormatRate, kept.Count(s => checker.Extract(s.CompletionText, out _) is not null) / (double)kept.Count));
                 }
                 values.Add(("skipped", samples.Count - keep.Count));
+                values.Add((MissingEosPenalty.MetricName, MissingEosPenalty.TruncatedFraction(samples)));
                 double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
                 values.Add(("tokens_per_s", tokensPerSecond));
                 if (evaluate && ((cfg.EvalInterval > 0 && iteration % cfg.EvalInterval == 0) || iteration == cfg.MaxSteps))

@@ -162,7 +162,7 @@ public sealed class PpoTrainer
 
                 // 2. score each response once, at its end (InstructGPT: the RM returns one scalar per prompt/response)
                 var requests = samples.Select(RewardRequest.Of).ToList();
-                var outcomes = _reward.Score(requests);
+                var outcomes = MissingEosPenalty.Apply(samples, _reward.Score(requests), cfg.MissingEosPenalty);
                 var gold = Gold?.Score(requests);
                 var heldOut = HeldOut?.Score(requests);
                 long tReward = Stopwatch.GetTimestamp();
@@ -222,6 +222,7 @@ public sealed class PpoTrainer
                     ["clip_frac"] = update?.ClipFraction ?? double.NaN, ["value_clip_frac"] = update?.ValueClipFraction ?? double.NaN,
                     ["approx_kl"] = update?.ApproxKl ?? double.NaN, ["grad_norm"] = update?.GradNorm ?? double.NaN,
                     ["skipped_samples"] = dropped, ["skipped_updates"] = update?.Skipped ?? 0,
+                    [MissingEosPenalty.MetricName] = MissingEosPenalty.TruncatedFraction(samples),
                 };
                 if (gold is not null) m[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
                 if (heldOut is not null) m[RlMetricNames.HeldOutReward] = MeanOf(kept, b => heldOut[b].Reward);
