@@ -37,7 +37,7 @@ public static class GrpoCommand
         var judgeTimeout = new Option<double>("--judge-timeout") { Description = "Seconds per judge request.", DefaultValueFactory = _ => 30 }.Require(v => v > 0, "--judge-timeout must be positive.");
         var judgeRetries = new Option<int>("--judge-retries") { Description = "Retries of a failed judge request (then the sample scores 0).", DefaultValueFactory = _ => 2 }.Require(v => v >= 0, "--judge-retries must be ≥ 0.");
         var group = new Option<int>("--group") { Description = "Samples per prompt, G.", DefaultValueFactory = _ => defaults.Group }.Require(v => v >= 2, "--group must be at least 2.");
-        var advantage = new Option<string>("--advantage") { Description = "group: (r − mean)/std over the group (GRPO); rloo: r − mean of the other samples (RLOO).", DefaultValueFactory = _ => "group" };
+        var advantage = new Option<string>("--advantage") { Description = "group: (r − mean)/std over the group (GRPO); rloo: r − mean of the other samples (RLOO; with --beta > 0 the sequence KL is subtracted from the reward first, Ahmadian et al. 2024, instead of a k3 loss term).", DefaultValueFactory = _ => "group" };
         advantage.AcceptOnlyFromAmong("group", "rloo");
         var noStd = new Option<bool>("--no-std") { Description = "Group advantage without the std division (Dr. GRPO)." };
         var clip = new Option<float>("--clip") { Description = "Clip range ε of the ratio.", DefaultValueFactory = _ => defaults.ClipEpsilon }.Require(v => v > 0 && v < 1, "--clip must be in (0, 1).");
@@ -49,12 +49,20 @@ public static class GrpoCommand
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens }.Require(v => v >= 1, "--max-new-tokens must be at least 1.");
 
         var eosPenalty = CommandSupport.MissingEosPenaltyOption();
+        var aggregation = new Option<string>("--loss-aggregation")
+        {
+            Description = "How per-token losses are averaged: token-mean (Σ over the batch's tokens / their count; DAPO, TRL 'dapo'), "
+                + "sequence-mean (mean per response, then per group, then over groups; DeepSeekMath eq. 3, TRL 'grpo'), "
+                + "constant (Σ / (responses × --max-new-tokens); Dr. GRPO, TRL 'dr_grpo').",
+            DefaultValueFactory = _ => "token-mean",
+        };
+        aggregation.AcceptOnlyFromAmong(AggregationNames.Keys.ToArray());
 
         var command = new Command("grpo", "GRPO / RLOO with a verifiable reward: G samples per prompt through the shared rollout sampler, group-relative advantages, "
             + "clipped token-level loss (DAPO aggregation), optional k3 KL to the reference, held-out exact-match accuracy, metrics.jsonl, checkpoints with exact --resume.")
         {
             policy, tokenizer, prompts, evalPrompts, reward, accuracy, tolerance, judgeTimeout, judgeRetries,
-            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew, eosPenalty,
+            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew, eosPenalty, aggregation,
         };
         training.AddTo(command);
         command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
@@ -91,6 +99,7 @@ public static class GrpoCommand
                 if (Use(temperature)) c = c with { Temperature = parse.GetValue(temperature) };
                 if (Use(maxNew)) c = c with { MaxNewTokens = parse.GetValue(maxNew) };
                 if (Use(eosPenalty)) c = c with { MissingEosPenalty = parse.GetValue(eosPenalty) };
+                if (Use(aggregation)) c = c with { LossAggregation = AggregationNames[parse.GetValue(aggregation)!] };
                 return c;
             }
             var runConfig = saved is null
@@ -103,6 +112,12 @@ public static class GrpoCommand
         }));
         return command;
     }
+
+    /// <summary>The <c>--loss-aggregation</c> names.</summary>
+    private static readonly Dictionary<string, LossAggregationKind> AggregationNames = new()
+    {
+        ["token-mean"] = LossAggregationKind.TokenMean, ["sequence-mean"] = LossAggregationKind.SequenceMean, ["constant"] = LossAggregationKind.Constant,
+    };
 
     /// <summary>The reward function named by <paramref name="spec"/> (see <c>--reward</c>).</summary>
     internal static IRewardFunction CreateReward(string spec, double tolerance, TimeSpan judgeTimeout, int judgeRetries)
