@@ -126,6 +126,18 @@ public sealed class PpoTrainerTests : IDisposable
     }
 
     /// <summary>Same steps and bit-identical values, ignoring the timing fields.</summary>
+    [Fact]
+    public void Logged_entropy_is_the_first_epochs_also_with_an_entropy_bonus()
+    {
+        // the first epoch of a 3-epoch update sees the same minibatches as a 1-epoch update: the same entropy must be logged
+        var cfg = PpoTestKit.Config(_tmp.File("e1"), 1) with { EntropyCoef = 0.05f, Epochs = 1 };
+        Trainer(cfg, new SayTokenReward()).Run();
+        Trainer(cfg with { OutDir = _tmp.File("e3"), Epochs = 3 }, new SayTokenReward()).Run();
+        double one = MetricsReader.Read(_tmp.File("e1/metrics.jsonl"))[0].Get(RlMetricNames.Entropy)!.Value;
+        double three = MetricsReader.Read(_tmp.File("e3/metrics.jsonl"))[0].Get(RlMetricNames.Entropy)!.Value;
+        Assert.Equal(one, three, 12);
+    }
+
     private static void AssertSameMetrics(string expectedPath, string actualPath)
     {
         var a = MetricsReader.Read(expectedPath);
