@@ -104,6 +104,13 @@ public sealed class GuardOptions
             Patience: parse.GetValue(_patience));
     }
 
+    /// <summary>True when any guard option was typed (a resume takes the guard settings from the checkpoint otherwise).</summary>
+    public bool AnyGiven(ParseResult parse) =>
+        new Option[] { _goldDrop, _goldDropFraction, _patience, _klBudget, _heldOutDrop, _ensembleRatio, _minLength, _maxLength, _maxRepetition, _noGuard, _observe }.Any(parse.Given);
+
+    /// <summary>Whether --guard-observe was given.</summary>
+    public bool Observe(ParseResult parse) => parse.GetValue(_observe);
+
     /// <summary>The guard of <see cref="Config"/> (wrapped in an <see cref="ObservingGuard"/> with --guard-observe); null with --no-guard.</summary>
     public IRunGuard? Build(ParseResult parse)
     {

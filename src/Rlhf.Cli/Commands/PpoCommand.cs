@@ -58,6 +58,7 @@ public static class PpoCommand
         var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full state every N iterations (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary of the run at the end." };
+        var maxWallTime = TrainingOptions.CreateMaxWallTime();
 
         // typed (or, for a fresh run, defaulted) options written into the config
         var binds = new List<(Option Option, Func<PpoConfig, ParseResult, PpoConfig> Apply)>
@@ -88,7 +89,7 @@ public static class PpoCommand
             + "KL, entropy, clip fraction, value loss, approx-KL, length, repetition, ensemble std, gold), samples.jsonl and "
             + "checkpoints with exact --resume.");
         Option[] inputs = [policy, rewardModels, rewardWeights, rewardTimeout, rewardRetries, reference, prompts, outDir, resume];
-        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json)) command.Add(option);
+        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime)) command.Add(option);
         var guardOptions = GuardOptions.AddTo(command); // the reward-hacking guard: on by default, --no-guard turns it off
         command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
         {
@@ -100,7 +101,8 @@ public static class PpoCommand
             var config = saved ?? d;
             foreach (var (option, apply) in binds)
                 if (!resuming || parse.Given(option)) config = apply(config, parse);
-            config = config with { OutDir = outPath };
+            if (!resuming || guardOptions.AnyGiven(parse)) config = guardOptions.Config(parse) is { } guard ? config with { Guard = guard, GuardObserve = guardOptions.Observe(parse) } : config with { Guard = null, GuardObserve = false };
+            config = config with { OutDir = outPath, MaxWallTime = parse.GetValue(maxWallTime) };
             config.Validate();
             string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
             var rmPaths = config.RewardModelPaths ?? throw new TrainingException("--reward-model is required: the reward model (or ensemble) to train against");
@@ -155,7 +157,7 @@ public static class PpoCommand
             var trainer = new PpoTrainer(config, tokenizer, policyModel, referenceModel, reward, promptList, output, CommandSupport.Progress(output))
             {
                 Gold = goldReward, HeldOut = heldOutReward, CriticInit = criticInit, PtxTokens = ptxTokens,
-                Guard = guardOptions.Build(parse),
+                Guard = config.CreateGuard(),
             };
             var result = trainer.Run(resuming, stop.Token);
             if (parse.GetValue(json))

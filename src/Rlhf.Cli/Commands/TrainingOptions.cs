@@ -26,6 +26,26 @@ internal sealed class TrainingOptions
     public Option<int> CheckpointInterval { get; }
     public Option<double> ValFraction { get; }
     public Option<ulong> Seed { get; }
+    public Option<TimeSpan?> MaxWallTime { get; } = CreateMaxWallTime();
+
+    /// <summary>
+    /// <c>--max-wall-time</c>: stop cleanly with a resumable checkpoint after this long (this session only, not saved
+    /// with the run). Accepts seconds (<c>90</c>), or a number with s/m/h (<c>90s</c>, <c>30m</c>, <c>2h</c>).
+    /// </summary>
+    public static Option<TimeSpan?> CreateMaxWallTime() => new("--max-wall-time")
+    {
+        Description = "Stop cleanly after this long, with a checkpoint that --resume continues (e.g. 90s, 30m, 2h; a plain number is seconds). Not saved with the run.",
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count == 1 ? r.Tokens[0].Value.Trim() : "";
+            double scale = text.EndsWith('h') ? 3600 : text.EndsWith('m') ? 60 : 1;
+            string number = text.TrimEnd('h', 'm', 's');
+            if (double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
+                return TimeSpan.FromSeconds(v * scale);
+            r.AddError($"--max-wall-time: '{text}' is not a duration ≥ 0 (e.g. 90s, 30m, 2h, or seconds)");
+            return null;
+        },
+    };
 
     public TrainingOptions(TrainerConfig d, string stepsDescription, string valDescription)
     {
@@ -47,7 +67,7 @@ internal sealed class TrainingOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed])
+        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime])
             command.Add(o);
     }
 
@@ -69,6 +89,7 @@ internal sealed class TrainingOptions
         if (Use(CheckpointInterval)) c = c with { CheckpointInterval = p.GetValue(CheckpointInterval) };
         if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
+        c = c with { MaxWallTime = p.GetValue(MaxWallTime) }; // a setting of this session: never from the checkpoint
         return (T)c;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Rlhf.Models;
 using Rlhf.Tensors.Optim;
 
@@ -61,6 +62,17 @@ public abstract record TrainerConfig
     /// <summary>Seeds the fresh model's initialisation and the batch order.</summary>
     public ulong Seed { get; init; } = 1337;
 
+    /// <summary>
+    /// Stop cleanly (with a checkpoint that resumes) once the run has taken this long in this session; null: no
+    /// limit. Checked before each step, so a step already started finishes. A setting of this session, not of the
+    /// run: not saved in the checkpoint (a resumed run has a limit only when it is given again).
+    /// </summary>
+    [JsonIgnore]
+    public TimeSpan? MaxWallTime { get; init; }
+
+    /// <summary>The loop's cadence for a run of <paramref name="totalSteps"/> steps (<see cref="TrainingLoop"/>).</summary>
+    public LoopSettings Loop(int totalSteps) => new(OutDir, totalSteps, EvalInterval, CheckpointInterval, MaxWallTime);
+
     /// <summary>The learning rate per step for a run of <paramref name="totalSteps"/> steps: warmup, then cosine to the floor at the last step.</summary>
     public LrSchedule Schedule(int totalSteps)
     {
@@ -92,12 +104,13 @@ public abstract record TrainerConfig
         Check(EvalBatches >= 0, $"eval batches {EvalBatches} must be ≥ 0");
         Check(CheckpointInterval >= 0, $"checkpoint interval {CheckpointInterval} must be ≥ 0");
         Check(ValFraction >= 0 && ValFraction < 1, $"validation fraction {ValFraction} must be in [0, 1)");
+        Check(MaxWallTime is null || MaxWallTime >= TimeSpan.Zero, $"max wall time {MaxWallTime} must be ≥ 0");
         if (problems.Count > 0) throw new TrainingException($"invalid training settings: {string.Join("; ", problems)}");
     }
 
     /// <summary>This config without the fields a resumed run may change (run length, evaluation and checkpoint cadence, paths).</summary>
     protected virtual TrainerConfig ResumeInvariant() =>
-        this with { OutDir = "", InitCheckpoint = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0 };
+        this with { OutDir = "", InitCheckpoint = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0, MaxWallTime = null };
 
     /// <summary>
     /// Throws <see cref="TrainingException"/> naming every setting in which <paramref name="current"/> differs from the
@@ -118,6 +131,6 @@ public abstract record TrainerConfig
         }
         if (diffs.Count > 0)
             throw new TrainingException($"cannot resume exactly with changed settings ({string.Join("; ", diffs)}); "
-                + "only the number of steps, the eval and checkpoint intervals and eval batches may change on resume");
+                + "only the number of steps, the eval and checkpoint intervals, eval batches and the wall-time limit may change on resume");
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Generation;
@@ -122,7 +121,6 @@ public sealed class DpoTrainer
             catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
             (step, best, bestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
         }
-        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
         _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(model)}; reference {cfg.ReferenceCheckpoint ?? cfg.InitCheckpoint ?? "the fresh initial model"}");
         _log.WriteLine($"{Kind}: training data: {train.Report}; held-out data: {held.Report}");
         _log.WriteLine($"{Kind}: {train.Pairs.Count} training pairs ({sampler.BatchesPerEpoch} batches of ≤ {B} per epoch), {held.Pairs.Count} held out"
@@ -131,91 +129,71 @@ public sealed class DpoTrainer
             + $"grad clip {cfg.GradClip:G4}, {totalSteps} steps" + (state is null ? "" : $"; resuming after step {step}"));
 
         Dictionary<string, double>? lastEval = null;
-        Dictionary<string, double> Evaluate()
+
+        // ---- one step: B pairs → chosen + rejected through the policy → preference loss → backward → clip → AdamW
+        StepOutcome Step(int s, List<(string Name, double Value)> values, ITrainingProgress progress)
+        {
+            var pairs = sampler.Next().ToArray();
+            int epoch = sampler.Epoch;
+            float lr = schedule.At(s);
+            long start = Stopwatch.GetTimestamp();
+            // 1. forward chosen + rejected, loss = mean over the step's pairs (several batches only when the context forces it)
+            var stats = new PairStats();
+            int tokens = 0;
+            foreach (var batch in collator.Collate(train, pairs, cache.Train))
+            {
+                var r = Forward(model, batch, loss);
+                Ops.Scale(r.LossSum, 1f / pairs.Length).Backward();
+                stats.Add(r);
+                tokens += batch.RealTokens;
+            }
+            // 2. clip, AdamW step
+            double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
+            bool finite = double.IsFinite(norm);
+            if (finite) { optimizer.LearningRate = lr; optimizer.Step(); }
+            optimizer.ZeroGrad();
+            double tokensPerSecond = tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            step = s + 1;
+            tokensSeen += tokens;
+            var (l, rc, rr, margin, accuracy) = stats.Means();
+            lastLoss = l;
+            values.AddRange([("loss", l), ("rewards_chosen", rc), ("rewards_rejected", rr), ("margin", margin), ("accuracy", accuracy),
+                ("lr", lr), ("grad_norm", norm), ("tokens_per_s", tokensPerSecond), ("epoch", epoch)]);
+            if (!finite) progress.Log($"{Kind}: step {step}: gradient norm is {norm}; update skipped");
+            return new StepOutcome(l, tokensPerSecond);
+        }
+
+        // ---- evaluation: the same figures on held-out pairs, and KL / length / gold of samples on held-out prompts
+        string Evaluate(int s, List<(string Name, double Value)> values)
         {
             var e = new Dictionary<string, double>();
             if (evalPairs.Length > 0)
             {
-                var s = new PairStats();
+                var stats = new PairStats();
                 using (Tensor.NoGrad())
                     for (int i = 0; i < evalPairs.Length; i += B)
                         foreach (var batch in collator.Collate(held, evalPairs[i..Math.Min(i + B, evalPairs.Length)], cache.HeldOut))
-                            s.Add(Forward(model, batch, loss));
-                (e["eval_loss"], e["eval_rewards_chosen"], e["eval_rewards_rejected"], e["eval_margin"], e["eval_accuracy"]) = s.Means();
-                if (!(e["eval_loss"] >= best)) (best, bestStep) = (e["eval_loss"], step);
+                            stats.Add(Forward(model, batch, loss));
+                (e["eval_loss"], e["eval_rewards_chosen"], e["eval_rewards_rejected"], e["eval_margin"], e["eval_accuracy"]) = stats.Means();
+                if (!(e["eval_loss"] >= best)) (best, bestStep) = (e["eval_loss"], s);
             }
-            if (klPrompts.Count > 0) foreach (var (k, v) in SampleStats(model, Reference(), template, klPrompts, cfg, step, Gold)) e[k] = v;
-            return lastEval = e;
+            if (klPrompts.Count > 0) foreach (var (k, v) in SampleStats(model, Reference(), template, klPrompts, cfg, s, Gold)) e[k] = v;
+            lastEval = e;
+            foreach (var (k, v) in e) values.Add((k, v));
+            return s == 0 ? $"{Kind}: step 0: {Describe(e)}" : $"{Kind}: step {s}: train loss {lastLoss:F4}, {Describe(e)}";
         }
-        TrainerState<DpoConfig, EpochOrderState> Snapshot() => new(Kind, step, best, bestStep, tokensSeen, cfg, sampler.GetState());
 
-        if (state is null && evaluate)
+        string Save(int s, string? _) => TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer,
+            new TrainerState<DpoConfig, EpochOrderState>(Kind, s, best, bestStep, tokensSeen, cfg, sampler.GetState()));
+
+        var method = new TrainingMethod
         {
-            var e = Evaluate();
-            metrics.Write(0, e);
-            _log.WriteLine($"{Kind}: step 0: {Describe(e)}");
-        }
-
-        // ---- the training loop
-        int saved = state?.Step ?? -1;
-        bool stopped = false;
-        var values = new List<(string Name, double Value)>();
-        using (var progress = TrainingProgress.Start(Kind, totalSteps, step, _progress))
-        {
-            while (step < totalSteps)
-            {
-                if (cancel.IsCancellationRequested) { stopped = true; break; }
-                var pairs = sampler.Next().ToArray();
-                int epoch = sampler.Epoch;
-                float lr = schedule.At(step);
-                long start = Stopwatch.GetTimestamp();
-                // 1. forward chosen + rejected, loss = mean over the step's pairs (several batches only when the context forces it)
-                var stats = new PairStats();
-                int tokens = 0;
-                foreach (var batch in collator.Collate(train, pairs, cache.Train))
-                {
-                    var r = Forward(model, batch, loss);
-                    Ops.Scale(r.LossSum, 1f / pairs.Length).Backward();
-                    stats.Add(r);
-                    tokens += batch.RealTokens;
-                }
-                // 2. clip, AdamW step
-                double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-                bool finite = double.IsFinite(norm);
-                if (finite) { optimizer.LearningRate = lr; optimizer.Step(); }
-                optimizer.ZeroGrad();
-                double tokensPerSecond = tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
-                step++;
-                tokensSeen += tokens;
-                var (l, rc, rr, margin, accuracy) = stats.Means();
-                lastLoss = l;
-                values.Clear();
-                values.AddRange([("loss", l), ("rewards_chosen", rc), ("rewards_rejected", rr), ("margin", margin), ("accuracy", accuracy),
-                    ("lr", lr), ("grad_norm", norm), ("tokens_per_s", tokensPerSecond), ("epoch", epoch)]);
-                if (!finite) progress.Log($"{Kind}: step {step}: gradient norm is {norm}; update skipped");
-                if (evaluate && ((cfg.EvalInterval > 0 && step % cfg.EvalInterval == 0) || step == totalSteps))
-                {
-                    var e = Evaluate();
-                    foreach (var (k, v) in e) values.Add((k, v));
-                    progress.Log($"{Kind}: step {step}: train loss {l:F4}, {Describe(e)}");
-                }
-                metrics.Write(step, CollectionsMarshal.AsSpan(values));
-                progress.Update(step, l, tokensPerSecond);
-                if ((cfg.CheckpointInterval > 0 && step % cfg.CheckpointInterval == 0) || step == totalSteps)
-                {
-                    TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
-                    saved = step;
-                }
-                AfterStep?.Invoke(step);
-            }
-        }
-        string dir = saved == step ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName) : TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
-
-        string head = stopped ? $"{Kind} stopped at step {step}/{totalSteps} (continue with --resume)" : $"{Kind} done: {step} steps";
-        string last = double.IsNaN(lastLoss) ? "" : $"; last train loss {lastLoss:F4}";
-        string eval = lastEval is null ? "" : $"; {Describe(lastEval)}";
-        _log.WriteLine($"{head}{last}{eval}; checkpoint in {dir}");
-        return new DpoResult(step, totalSteps, stopped, lastLoss, lastEval, train.Report, dir);
+            Kind = Kind, Step = Step, Evaluate = evaluate ? Evaluate : null, Save = Save,
+            Summary = r => (double.IsNaN(lastLoss) ? "" : $"; last train loss {lastLoss:F4}")
+                + (lastEval is null ? "" : $"; {Describe(lastEval)}") + $"; checkpoint in {r.CheckpointDirectory}",
+        };
+        var loop = TrainingLoop.Run(method, cfg.Loop(totalSteps), step, state is not null, _log, _progress, cancel, AfterStep);
+        return new DpoResult(loop.Step, totalSteps, loop.Stopped, lastLoss, lastEval, train.Report, loop.CheckpointDirectory);
     }
 
     /// <summary>The reference model: <see cref="DpoConfig.ReferenceCheckpoint"/>, else the init checkpoint, else the fresh model of <see cref="TrainerConfig.Model"/> and seed (the policy's own start).</summary>

@@ -71,7 +71,7 @@ public sealed class GrpoTrainer
         ArgumentNullException.ThrowIfNull(checker);
         if (prompts.Count == 0) return double.NaN;
         var samples = RolloutSampler.Sample(policy, template, prompts, 1, new GenerationConfig(maxNewTokens, Temperature: 0f), new Rng(0));
-        var scores = SafeScore(checker, samples, out _);
+        var scores = RewardScoring.ScoreOrSkip(checker, samples, out _);
         return scores.Count(s => s.Reward >= 0.5f) / (double)samples.Count;
     }
 
@@ -109,7 +109,6 @@ public sealed class GrpoTrainer
             rng.SetState(state.Sampler.Rollouts);
             (iteration, best, bestIteration, tokensSeen) = (state.Step, state.Sampler.BestAccuracy, state.Sampler.BestIteration, state.TokensSeen);
         }
-        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
         bool evaluate = cfg.EvalBatches > 0 && _evalPrompts.Count > 0;
         _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(policy)}");
         _log.WriteLine($"{Kind}: {_prompts.Count} prompts, {cfg.BatchSize} × G={cfg.Group} samples per iteration, reward {_reward.Name}, advantage {estimator.Name}{(cfg.KlInReward ? " (KL in the reward)" : "")}, loss {cfg.Aggregation().Name}, "
@@ -118,160 +117,122 @@ public sealed class GrpoTrainer
             + (evaluate ? $", held-out accuracy on {_evalPrompts.Count} prompts every {cfg.EvalInterval}" : ", no evaluation")
             + (state is null ? "" : $"; resuming after iteration {iteration}"));
 
-        double Evaluate()
-        {
-            lastAccuracy = Accuracy(policy, _template, _evalPrompts, _accuracy, cfg.MaxNewTokens);
-            if (!(lastAccuracy <= best)) (best, bestIteration) = (lastAccuracy, iteration);
-            return lastAccuracy;
-        }
-        TrainerState<GrpoConfig, GrpoState> Snapshot() =>
-            new(Kind, iteration, double.NaN, -1, tokensSeen, cfg, new GrpoState(order.GetState(), rng.GetState(), best, bestIteration));
-
-        if (state is null && evaluate)
-        {
-            initialAccuracy = Evaluate();
-            metrics.Write(0, (RlMetricNames.Accuracy, initialAccuracy));
-            _log.WriteLine($"{Kind}: iteration 0: held-out accuracy {initialAccuracy:P1}");
-        }
-
-        // ---- the training loop
-        int saved = state?.Step ?? -1;
+        // ---- one iteration: prompts → G rollouts each → rewards → group advantages → μ clipped policy-gradient steps
+        RewardOutcome[] outcomes = [];
         var dropWatch = new DroppedIterationWatch(Kind);
         var aggregation = cfg.Aggregation();
-        bool stopped = false;
-        using (var progress = TrainingProgress.Start(Kind, cfg.MaxSteps, iteration, _progress))
+        StepOutcome Step(int it, List<(string Name, double Value)> values, ITrainingProgress progress)
         {
-            while (iteration < cfg.MaxSteps)
+            long start = Stopwatch.GetTimestamp();
+
+            // 1. prompts, 2. G rollouts each (prompt-major, Group = index in this batch)
+            var batchPrompts = order.Next(cfg.BatchSize).Select(i => _prompts[i]).ToList();
+            var samples = RolloutSampler.Sample(policy, _template, batchPrompts, cfg.Group, generation, rng);
+
+            // 3. rewards; unusable samples are dropped here, with the reason logged
+            outcomes = MissingEosPenalty.Apply(samples, RewardScoring.ScoreOrSkip(_reward, samples, out string? failure), cfg.MissingEosPenalty);
+            if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
+            var keep = new List<int>();
+            for (int i = 0; i < samples.Count; i++)
             {
-                if (cancel.IsCancellationRequested) { stopped = true; break; }
-                long start = Stopwatch.GetTimestamp();
-
-                // 1. prompts, 2. G rollouts each (prompt-major, Group = index in this batch)
-                var batchPrompts = order.Next(cfg.BatchSize).Select(i => _prompts[i]).ToList();
-                var samples = RolloutSampler.Sample(policy, _template, batchPrompts, cfg.Group, generation, rng);
-
-                // 3. rewards; unusable samples are dropped here, with the reason logged
-                var outcomes = MissingEosPenalty.Apply(samples, SafeScore(_reward, samples, out string? failure), cfg.MissingEosPenalty);
-                if (failure is not null) progress.Log($"{Kind}: iteration {iteration + 1}: {failure}; its samples are skipped");
-                var keep = new List<int>();
-                for (int i = 0; i < samples.Count; i++)
-                {
-                    if (float.IsFinite(outcomes[i].Reward)) keep.Add(i);
-                    else if (failure is null && i - keep.Count <= 3) // the first few per iteration
-                        progress.Log($"{Kind}: iteration {iteration + 1}: sample {i} skipped: reward {outcomes[i].Reward}{(outcomes[i].Note is { } n ? $" ({n})" : "")}");
-                }
-                dropWatch.Observe(iteration + 1, keep.Count, samples.Count, failure ?? outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null));
-                var values = new List<(string, double)>();
-                iteration++;
-                if (keep.Count > 0)
-                {
-                    var kept = keep.Select(i => samples[i]).ToList();
-                    var rewards = keep.Select(i => (double)outcomes[i].Reward).ToList();
-                    var groups = kept.Select(s => s.Group).ToList();
-
-                    var batch = SequenceBatch.Build(kept, _tokenizer.EndOfTextId);
-                    int B = batch.Batch, L = batch.ResponseLength;
-                    int batchTokens = Math.Max(1, batch.ResponseLengths.Sum());
-                    var refLogProbs = PolicyForward.LogProbs(reference, batch, cfg.Temperature);
-
-                    // 4. group-relative advantages, one per response (RLOO with β > 0: of r − β·KL_seq, and no KL term
-                    //    in the loss). When every group is flat (all advantages 0) and there is no KL term the gradient
-                    //    is exactly 0: no optimizer step then, since Adam's momentum would keep moving the weights without any signal
-                    var shaped = cfg.KlInReward ? SequenceKlReward.Subtract(rewards, kept, refLogProbs, L, cfg.Beta) : (IReadOnlyList<double>)rewards;
-                    var advantages = estimator.Compute(shaped, groups).Select(a => (float)a).ToArray();
-                    float lossBeta = cfg.KlInReward ? 0f : cfg.Beta;
-                    bool signal = lossBeta > 0 || advantages.Any(a => a != 0);
-
-                    // 5. μ clipped policy-gradient steps over all kept samples (chunks only bound memory), the per-token
-                    //    losses averaged as cfg.LossAggregation says (weights over the whole batch, so chunks add up)
-                    var weights = aggregation.Weights(batch.ResponseLengths, L, groups);
-                    var oldLogProbs = new float[B * L];
-                    double loss = 0, gradNorm = 0, klSum = 0;
-                    int clipped = 0, counted = 0;
-                    float lr = schedule.At(iteration - 1);
-                    int epochs = signal ? cfg.UpdateEpochs : 1;
-                    for (int epoch = 0; epoch < epochs; epoch++)
-                    {
-                        for (int r0 = 0; r0 < B; r0 += cfg.MiniBatchSize)
-                        {
-                            int n = Math.Min(cfg.MiniBatchSize, B - r0);
-                            var chunk = batch.Rows(r0, n);
-                            var logProbs = PolicyForward.Run(policy, chunk, cfg.Temperature).LogProbs;   // (n, L)
-                            if (epoch == 0) logProbs.ToArray().CopyTo(oldLogProbs, r0 * L);              // π_old = the sampling policy, exactly
-                            var (chunkLoss, stats) = GrpoLoss.Compute(logProbs, oldLogProbs[(r0 * L)..((r0 + n) * L)], refLogProbs[(r0 * L)..((r0 + n) * L)],
-                                advantages[r0..(r0 + n)], chunk.ResponseMask, weights.Rows(r0, n, L), weights.Scale, epsLow, epsHigh, lossBeta);
-                            chunkLoss.Backward();
-                            if (epoch == epochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
-                            if (epoch == 0) klSum += stats.KlSum;
-                        }
-                        gradNorm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-                        if (signal && double.IsFinite(gradNorm)) { optimizer.LearningRate = lr; optimizer.Step(); }
-                        else if (signal) progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
-                        optimizer.ZeroGrad();
-                    }
-
-                    // 6. metrics of this iteration's samples
-                    double klSeq = 0; // k1 summed over each response (sampling-policy log-probs vs reference), averaged
-                    for (int b = 0; b < B; b++)
-                        for (int j = 0; j < batch.ResponseLengths[b]; j++) klSeq += oldLogProbs[b * L + j] - refLogProbs[b * L + j];
-                    var (length, repetition) = ResponseStats.Summarize(kept);
-                    lastReward = rewards.Average();
-                    int flatGroups = groups.Distinct().Count(g => rewards.Where((_, i) => groups[i] == g).Distinct().Count() == 1);
-                    tokensSeen += batchTokens;
-                    values.AddRange([("reward", lastReward), ("reward_std", Std(rewards)), ("loss", loss), (RlMetricNames.Kl, klSeq / B),
-                        ("k3", klSum / batchTokens), (RlMetricNames.ResponseLength, length), (RlMetricNames.RepetitionRate, repetition),
-                        ("clip_fraction", counted == 0 ? 0 : (double)clipped / counted), ("flat_groups", (double)flatGroups / groups.Distinct().Count()),
-                        ("grad_norm", gradNorm), ("lr", lr), ("updated", signal ? 1 : 0)]);
-                    if (_reward is AnswerChecker checker) // how many responses have a parsable answer at all
-                        values.Add((RlMetricNames.FormatRate, kept.Count(s => checker.Extract(s.CompletionText, out _) is not null) / (double)kept.Count));
-                }
-                values.Add(("skipped", samples.Count - keep.Count));
-                values.Add((MissingEosPenalty.MetricName, MissingEosPenalty.TruncatedFraction(samples)));
-                double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
-                values.Add(("tokens_per_s", tokensPerSecond));
-                if (evaluate && ((cfg.EvalInterval > 0 && iteration % cfg.EvalInterval == 0) || iteration == cfg.MaxSteps))
-                {
-                    values.Add((RlMetricNames.Accuracy, Evaluate()));
-                    progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F3}, held-out accuracy {lastAccuracy:P1}{(bestIteration == iteration ? " (best)" : "")}"
-                        + (MostCommonNote(outcomes) is { } note ? $"; most common note: {note}" : ""));
-                }
-                metrics.Write(iteration, values.ToArray());
-                progress.Update(iteration, double.IsNaN(lastReward) ? 0 : lastReward, tokensPerSecond);
-                if ((cfg.CheckpointInterval > 0 && iteration % cfg.CheckpointInterval == 0) || iteration == cfg.MaxSteps)
-                {
-                    TrainingCheckpoint.Save(outDir, policy, _tokenizer, optimizer, Snapshot());
-                    saved = iteration;
-                }
-                AfterIteration?.Invoke(iteration);
+                if (float.IsFinite(outcomes[i].Reward)) keep.Add(i);
+                else if (failure is null && i - keep.Count <= 3) // the first few per iteration
+                    progress.Log($"{Kind}: iteration {it + 1}: sample {i} skipped: reward {outcomes[i].Reward}{(outcomes[i].Note is { } n ? $" ({n})" : "")}");
             }
-        }
-        string dir = saved == iteration ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName) : TrainingCheckpoint.Save(outDir, policy, _tokenizer, optimizer, Snapshot());
-        var result = new GrpoResult(iteration, cfg.MaxSteps, stopped, lastReward, initialAccuracy, lastAccuracy, best, bestIteration, dir);
-        string head = stopped ? $"{Kind} stopped at iteration {iteration}/{cfg.MaxSteps} (continue with --resume)" : $"{Kind} done: {iteration} iterations";
-        string acc = double.IsNaN(best) ? "" : $"; held-out accuracy {(double.IsNaN(initialAccuracy) ? "" : $"{initialAccuracy:P1} → ")}{lastAccuracy:P1} (best {best:P1} at iteration {bestIteration})";
-        _log.WriteLine($"{head}{acc}; checkpoint in {dir}");
-        return result;
-    }
+            dropWatch.Observe(it + 1, keep.Count, samples.Count, failure ?? outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null));
+            iteration = it + 1;
+            if (keep.Count > 0)
+            {
+                var kept = keep.Select(i => samples[i]).ToList();
+                var rewards = keep.Select(i => (double)outcomes[i].Reward).ToList();
+                var groups = kept.Select(s => s.Group).ToList();
 
-    /// <summary>
-    /// Scores <paramref name="samples"/> without ever throwing: a reward function that throws or returns the wrong
-    /// count gives every sample NaN (skipped by the caller) and <paramref name="failure"/> says why.
-    /// </summary>
-    internal static RewardOutcome[] SafeScore(IRewardFunction reward, IReadOnlyList<RolloutSample> samples, out string? failure)
-    {
-        failure = null;
-        try
-        {
-            var outcomes = reward.Score(samples.Select(RewardRequest.Of).ToList());
-            if (outcomes.Count == samples.Count) return [.. outcomes];
-            failure = $"reward {reward.Name} returned {outcomes.Count} outcomes for {samples.Count} samples";
+                var batch = SequenceBatch.Build(kept, _tokenizer.EndOfTextId);
+                int B = batch.Batch, L = batch.ResponseLength;
+                int batchTokens = Math.Max(1, batch.ResponseLengths.Sum());
+                var refLogProbs = PolicyForward.LogProbs(reference, batch, cfg.Temperature);
+
+                // 4. group-relative advantages, one per response (RLOO with β > 0: of r − β·KL_seq, and no KL term
+                //    in the loss). When every group is flat (all advantages 0) and there is no KL term the gradient
+                //    is exactly 0: no optimizer step then, since Adam's momentum would keep moving the weights without any signal
+                var shaped = cfg.KlInReward ? SequenceKlReward.Subtract(rewards, kept, refLogProbs, L, cfg.Beta) : (IReadOnlyList<double>)rewards;
+                var advantages = estimator.Compute(shaped, groups).Select(a => (float)a).ToArray();
+                float lossBeta = cfg.KlInReward ? 0f : cfg.Beta;
+                bool signal = lossBeta > 0 || advantages.Any(a => a != 0);
+
+                // 5. μ clipped policy-gradient steps over all kept samples (chunks only bound memory), the per-token
+                //    losses averaged as cfg.LossAggregation says (weights over the whole batch, so chunks add up)
+                var weights = aggregation.Weights(batch.ResponseLengths, L, groups);
+                var oldLogProbs = new float[B * L];
+                double loss = 0, gradNorm = 0, klSum = 0;
+                int clipped = 0, counted = 0;
+                float lr = schedule.At(it);
+                int epochs = signal ? cfg.UpdateEpochs : 1;
+                for (int epoch = 0; epoch < epochs; epoch++)
+                {
+                    for (int r0 = 0; r0 < B; r0 += cfg.MiniBatchSize)
+                    {
+                        int n = Math.Min(cfg.MiniBatchSize, B - r0);
+                        var chunk = batch.Rows(r0, n);
+                        var logProbs = PolicyForward.Run(policy, chunk, cfg.Temperature).LogProbs;   // (n, L)
+                        if (epoch == 0) logProbs.ToArray().CopyTo(oldLogProbs, r0 * L);              // π_old = the sampling policy, exactly
+                        var (chunkLoss, stats) = GrpoLoss.Compute(logProbs, oldLogProbs[(r0 * L)..((r0 + n) * L)], refLogProbs[(r0 * L)..((r0 + n) * L)],
+                            advantages[r0..(r0 + n)], chunk.ResponseMask, weights.Rows(r0, n, L), weights.Scale, epsLow, epsHigh, lossBeta);
+                        chunkLoss.Backward();
+                        if (epoch == epochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
+                        if (epoch == 0) klSum += stats.KlSum;
+                    }
+                    gradNorm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
+                    if (signal && double.IsFinite(gradNorm)) { optimizer.LearningRate = lr; optimizer.Step(); }
+                    else if (signal) progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
+                    optimizer.ZeroGrad();
+                }
+
+                // 6. metrics of this iteration's samples
+                double klSeq = 0; // k1 summed over each response (sampling-policy log-probs vs reference), averaged
+                for (int b = 0; b < B; b++)
+                    for (int j = 0; j < batch.ResponseLengths[b]; j++) klSeq += oldLogProbs[b * L + j] - refLogProbs[b * L + j];
+                var (length, repetition) = ResponseStats.Summarize(kept);
+                lastReward = rewards.Average();
+                int flatGroups = groups.Distinct().Count(g => rewards.Where((_, i) => groups[i] == g).Distinct().Count() == 1);
+                tokensSeen += batchTokens;
+                values.AddRange([("reward", lastReward), ("reward_std", Std(rewards)), ("loss", loss), (RlMetricNames.Kl, klSeq / B),
+                    ("k3", klSum / batchTokens), (RlMetricNames.ResponseLength, length), (RlMetricNames.RepetitionRate, repetition),
+                    ("clip_fraction", counted == 0 ? 0 : (double)clipped / counted), ("flat_groups", (double)flatGroups / groups.Distinct().Count()),
+                    ("grad_norm", gradNorm), ("lr", lr), ("updated", signal ? 1 : 0)]);
+                if (_reward is AnswerChecker checker) // how many responses have a parsable answer at all
+                    values.Add((RlMetricNames.FormatRate, kept.Count(s => checker.Extract(s.CompletionText, out _) is not null) / (double)kept.Count));
+            }
+            values.Add(("skipped", samples.Count - keep.Count));
+            values.Add((MissingEosPenalty.MetricName, MissingEosPenalty.TruncatedFraction(samples)));
+            double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            values.Add(("tokens_per_s", tokensPerSecond));
+            return new StepOutcome(double.IsNaN(lastReward) ? 0 : lastReward, tokensPerSecond);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+
+        // ---- evaluation: greedy held-out accuracy
+        string Evaluate(int it, List<(string Name, double Value)> values)
         {
-            failure = $"reward {reward.Name} failed: {e.GetType().Name}: {e.Message}";
+            lastAccuracy = Accuracy(policy, _template, _evalPrompts, _accuracy, cfg.MaxNewTokens);
+            if (!(lastAccuracy <= best)) (best, bestIteration) = (lastAccuracy, it);
+            if (it == 0) initialAccuracy = lastAccuracy;
+            values.Add((RlMetricNames.Accuracy, lastAccuracy));
+            return it == 0 ? $"{Kind}: iteration 0: held-out accuracy {lastAccuracy:P1}"
+                : $"{Kind}: iteration {it}: reward {lastReward:F3}, held-out accuracy {lastAccuracy:P1}{(bestIteration == it ? " (best)" : "")}"
+                    + (MostCommonNote(outcomes) is { } note ? $"; most common note: {note}" : "");
         }
-        string note = failure;
-        return [.. samples.Select(_ => new RewardOutcome(float.NaN, null, note))];
+
+        string Save(int it, string? _) => TrainingCheckpoint.Save(outDir, policy, _tokenizer, optimizer,
+            new TrainerState<GrpoConfig, GrpoState>(Kind, it, double.NaN, -1, tokensSeen, cfg, new GrpoState(order.GetState(), rng.GetState(), best, bestIteration)));
+
+        var method = new TrainingMethod
+        {
+            Kind = Kind, StepName = "iteration", Step = Step, Evaluate = evaluate ? Evaluate : null, Save = Save,
+            Summary = r => (double.IsNaN(best) ? "" : $"; held-out accuracy {(double.IsNaN(initialAccuracy) ? "" : $"{initialAccuracy:P1} → ")}{lastAccuracy:P1} (best {best:P1} at iteration {bestIteration})")
+                + $"; checkpoint in {r.CheckpointDirectory}",
+        };
+        var loop = TrainingLoop.Run(method, cfg.Loop(cfg.MaxSteps), iteration, state is not null, _log, _progress, cancel, AfterIteration);
+        return new GrpoResult(loop.Step, cfg.MaxSteps, loop.Stopped, lastReward, initialAccuracy, lastAccuracy, best, bestIteration, loop.CheckpointDirectory);
     }
 
     private static string? MostCommonNote(IEnumerable<RewardOutcome> outcomes) =>

@@ -16,7 +16,7 @@ namespace Rlhf.Training.Logging;
 /// cannot start, this falls back to plain lines.
 /// </para>
 /// </summary>
-public sealed class TrainingProgress : IDisposable
+public sealed class TrainingProgress : ITrainingProgress, IDisposable
 {
     private readonly string _title;
     private readonly int _total, _startStep;

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Rlhf.Training.Common;
+using Rlhf.Training.Guard;
+using Rlhf.Training.Rl;
 
 namespace Rlhf.Training.Ppo;
 
@@ -134,6 +136,30 @@ public sealed record PpoConfig
     /// <summary>The separate critic's trunk starts from the (first) reward model's trunk instead of the policy.</summary>
     public bool CriticFromRewardModel { get; init; }
 
+    /// <summary>
+    /// The reward-hacking guard's settings (null: no guard). Saved with the run, so a resume rebuilds the same guard
+    /// and can restore its state (<see cref="CreateGuard"/>).
+    /// </summary>
+    public GuardConfig? Guard { get; init; }
+
+    /// <summary>The guard only watches (<see cref="ObservingGuard"/>): it keeps <c>best/</c> and records where it would stop, but never stops the run.</summary>
+    public bool GuardObserve { get; init; }
+
+    /// <summary>
+    /// Stop cleanly (with a checkpoint that resumes) once the run has taken this long in this session; null: no limit.
+    /// A setting of this session, not saved with the run.
+    /// </summary>
+    [JsonIgnore]
+    public TimeSpan? MaxWallTime { get; init; }
+
+    /// <summary>The guard of <see cref="Guard"/> (watch-only with <see cref="GuardObserve"/>); null without one.</summary>
+    public IRunGuard? CreateGuard()
+    {
+        if (Guard is null) return null;
+        var guard = new RewardHackingGuard(Guard);
+        return GuardObserve ? new ObservingGuard(guard) : guard;
+    }
+
     /// <summary>Critic learning rate in effect.</summary>
     [JsonIgnore]
     public float CriticLr => CriticLearningRate ?? LearningRate;
@@ -173,6 +199,7 @@ public sealed record PpoConfig
         Check(SampleRows >= 1, $"sample rows {SampleRows} must be ≥ 1");
         Check(CheckpointInterval >= 0, $"checkpoint interval {CheckpointInterval} must be ≥ 0");
         Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
+        Check(MaxWallTime is null || MaxWallTime >= TimeSpan.Zero, $"max wall time {MaxWallTime} must be ≥ 0");
         if (problems.Count > 0) throw new TrainingException($"invalid PPO settings: {string.Join("; ", problems)}");
     }
 

@@ -29,7 +29,8 @@ namespace Rlhf.Training.Ppo;
 /// <c>skipped_updates</c>, <c>time_generate_s</c>, <c>time_score_s</c> (steps 2–5, of which <c>time_reward_s</c> is step 2), <c>time_update_s</c>, <c>tokens_per_s</c>,
 /// <c>is_best</c>, <c>guard_stop</c>), the optional <see cref="IRunGuard"/> sees them (keeps <c>best/</c>, may crop the
 /// run), a sample table goes to <c>samples.jsonl</c> every few iterations, and checkpoints resume bit for bit.
-/// Samples whose reward or log-probs are not finite are dropped from the iteration (counted).
+/// Samples whose reward or log-probs are not finite are dropped from the iteration (counted); a reward function that
+/// fails gives the whole batch NaN (<see cref="RewardScoring"/>, the same policy as GRPO), so its samples are dropped and the run goes on.
 /// </summary>
 public sealed class PpoTrainer
 {
@@ -121,7 +122,10 @@ public sealed class PpoTrainer
             try { cycle.Restore(state.PromptOrder, state.PromptCursor); }
             catch (ArgumentException e) { throw new TrainingException($"the prompts differ from the checkpoint's: {e.Message}", e); }
             kl.Restore(state.KlCoef);
-            if (Guard is not null && state.Guard is not null) Guard.LoadState(state.Guard);
+            if ((Guard is null) != (state.Guard is null))
+                throw new TrainingException(Guard is null ? "the checkpoint holds a run guard's state but this run has no guard; resume with the run's own settings"
+                    : "this run has a run guard but the checkpoint was written without one; resume with the run's own settings");
+            if (Guard is not null) Guard.LoadState(state.Guard!);
             (iteration, bestIteration, skippedSamples, skippedUpdates) = (state.Iteration, state.BestIteration, state.SkippedSamples, state.SkippedUpdates);
             if (state.GuardStop is { } why)
             {
@@ -129,7 +133,6 @@ public sealed class PpoTrainer
                 return new PpoResult(iteration, cfg.Iterations, false, why, bestIteration, double.NaN, double.NaN, resumeDir!);
             }
         }
-        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Iteration);
         var samplesLog = new SampleLog(Path.Combine(outDir, "samples.jsonl"));
         if (state is not null) samplesLog.TruncateAfter(iteration);
         _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(_policy)}; critic {(critic.Shared ? "shares the policy trunk" : "has its own trunk")}");
@@ -139,146 +142,148 @@ public sealed class PpoTrainer
             + $"γ {cfg.Gamma:G3} λ {cfg.Lambda:G3}, β {kl.Beta:G4} {(cfg.KlTarget is null ? "fixed" : $"adaptive (target {cfg.KlTarget:G3}, horizon {cfg.KlHorizon})")}, "
             + $"{cfg.Iterations} iterations" + (state is null ? "" : $"; resuming after iteration {iteration}"));
 
-        PpoState Snapshot(string? guardStop) => new(Kind, iteration, cfg, rng.GetState(), [.. cycle.Order], cycle.Cursor, kl.Beta,
-            Guard?.SaveState(), bestIteration, skippedSamples, skippedUpdates, guardStop);
-
-        int saved = state?.Iteration ?? -1;
-        var dropWatch = new DroppedIterationWatch(Kind);
-        bool stopped = false;
-        string? guardStop = null;
         double lastReward = double.NaN, lastKl = double.NaN;
-        using (var progress = TrainingProgress.Start(Kind, cfg.Iterations, iteration, _progress))
+        var dropWatch = new DroppedIterationWatch(Kind);
+
+        // ---- one iteration: rollout → score → KL penalty → values → GAE → PPO epochs, then metrics, guard and samples
+        StepOutcome Step(int it, List<(string Name, double Value)> metrics, ITrainingProgress progress)
         {
-            while (iteration < cfg.Iterations)
+            long t0 = Stopwatch.GetTimestamp();
+            double beta = kl.Beta; // this iteration's β (the controller moves it after the update)
+
+            // 1. rollout: sample one response per prompt with the KV cache, keeping log π_old(a_t|s_t) (Ziegler et al. 2019, §2)
+            var prompts = cycle.Next(cfg.BatchSize, rng).Select(i => _prompts[i]).ToList();
+            var samples = RolloutSampler.Sample(_policy, _template, prompts, 1, generation, rng);
+            long t1 = Stopwatch.GetTimestamp();
+
+            // 2. score each response once, at its end (InstructGPT: the RM returns one scalar per prompt/response)
+            //    a reward that fails gives NaN for the batch (the samples are dropped below), as in GRPO (RewardScoring)
+            var outcomes = MissingEosPenalty.Apply(samples, RewardScoring.ScoreOrSkip(_reward, samples, out string? failure), cfg.MissingEosPenalty);
+            if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
+            RewardOutcome[]? Measure(IRewardFunction? scorer)
             {
-                if (cancel.IsCancellationRequested) { stopped = true; break; }
-                long t0 = Stopwatch.GetTimestamp();
-                double beta = kl.Beta; // this iteration's β (the controller moves it after the update)
-
-                // 1. rollout: sample one response per prompt with the KV cache, keeping log π_old(a_t|s_t) (Ziegler et al. 2019, §2)
-                var prompts = cycle.Next(cfg.BatchSize, rng).Select(i => _prompts[i]).ToList();
-                var samples = RolloutSampler.Sample(_policy, _template, prompts, 1, generation, rng);
-                long t1 = Stopwatch.GetTimestamp();
-
-                // 2. score each response once, at its end (InstructGPT: the RM returns one scalar per prompt/response)
-                var requests = samples.Select(RewardRequest.Of).ToList();
-                var outcomes = MissingEosPenalty.Apply(samples, _reward.Score(requests), cfg.MissingEosPenalty);
-                var gold = Gold?.Score(requests);
-                var heldOut = HeldOut?.Score(requests);
-                long tReward = Stopwatch.GetTimestamp();
-                var full = SequenceBatch.Build(samples, _tokenizer.EndOfTextId);
-                int L = full.ResponseLength;
-                var oldLogProbs = new float[full.Batch * L];
-                for (int b = 0; b < samples.Count; b++) samples[b].OldLogProbs.CopyTo(oldLogProbs, b * L);
-
-                // 3. per-token KL to the frozen reference: log π_ref of the same tokens, at the sampling temperature
-                var refLogProbs = PolicyForward.LogProbs(_reference, full, cfg.Temperature);
-
-                // 4. values V_old(s_t) of the states that chose each token
-                var values = critic.ValuesNoGrad(full);
-
-                // samples with a non-finite reward, log-prob or value are dropped (counted), the rest go on
-                var kept = Enumerable.Range(0, samples.Count).Where(b => Finite(outcomes[b].Reward, oldLogProbs, refLogProbs, values, b * L, full.ResponseLengths[b])).ToArray();
-                int dropped = samples.Count - kept.Length;
-                skippedSamples += dropped;
-                if (dropped > 0) progress.Log($"{Kind}: iteration {iteration + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob){(outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null) is { } note ? $"; {note}" : "")}");
-                dropWatch.Observe(iteration + 1, kept.Length, samples.Count, outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null) ?? $"reward {outcomes.FirstOrDefault().Reward}");
-                PpoUpdateStats? update = null;
-                double meanKl = double.NaN, meanK3 = double.NaN;
-                long t2 = tReward, t3 = tReward;
-                if (kept.Length > 0)
-                {
-                    var batch = full.Select(kept);
-                    float[] oldLp = PpoExperience.Gather(oldLogProbs, kept, L), refLp = PpoExperience.Gather(refLogProbs, kept, L), oldV = PpoExperience.Gather(values, kept, L);
-                    var scores = kept.Select(b => outcomes[b].Reward).ToArray();
-                    // 3 (cont.). r_t = −β·k1_t, plus the (clipped) score at the last token (Ziegler et al. 2019, eq. 2; InstructGPT eq. 2)
-                    var (rewards, klSeq, k3Seq) = TokenRewards.Compute(oldLp, refLp, batch.ResponseLengths, L, scores, beta, cfg.RewardClip);
-                    (meanKl, meanK3) = (klSeq.Average(), k3Seq.Average());
-
-                    // 5. GAE advantages and returns (Schulman et al. 2015), advantages whitened over the batch's tokens
-                    var (advantages, returns) = Gae.Compute(rewards, oldV, batch.ResponseLengths, L, cfg.Gamma, cfg.Lambda);
-                    if (cfg.WhitenAdvantages) Gae.Whiten(advantages, batch.ResponseMask);
-                    t2 = Stopwatch.GetTimestamp();
-
-                    // 6.–7. PPO epochs: clipped surrogate + clipped value loss (+ entropy bonus, + ptx)
-                    update = epochs.Run(new PpoExperience(batch, oldLp, oldV, advantages, returns), rng);
-                    skippedUpdates += update.Skipped;
-                    kl.Update(meanKl, kept.Length);
-                    t3 = Stopwatch.GetTimestamp();
-                }
-                iteration++;
-
-                // ---- metrics, guard, samples, checkpoint
-                var keptSamples = kept.Select(b => samples[b]).ToList();
-                var (length, repetition) = ResponseStats.Summarize(keptSamples);
-                double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                var m = new Dictionary<string, double>
-                {
-                    [RlMetricNames.ProxyReward] = MeanOf(kept, b => outcomes[b].Reward),
-                    [RlMetricNames.Kl] = meanKl, ["kl_k3"] = meanK3, ["kl_coef"] = beta,
-                    [RlMetricNames.Entropy] = update?.Entropy ?? double.NaN,
-                    [RlMetricNames.ResponseLength] = length, [RlMetricNames.RepetitionRate] = repetition,
-                    ["policy_loss"] = update?.PolicyLoss ?? double.NaN, ["value_loss"] = update?.ValueLoss ?? double.NaN,
-                    ["clip_frac"] = update?.ClipFraction ?? double.NaN, ["value_clip_frac"] = update?.ValueClipFraction ?? double.NaN,
-                    ["approx_kl"] = update?.ApproxKl ?? double.NaN, ["grad_norm"] = update?.GradNorm ?? double.NaN,
-                    ["skipped_samples"] = dropped, ["skipped_updates"] = update?.Skipped ?? 0,
-                    [MissingEosPenalty.MetricName] = MissingEosPenalty.TruncatedFraction(samples),
-                };
-                if (gold is not null) m[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
-                if (heldOut is not null) m[RlMetricNames.HeldOutReward] = MeanOf(kept, b => heldOut[b].Reward);
-                if (kept.Any(b => outcomes[b].Spread is not null)) m[RlMetricNames.EnsembleStd] = MeanOf(kept, b => outcomes[b].Spread ?? float.NaN);
-                if (ptx is not null) m["ptx_loss"] = update?.PtxLoss ?? double.NaN;
-                var verdict = Guard?.Observe(iteration, m) ?? GuardVerdict.Continue;
-                if (Guard is ObservingGuard { StopIteration: { } wouldStop } observer && wouldStop == iteration)
-                {
-                    m["guard_would_stop"] = 1; // watch-only guard: an in-loop guard would have cropped the run here
-                    progress.Log($"{Kind}: iteration {iteration}: the guard would stop the run here (watch only, going on): {observer.StopReason}");
-                }
-                m["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
-                m["time_reward_s"] = Stopwatch.GetElapsedTime(t1, tReward).TotalSeconds;
-                m["time_score_s"] = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
-                m["time_update_s"] = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds;
-                m["tokens_per_s"] = samples.Sum(s => s.CompletionIds.Length) / seconds;
-                if (verdict.IsBest)
-                {
-                    bestIteration = iteration;
-                    PpoCheckpoint.SaveBest(outDir, _policy, critic, _tokenizer, iteration, m);
-                    m["is_best"] = 1;
-                }
-                if (verdict.Stop)
-                {
-                    guardStop = verdict.Reason ?? "the run guard stopped the run";
-                    m["guard_stop"] = 1;
-                    progress.Log($"{Kind}: iteration {iteration}: the run guard stops the run: {guardStop} (best iteration {bestIteration})");
-                }
-                metrics.Write(iteration, m);
-                (lastReward, lastKl) = (m[RlMetricNames.ProxyReward], meanKl);
-                progress.Update(iteration, update?.PolicyLoss ?? double.NaN, m["tokens_per_s"]);
-                progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F4}{(gold is null ? "" : $" (gold {m[RlMetricNames.GoldReward]:F4})")}, "
-                    + $"KL {meanKl:F3} (β {beta:G3}), entropy {m[RlMetricNames.Entropy]:F3}, clip {m["clip_frac"]:F3}, "
-                    + $"length {length:F1}, {seconds:F1} s");
-                if (cfg.SampleEvery > 0 && (iteration % cfg.SampleEvery == 0 || iteration == 1) && kept.Length > 0)
-                {
-                    var rows = kept.Take(cfg.SampleRows).Select(b => (samples[b].Prompt.Prompt, samples[b].CompletionText, (double)outcomes[b].Reward, gold is null ? (double?)null : gold[b].Reward)).ToList();
-                    samplesLog.Append(iteration, rows);
-                    foreach (var r in rows) progress.Log($"  [{r.Item3,7:F3}] {Clip(r.Prompt, 40)} → {Clip(r.CompletionText, 80)}");
-                }
-                bool last = iteration == cfg.Iterations || guardStop is not null;
-                if ((cfg.CheckpointInterval > 0 && iteration % cfg.CheckpointInterval == 0) || last)
-                {
-                    PpoCheckpoint.Save(outDir, _policy, critic, _tokenizer, policyOptimizer, criticOptimizer, Snapshot(guardStop));
-                    saved = iteration;
-                }
-                AfterIteration?.Invoke(iteration);
-                if (guardStop is not null) break;
+                if (scorer is null) return null;
+                var scores = RewardScoring.ScoreOrSkip(scorer, samples, out string? why);
+                if (why is not null) progress.Log($"{Kind}: iteration {it + 1}: {why}; logged as NaN");
+                return scores;
             }
+            var gold = Measure(Gold);
+            var heldOut = Measure(HeldOut);
+            long tReward = Stopwatch.GetTimestamp();
+            var full = SequenceBatch.Build(samples, _tokenizer.EndOfTextId);
+            int L = full.ResponseLength;
+            var oldLogProbs = new float[full.Batch * L];
+            for (int b = 0; b < samples.Count; b++) samples[b].OldLogProbs.CopyTo(oldLogProbs, b * L);
+
+            // 3. per-token KL to the frozen reference: log π_ref of the same tokens, at the sampling temperature
+            var refLogProbs = PolicyForward.LogProbs(_reference, full, cfg.Temperature);
+
+            // 4. values V_old(s_t) of the states that chose each token
+            var values = critic.ValuesNoGrad(full);
+
+            // samples with a non-finite reward, log-prob or value are dropped (counted), the rest go on
+            var kept = Enumerable.Range(0, samples.Count).Where(b => Finite(outcomes[b].Reward, oldLogProbs, refLogProbs, values, b * L, full.ResponseLengths[b])).ToArray();
+            int dropped = samples.Count - kept.Length;
+            skippedSamples += dropped;
+            string? note = failure ?? outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null);
+            if (dropped > 0) progress.Log($"{Kind}: iteration {it + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob){(note is null ? "" : $"; {note}")}");
+            dropWatch.Observe(it + 1, kept.Length, samples.Count, note ?? $"reward {outcomes.FirstOrDefault().Reward}");
+            PpoUpdateStats? update = null;
+            double meanKl = double.NaN, meanK3 = double.NaN;
+            long t2 = tReward, t3 = tReward;
+            if (kept.Length > 0)
+            {
+                var batch = full.Select(kept);
+                float[] oldLp = PpoExperience.Gather(oldLogProbs, kept, L), refLp = PpoExperience.Gather(refLogProbs, kept, L), oldV = PpoExperience.Gather(values, kept, L);
+                var scores = kept.Select(b => outcomes[b].Reward).ToArray();
+                // 3 (cont.). r_t = −β·k1_t, plus the (clipped) score at the last token (Ziegler et al. 2019, eq. 2; InstructGPT eq. 2)
+                var (rewards, klSeq, k3Seq) = TokenRewards.Compute(oldLp, refLp, batch.ResponseLengths, L, scores, beta, cfg.RewardClip);
+                (meanKl, meanK3) = (klSeq.Average(), k3Seq.Average());
+
+                // 5. GAE advantages and returns (Schulman et al. 2015), advantages whitened over the batch's tokens
+                var (advantages, returns) = Gae.Compute(rewards, oldV, batch.ResponseLengths, L, cfg.Gamma, cfg.Lambda);
+                if (cfg.WhitenAdvantages) Gae.Whiten(advantages, batch.ResponseMask);
+                t2 = Stopwatch.GetTimestamp();
+
+                // 6.–7. PPO epochs: clipped surrogate + clipped value loss (+ entropy bonus, + ptx)
+                update = epochs.Run(new PpoExperience(batch, oldLp, oldV, advantages, returns), rng);
+                skippedUpdates += update.Skipped;
+                kl.Update(meanKl, kept.Length);
+                t3 = Stopwatch.GetTimestamp();
+            }
+            iteration = it + 1;
+
+            // ---- metrics, guard, samples, checkpoint
+            var keptSamples = kept.Select(b => samples[b]).ToList();
+            var (length, repetition) = ResponseStats.Summarize(keptSamples);
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            var m = new Dictionary<string, double>
+            {
+                [RlMetricNames.ProxyReward] = MeanOf(kept, b => outcomes[b].Reward),
+                [RlMetricNames.Kl] = meanKl, ["kl_k3"] = meanK3, ["kl_coef"] = beta,
+                [RlMetricNames.Entropy] = update?.Entropy ?? double.NaN,
+                [RlMetricNames.ResponseLength] = length, [RlMetricNames.RepetitionRate] = repetition,
+                ["policy_loss"] = update?.PolicyLoss ?? double.NaN, ["value_loss"] = update?.ValueLoss ?? double.NaN,
+                ["clip_frac"] = update?.ClipFraction ?? double.NaN, ["value_clip_frac"] = update?.ValueClipFraction ?? double.NaN,
+                ["approx_kl"] = update?.ApproxKl ?? double.NaN, ["grad_norm"] = update?.GradNorm ?? double.NaN,
+                ["skipped_samples"] = dropped, ["skipped_updates"] = update?.Skipped ?? 0,
+                [MissingEosPenalty.MetricName] = MissingEosPenalty.TruncatedFraction(samples),
+            };
+            if (gold is not null) m[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
+            if (heldOut is not null) m[RlMetricNames.HeldOutReward] = MeanOf(kept, b => heldOut[b].Reward);
+            if (kept.Any(b => outcomes[b].Spread is not null)) m[RlMetricNames.EnsembleStd] = MeanOf(kept, b => outcomes[b].Spread ?? float.NaN);
+            if (ptx is not null) m["ptx_loss"] = update?.PtxLoss ?? double.NaN;
+            var verdict = Guard?.Observe(iteration, m) ?? GuardVerdict.Continue;
+            if (Guard is ObservingGuard { StopIteration: { } wouldStop } observer && wouldStop == iteration)
+            {
+                m["guard_would_stop"] = 1; // watch-only guard: an in-loop guard would have cropped the run here
+                progress.Log($"{Kind}: iteration {iteration}: the guard would stop the run here (watch only, going on): {observer.StopReason}");
+            }
+            m["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
+            m["time_reward_s"] = Stopwatch.GetElapsedTime(t1, tReward).TotalSeconds;
+            m["time_score_s"] = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
+            m["time_update_s"] = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds;
+            m["tokens_per_s"] = samples.Sum(s => s.CompletionIds.Length) / seconds;
+            if (verdict.IsBest)
+            {
+                bestIteration = iteration;
+                PpoCheckpoint.SaveBest(outDir, _policy, critic, _tokenizer, iteration, m);
+                m["is_best"] = 1;
+            }
+            string? guardStop = null;
+            if (verdict.Stop)
+            {
+                guardStop = verdict.Reason ?? "the run guard stopped the run";
+                m["guard_stop"] = 1;
+                progress.Log($"{Kind}: iteration {iteration}: the run guard stops the run: {guardStop} (best iteration {bestIteration})");
+            }
+            foreach (var (name, value) in m) metrics.Add((name, value));
+            (lastReward, lastKl) = (m[RlMetricNames.ProxyReward], meanKl);
+            progress.Log($"{Kind}: iteration {iteration}: reward {lastReward:F4}{(gold is null ? "" : $" (gold {m[RlMetricNames.GoldReward]:F4})")}, "
+                + $"KL {meanKl:F3} (β {beta:G3}), entropy {m[RlMetricNames.Entropy]:F3}, clip {m["clip_frac"]:F3}, "
+                + $"length {length:F1}, {seconds:F1} s");
+            if (cfg.SampleEvery > 0 && (iteration % cfg.SampleEvery == 0 || iteration == 1) && kept.Length > 0)
+            {
+                var rows = kept.Take(cfg.SampleRows).Select(b => (samples[b].Prompt.Prompt, samples[b].CompletionText, (double)outcomes[b].Reward, gold is null ? (double?)null : gold[b].Reward)).ToList();
+                samplesLog.Append(iteration, rows);
+                foreach (var r in rows) progress.Log($"  [{r.Item3,7:F3}] {Clip(r.Prompt, 40)} → {Clip(r.CompletionText, 80)}");
+            }
+            return new StepOutcome(update?.PolicyLoss ?? double.NaN, m["tokens_per_s"], guardStop);
         }
-        string dir = saved == iteration ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName)
-            : PpoCheckpoint.Save(outDir, _policy, critic, _tokenizer, policyOptimizer, criticOptimizer, Snapshot(guardStop));
-        string head = guardStop is not null ? $"{Kind} cropped by the run guard at iteration {iteration}: {guardStop}"
-            : stopped ? $"{Kind} stopped at iteration {iteration}/{cfg.Iterations} (continue with --resume)" : $"{Kind} done: {iteration} iterations";
-        _log.WriteLine($"{head}; last reward {lastReward:F4}, KL {lastKl:F3}{(bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, PpoCheckpoint.BestDirectory)}" : "")}; checkpoint in {dir}");
-        return new PpoResult(iteration, cfg.Iterations, stopped, guardStop, bestIteration, lastReward, lastKl, dir);
+
+        string Save(int it, string? guardStop) => PpoCheckpoint.Save(outDir, _policy, critic, _tokenizer, policyOptimizer, criticOptimizer,
+            new PpoState(Kind, it, cfg, rng.GetState(), [.. cycle.Order], cycle.Cursor, kl.Beta, Guard?.SaveState(), bestIteration, skippedSamples, skippedUpdates, guardStop));
+
+        var method = new TrainingMethod
+        {
+            Kind = Kind, StepName = "iteration", Step = Step, Save = Save,
+            Summary = r => $"; last reward {lastReward:F4}, KL {lastKl:F3}"
+                + (bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, PpoCheckpoint.BestDirectory)}" : "")
+                + $"; checkpoint in {r.CheckpointDirectory}",
+        };
+        var loop = TrainingLoop.Run(method, new LoopSettings(outDir, cfg.Iterations, 0, cfg.CheckpointInterval, cfg.MaxWallTime), iteration, state is not null,
+            _log, _progress, cancel, AfterIteration);
+        return new PpoResult(loop.Step, cfg.Iterations, loop.Stopped, loop.StopReason, bestIteration, lastReward, lastKl, loop.CheckpointDirectory);
     }
 
     /// <summary>Refuses prompts that cannot be answered within the context, and a tokenizer the models cannot embed.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
@@ -94,7 +93,6 @@ public sealed class PretrainTrainer
             catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
             (step, best, bestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
         }
-        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
         _log.WriteLine($"{Kind}: model {TrainingSetup.Describe(model)}");
         _log.WriteLine($"{Kind}: {train.Count:N0} train tokens (unigram entropy {unigram:F4} nats), {val.Count:N0} validation tokens"
             + (evalBatches.Count > 0 ? $" (eval on {evalBatches.Sum(b => b.BatchSize)} windows of {T})" : " (no evaluation)"));
@@ -102,71 +100,50 @@ public sealed class PretrainTrainer
             + $"weight decay {cfg.WeightDecay:G4}, grad clip {cfg.GradClip:G4}, {cfg.MaxSteps} steps"
             + (state is null ? "" : $"; resuming after step {step}"));
 
-        double Evaluate()
+        // ---- one step: next batch → forward → cross-entropy → backward → clip → AdamW (TrainStep)
+        StepOutcome Step(int s, List<(string Name, double Value)> values, ITrainingProgress progress)
         {
-            double v = Evaluator.MeanLoss(model, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)));
-            lastVal = v;
-            if (!(v >= best)) (best, bestStep) = (v, step); // also when best is NaN (no evaluation yet)
-            return v;
+            var batch = sampler.Next();
+            long start = Stopwatch.GetTimestamp();
+            var r = TrainStep.Run(model, optimizer, schedule.At(s), batch.Inputs, batch.Targets, B, T, cfg.GradClip);
+            double tokensPerSecond = batch.TokenCount / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            tokensSeen += batch.TokenCount;
+            lastLoss = r.Loss;
+            values.AddRange([("loss", r.Loss), ("lr", r.LearningRate), ("grad_norm", r.GradNorm), ("tokens_per_s", tokensPerSecond)]);
+            if (r.Skipped) progress.Log($"{Kind}: step {s + 1}: gradient norm is {r.GradNorm}; update skipped");
+            return new StepOutcome(r.Loss, tokensPerSecond);
         }
-        TrainerState<PretrainConfig, PackedSamplerState> Snapshot() => new(Kind, step, best, bestStep, tokensSeen, cfg, sampler.GetState());
 
-        if (state is null && evalBatches.Count > 0)
+        // ---- evaluation: mean loss on the fixed validation windows
+        string Evaluate(int s, List<(string Name, double Value)> values)
         {
-            metrics.Write(0, ("val_loss", Evaluate()));
-            _log.WriteLine($"{Kind}: step 0: val loss {lastVal:F4}");
+            lastVal = Evaluator.MeanLoss(model, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)));
+            if (!(lastVal >= best)) (best, bestStep) = (lastVal, s); // also when best is NaN (no evaluation yet)
+            values.Add(("val_loss", lastVal));
+            return s == 0 ? $"{Kind}: step 0: val loss {lastVal:F4}"
+                : $"{Kind}: step {s}: train loss {lastLoss:F4}, val loss {lastVal:F4}{(bestStep == s ? " (best)" : "")}";
         }
 
-        // ---- the training loop
-        int saved = state?.Step ?? -1;
-        bool stopped = false;
-        var values = new List<(string Name, double Value)>();
-        using (var progress = TrainingProgress.Start(Kind, cfg.MaxSteps, step, _progress))
+        string Save(int s, string? _) => TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer,
+            new TrainerState<PretrainConfig, PackedSamplerState>(Kind, s, best, bestStep, tokensSeen, cfg, sampler.GetState()));
+
+        var method = new TrainingMethod
         {
-            while (step < cfg.MaxSteps)
-            {
-                if (cancel.IsCancellationRequested) { stopped = true; break; }
-                var batch = sampler.Next();
-                long start = Stopwatch.GetTimestamp();
-                var r = TrainStep.Run(model, optimizer, schedule.At(step), batch.Inputs, batch.Targets, B, T, cfg.GradClip);
-                double tokensPerSecond = batch.TokenCount / Stopwatch.GetElapsedTime(start).TotalSeconds;
-                step++;
-                tokensSeen += batch.TokenCount;
-                lastLoss = r.Loss;
-                values.Clear();
-                values.AddRange([("loss", r.Loss), ("lr", r.LearningRate), ("grad_norm", r.GradNorm), ("tokens_per_s", tokensPerSecond)]);
-                if (r.Skipped) progress.Log($"{Kind}: step {step}: gradient norm is {r.GradNorm}; update skipped");
-                if (evalBatches.Count > 0 && ((cfg.EvalInterval > 0 && step % cfg.EvalInterval == 0) || step == cfg.MaxSteps))
-                {
-                    values.Add(("val_loss", Evaluate()));
-                    progress.Log($"{Kind}: step {step}: train loss {r.Loss:F4}, val loss {lastVal:F4}{(bestStep == step ? " (best)" : "")}");
-                }
-                metrics.Write(step, CollectionsMarshal.AsSpan(values));
-                progress.Update(step, r.Loss, tokensPerSecond);
-                if ((cfg.CheckpointInterval > 0 && step % cfg.CheckpointInterval == 0) || step == cfg.MaxSteps)
-                {
-                    TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
-                    saved = step;
-                }
-                AfterStep?.Invoke(step);
-            }
-        }
-        string dir = saved == step ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName) : TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
-
-        var result = new PretrainResult(step, stopped, lastLoss, lastVal, best, bestStep, unigram, dir);
-        _log.WriteLine(Summary(result, cfg.MaxSteps));
-        return result;
+            Kind = Kind, Step = Step, Evaluate = evalBatches.Count > 0 ? Evaluate : null, Save = Save,
+            Summary = r => Summary(r, lastLoss, best, bestStep, unigram),
+        };
+        var loop = TrainingLoop.Run(method, cfg.Loop(cfg.MaxSteps), step, state is not null, _log, _progress, cancel, AfterStep);
+        return new PretrainResult(loop.Step, loop.Stopped, lastLoss, lastVal, best, bestStep, unigram, loop.CheckpointDirectory);
     }
 
-    /// <summary>e.g. <c>pretrain done: 1000 steps; best val loss 2.1340 (step 900) vs unigram entropy 6.3100 nats: 4.18 nats below; checkpoint in out/checkpoint</c>.</summary>
-    private static string Summary(PretrainResult r, int maxSteps)
+    /// <summary>e.g. <c>; last train loss 2.2 ; best val loss 2.1340 (step 900) vs unigram entropy 6.3100 nats: 4.18 nats below; checkpoint in out/checkpoint</c>.</summary>
+    private static string Summary(LoopResult r, double lastLoss, double best, int bestStep, double unigram)
     {
-        string head = r.Stopped ? $"{Kind} stopped at step {r.Step}/{maxSteps} (continue with --resume)" : $"{Kind} done: {r.Step} steps";
-        string loss = double.IsNaN(r.LastLoss) ? "" : $"; last train loss {r.LastLoss:F4}";
-        string val = double.IsNaN(r.BestValLoss)
-            ? $"; unigram entropy of the train tokens {r.UnigramEntropy:F4} nats"
-            : $"; best val loss {r.BestValLoss:F4} (step {r.BestValStep}) vs unigram entropy {r.UnigramEntropy:F4} nats: "
-              + (r.BestValLoss < r.UnigramEntropy ? $"{r.UnigramEntropy - r.BestValLoss:F2} nats below" : "not below it");
-        return $"{head}{loss}{val}; checkpoint in {r.CheckpointDirectory}";
+        string loss = double.IsNaN(lastLoss) ? "" : $"; last train loss {lastLoss:F4}";
+        string val = double.IsNaN(best)
+            ? $"; unigram entropy of the train tokens {unigram:F4} nats"
+            : $"; best val loss {best:F4} (step {bestStep}) vs unigram entropy {unigram:F4} nats: "
+              + (best < unigram ? $"{unigram - best:F2} nats below" : "not below it");
+        return $"{loss}{val}; checkpoint in {r.CheckpointDirectory}";
     }
 }

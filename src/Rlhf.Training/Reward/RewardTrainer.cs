@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Rlhf.Models;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
@@ -115,7 +114,6 @@ public sealed class RewardTrainer
             catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
             step = state.Step;
         }
-        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
         _log.WriteLine($"{Kind}: model {TrainingSetup.Describe(trunk)} + score head");
         _log.WriteLine($"{Kind}: {train.Count} training prompts ({batchesPerEpoch} batches of ≤ {G} per epoch), {held.Count} held out"
             + (evalSet.Count > 0 ? $" (eval on {evalSet.Count})" : " (no evaluation)")
@@ -124,87 +122,82 @@ public sealed class RewardTrainer
             + $"margin {cfg.Margin:G4}, centering {cfg.CenterCoefficient:G4}, {totalSteps} steps" + (state is null ? "" : $"; resuming after step {step}"));
 
         RewardEvaluation? lastEval = null;
-        RewardEvaluation Evaluate() => lastEval = RewardEvaluator.Evaluate(model, evalSet);
-        if (state is null && evalSet.Count > 0)
-        {
-            var e = Evaluate();
-            metrics.Write(0, ("eval_loss", e.Loss), ("eval_accuracy", e.Accuracy));
-        }
-        string SaveCheckpoint() => TrainingCheckpoint.Save(outDir, model.Trunk, _tokenizer, optimizer,
-            new TrainerState<RewardConfig, EpochOrderState>(Kind, step, double.NaN, -1, 0, cfg, order.GetState()),
+        double lastLoss = double.NaN;
+        string SaveCheckpoint(int s, string? _) => TrainingCheckpoint.Save(outDir, model.Trunk, _tokenizer, optimizer,
+            new TrainerState<RewardConfig, EpochOrderState>(Kind, s, double.NaN, -1, 0, cfg, order.GetState()),
             model.Head.Parameters(), model.NormalizationMetadata());
 
-        // ---- the training loop
-        double lastLoss = double.NaN;
-        bool stopped = false;
-        var values = new List<(string Name, double Value)>();
-        using (var progress = TrainingProgress.Start(Kind, totalSteps, step, _progress))
+        // ---- one step: G prompts → scores of all their completions in one forward → ranking loss (+ centering) → backward → clip → AdamW
+        StepOutcome Step(int s, List<(string Name, double Value)> values, ITrainingProgress progress)
         {
-            while (step < totalSteps)
-            {
-                if (cancel.IsCancellationRequested) { stopped = true; break; }
-                var batch = collator.Collate(NextGroup(), cfg.Margin);
-                int epoch = order.Epoch;
-                float lr = schedule.At(step);
-                long start = Stopwatch.GetTimestamp();
-                var scores = model.Scores(batch.Ids, batch.Rows, batch.SeqLen, batch.Mask);          // (N)
-                var loss = RankingLoss.Compute(scores, batch.Pairs, batch.Groups);                    // scalar
-                if (cfg.CenterCoefficient > 0) loss = loss + CenteringPenalty.Compute(scores, batch.Pairs, batch.Groups, cfg.CenterCoefficient);
-                loss.Backward();
-                double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-                bool finite = double.IsFinite(norm);
-                if (finite) { optimizer.LearningRate = lr; optimizer.Step(); }
-                optimizer.ZeroGrad();
-                double tokensPerSecond = batch.Mask.Count(m => m) / Stopwatch.GetElapsedTime(start).TotalSeconds;
-                step++;
-                lastLoss = loss.Item();
-                double accuracy = RankingLoss.Accuracy(scores.ToArray(), batch.Pairs);
-                values.Clear();
-                values.AddRange([("loss", lastLoss), ("accuracy", accuracy), ("lr", lr), ("grad_norm", norm), ("tokens_per_s", tokensPerSecond), ("epoch", epoch)]);
-                if (!finite) progress.Log($"{Kind}: step {step}: gradient norm is {norm}; update skipped");
-                if (evalSet.Count > 0 && ((cfg.EvalInterval > 0 && step % cfg.EvalInterval == 0) || step == totalSteps))
-                {
-                    var e = Evaluate();
-                    values.AddRange([("eval_loss", e.Loss), ("eval_accuracy", e.Accuracy)]);
-                    progress.Log($"{Kind}: step {step}: train loss {lastLoss:F4}, eval loss {e.Loss:F4}, eval accuracy {e.Accuracy:P1}");
-                }
-                metrics.Write(step, CollectionsMarshal.AsSpan(values));
-                progress.Update(step, lastLoss, tokensPerSecond);
-                if (cfg.CheckpointInterval > 0 && step % cfg.CheckpointInterval == 0 && step < totalSteps) SaveCheckpoint();
-                AfterStep?.Invoke(step);
-            }
+            var batch = collator.Collate(NextGroup(), cfg.Margin);
+            int epoch = order.Epoch;
+            float lr = schedule.At(s);
+            long start = Stopwatch.GetTimestamp();
+            var scores = model.Scores(batch.Ids, batch.Rows, batch.SeqLen, batch.Mask);          // (N)
+            var loss = RankingLoss.Compute(scores, batch.Pairs, batch.Groups);                    // scalar
+            if (cfg.CenterCoefficient > 0) loss = loss + CenteringPenalty.Compute(scores, batch.Pairs, batch.Groups, cfg.CenterCoefficient);
+            loss.Backward();
+            double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
+            bool finite = double.IsFinite(norm);
+            if (finite) { optimizer.LearningRate = lr; optimizer.Step(); }
+            optimizer.ZeroGrad();
+            double tokensPerSecond = batch.Mask.Count(m => m) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            step = s + 1;
+            lastLoss = loss.Item();
+            double accuracy = RankingLoss.Accuracy(scores.ToArray(), batch.Pairs);
+            values.AddRange([("loss", lastLoss), ("accuracy", accuracy), ("lr", lr), ("grad_norm", norm), ("tokens_per_s", tokensPerSecond), ("epoch", epoch)]);
+            if (!finite) progress.Log($"{Kind}: step {step}: gradient norm is {norm}; update skipped");
+            return new StepOutcome(lastLoss, tokensPerSecond);
         }
-        if (evalSet.Count > 0 && (stopped || step == 0)) Evaluate();
 
-        // ---- normalisation on the reference samples (or their proxy, see the type), then the final save
+        // ---- evaluation: ranking loss and pairwise accuracy on the held-out prompts
+        string? Evaluate(int s, List<(string Name, double Value)> values)
+        {
+            var e = lastEval = RewardEvaluator.Evaluate(model, evalSet);
+            values.AddRange([("eval_loss", e.Loss), ("eval_accuracy", e.Accuracy)]);
+            return s == 0 ? null : $"{Kind}: step {s}: train loss {lastLoss:F4}, eval loss {e.Loss:F4}, eval accuracy {e.Accuracy:P1}";
+        }
+
+        // ---- after the last step: normalisation on the reference samples (or their proxy, see the type); the loop then saves
         int referenceSkipped = 0;
-        List<int[]> reference;
-        if (ReferenceSamples is null) reference = (held.Count > 0 ? held : train).SelectMany(r => r.Sequences).ToList();
-        else
+        List<int[]> reference = [];
+        void Normalise(bool stopped)
         {
-            reference = [];
-            foreach (var sample in ReferenceSamples)
+            if (evalSet.Count > 0 && (stopped || step == 0)) lastEval = RewardEvaluator.Evaluate(model, evalSet);
+            if (ReferenceSamples is null) reference = (held.Count > 0 ? held : train).SelectMany(r => r.Sequences).ToList();
+            else
             {
-                var ids = collator.Template.Encode(sample.Prompt, sample.Response).Ids;
-                if (ids.Length <= T) reference.Add(ids);
-                else referenceSkipped++;
+                reference = [];
+                foreach (var sample in ReferenceSamples)
+                {
+                    var ids = collator.Template.Encode(sample.Prompt, sample.Response).Ids;
+                    if (ids.Length <= T) reference.Add(ids);
+                    else referenceSkipped++;
+                }
             }
+            if (reference.Count == 0) throw new TrainingException($"no reference sample fits {T} tokens ({referenceSkipped} skipped): nothing to normalise on");
+            var raw = RewardCollator.ScoreRaw(model, reference);
+            double m = 0, v = 0;
+            foreach (float r in raw) m += r;
+            m /= raw.Length;
+            foreach (float r in raw) v += (r - m) * (r - m);
+            double sd = Math.Sqrt(v / raw.Length);
+            (model.Mean, model.Std) = ((float)m, sd > 1e-6 ? (float)sd : 1f);
+            if (lastEval is not null) lastEval = lastEval with { MeanMargin = lastEval.MeanMargin / model.Std };
         }
-        if (reference.Count == 0) throw new TrainingException($"no reference sample fits {T} tokens ({referenceSkipped} skipped): nothing to normalise on");
-        var raw = RewardCollator.ScoreRaw(model, reference);
-        double m = 0, v = 0;
-        foreach (float r in raw) m += r;
-        m /= raw.Length;
-        foreach (float r in raw) v += (r - m) * (r - m);
-        double sd = Math.Sqrt(v / raw.Length);
-        (model.Mean, model.Std) = ((float)m, sd > 1e-6 ? (float)sd : 1f);
-        if (lastEval is not null) lastEval = lastEval with { MeanMargin = lastEval.MeanMargin / model.Std };
-        string dir = SaveCheckpoint();
 
-        string head = stopped ? $"{Kind} stopped at step {step}/{totalSteps}" : $"{Kind} done: {step} steps";
-        string evalText = lastEval is null ? "" : $"; eval accuracy {lastEval.Accuracy:P1} [{lastEval.Lower:P1}, {lastEval.Upper:P1}] on {lastEval.Pairs} pairs";
-        _log.WriteLine($"{head}; last train loss {lastLoss:F4}{evalText}; normalisation mean {model.Mean:G4}, std {model.Std:G4} "
-            + $"({reference.Count} {(ReferenceSamples is not null ? $"reference samples, {referenceSkipped} too long skipped" : held.Count > 0 ? "held-out completions" : "training completions")}); reward model in {dir}");
-        return new RewardResult(step, totalSteps, stopped, lastLoss, lastEval, model.Mean, model.Std, skipped, dir);
+        var method = new TrainingMethod
+        {
+            Kind = Kind, Step = Step, Evaluate = evalSet.Count > 0 ? Evaluate : null, Save = SaveCheckpoint,
+            Finish = Normalise, SaveAfterFinish = true,
+            Summary = r => $"; last train loss {lastLoss:F4}"
+                + (lastEval is null ? "" : $"; eval accuracy {lastEval.Accuracy:P1} [{lastEval.Lower:P1}, {lastEval.Upper:P1}] on {lastEval.Pairs} pairs")
+                + $"; normalisation mean {model.Mean:G4}, std {model.Std:G4} ({reference.Count} "
+                + (ReferenceSamples is not null ? $"reference samples, {referenceSkipped} too long skipped" : held.Count > 0 ? "held-out completions" : "training completions")
+                + $"); reward model in {r.CheckpointDirectory}",
+        };
+        var loop = TrainingLoop.Run(method, cfg.Loop(totalSteps), step, state is not null, _log, _progress, cancel, AfterStep);
+        return new RewardResult(loop.Step, totalSteps, loop.Stopped, lastLoss, lastEval, model.Mean, model.Std, skipped, loop.CheckpointDirectory);
     }
 }

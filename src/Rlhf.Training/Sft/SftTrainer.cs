@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
@@ -99,7 +98,6 @@ public sealed class SftTrainer
             catch (ArgumentException e) { throw new TrainingException($"the data differs from the checkpoint's: {e.Message}", e); }
             (step, best, bestStep, tokensSeen) = (state.Step, state.BestValLoss, state.BestValStep, state.TokensSeen);
         }
-        using var metrics = TrainingSetup.OpenMetrics(outDir, state?.Step);
         _log.WriteLine($"{Kind}: model {TrainingSetup.Describe(model)}");
         _log.WriteLine($"{Kind}: {report}");
         _log.WriteLine($"{Kind}: {kept.Count} training examples ({sampler.BatchesPerEpoch} batches of ≤ {B} per epoch), {valSet.Count} held out"
@@ -107,62 +105,40 @@ public sealed class SftTrainer
         _log.WriteLine($"{Kind}: lr {schedule.MaxLr:G4} → {schedule.MinLr:G4} (warmup {schedule.WarmupSteps}), weight decay {cfg.WeightDecay:G4}, "
             + $"grad clip {cfg.GradClip:G4}, {totalSteps} steps" + (state is null ? "" : $"; resuming after step {step}"));
 
-        double Evaluate()
+        // ---- one step: next batch → forward → cross-entropy on the response tokens → backward → clip → AdamW
+        StepOutcome Step(int s, List<(string Name, double Value)> values, ITrainingProgress progress)
         {
-            double v = Evaluator.MeanLoss(model, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)));
-            lastVal = v;
-            if (!(v >= best)) (best, bestStep) = (v, step);
-            return v;
+            var batch = sampler.Next();
+            long start = Stopwatch.GetTimestamp();
+            var r = TrainStep.Run(model, optimizer, schedule.At(s), batch.Inputs, batch.Targets, batch.BatchSize, batch.SeqLen, cfg.GradClip);
+            double tokensPerSecond = batch.RealTokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            tokensSeen += batch.LossTokens;
+            lastLoss = r.Loss;
+            values.AddRange([("loss", r.Loss), ("lr", r.LearningRate), ("grad_norm", r.GradNorm), ("tokens_per_s", tokensPerSecond), ("epoch", batch.Epoch)]);
+            if (r.Skipped) progress.Log($"{Kind}: step {s + 1}: gradient norm is {r.GradNorm}; update skipped");
+            return new StepOutcome(r.Loss, tokensPerSecond);
         }
-        TrainerState<SftConfig, SftSamplerState> Snapshot() => new(Kind, step, best, bestStep, tokensSeen, cfg, sampler.GetState());
 
-        if (state is null && evalBatches.Count > 0)
+        // ---- evaluation: token-weighted loss on the held-out batches
+        string Evaluate(int s, List<(string Name, double Value)> values)
         {
-            metrics.Write(0, ("val_loss", Evaluate()));
-            _log.WriteLine($"{Kind}: step 0: val loss {lastVal:F4}");
+            lastVal = Evaluator.MeanLoss(model, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)));
+            if (!(lastVal >= best)) (best, bestStep) = (lastVal, s);
+            values.Add(("val_loss", lastVal));
+            return s == 0 ? $"{Kind}: step 0: val loss {lastVal:F4}"
+                : $"{Kind}: step {s}: train loss {lastLoss:F4}, val loss {lastVal:F4}{(bestStep == s ? " (best)" : "")}";
         }
 
-        // ---- the training loop
-        int saved = state?.Step ?? -1;
-        bool stopped = false;
-        var values = new List<(string Name, double Value)>();
-        using (var progress = TrainingProgress.Start(Kind, totalSteps, step, _progress))
+        string Save(int s, string? _) => TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer,
+            new TrainerState<SftConfig, SftSamplerState>(Kind, s, best, bestStep, tokensSeen, cfg, sampler.GetState()));
+
+        var method = new TrainingMethod
         {
-            while (step < totalSteps)
-            {
-                if (cancel.IsCancellationRequested) { stopped = true; break; }
-                var batch = sampler.Next();
-                long start = Stopwatch.GetTimestamp();
-                var r = TrainStep.Run(model, optimizer, schedule.At(step), batch.Inputs, batch.Targets, batch.BatchSize, batch.SeqLen, cfg.GradClip);
-                double tokensPerSecond = batch.RealTokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
-                step++;
-                tokensSeen += batch.LossTokens;
-                lastLoss = r.Loss;
-                values.Clear();
-                values.AddRange([("loss", r.Loss), ("lr", r.LearningRate), ("grad_norm", r.GradNorm), ("tokens_per_s", tokensPerSecond), ("epoch", batch.Epoch)]);
-                if (r.Skipped) progress.Log($"{Kind}: step {step}: gradient norm is {r.GradNorm}; update skipped");
-                if (evalBatches.Count > 0 && ((cfg.EvalInterval > 0 && step % cfg.EvalInterval == 0) || step == totalSteps))
-                {
-                    values.Add(("val_loss", Evaluate()));
-                    progress.Log($"{Kind}: step {step}: train loss {r.Loss:F4}, val loss {lastVal:F4}{(bestStep == step ? " (best)" : "")}");
-                }
-                metrics.Write(step, CollectionsMarshal.AsSpan(values));
-                progress.Update(step, r.Loss, tokensPerSecond);
-                if ((cfg.CheckpointInterval > 0 && step % cfg.CheckpointInterval == 0) || step == totalSteps)
-                {
-                    TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
-                    saved = step;
-                }
-                AfterStep?.Invoke(step);
-            }
-        }
-        string dir = saved == step ? Path.Combine(outDir, TrainingCheckpoint.DirectoryName) : TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer, Snapshot());
-
-        var result = new SftResult(step, totalSteps, stopped, lastLoss, lastVal, best, bestStep, dir);
-        string head = stopped ? $"{Kind} stopped at step {step}/{totalSteps} (continue with --resume)" : $"{Kind} done: {step} steps";
-        string loss = double.IsNaN(lastLoss) ? "" : $"; last train loss {lastLoss:F4}";
-        string val = double.IsNaN(best) ? "" : $"; best val loss {best:F4} (step {bestStep})";
-        _log.WriteLine($"{head}{loss}{val}; checkpoint in {dir}");
-        return result;
+            Kind = Kind, Step = Step, Evaluate = evalBatches.Count > 0 ? Evaluate : null, Save = Save,
+            Summary = r => (double.IsNaN(lastLoss) ? "" : $"; last train loss {lastLoss:F4}")
+                + (double.IsNaN(best) ? "" : $"; best val loss {best:F4} (step {bestStep})") + $"; checkpoint in {r.CheckpointDirectory}",
+        };
+        var loop = TrainingLoop.Run(method, cfg.Loop(totalSteps), step, state is not null, _log, _progress, cancel, AfterStep);
+        return new SftResult(loop.Step, totalSteps, loop.Stopped, lastLoss, lastVal, best, bestStep, loop.CheckpointDirectory);
     }
 }

@@ -1,6 +1,7 @@
 using Rlhf.Models;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Serialization;
+using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
 
@@ -54,6 +55,15 @@ internal static class TrainingFixtures
     }
 
     /// <summary>Asserts two metrics logs have the same steps and bit-identical values, ignoring timing fields.</summary>
+    /// <summary>A run given a wall-time limit of 0 stops before its first step, as stopped, with a checkpoint of step 0 to resume.</summary>
+    public static void AssertStoppedAtZeroWithCheckpoint(string outDir, bool stopped, int step)
+    {
+        Assert.True(stopped, "a wall-time limit of 0 should stop the run");
+        Assert.Equal(0, step);
+        string state = File.ReadAllText(Path.Combine(TrainingCheckpoint.Find(outDir) ?? throw new Xunit.Sdk.XunitException($"no checkpoint in {outDir}"), TrainingCheckpoint.StateFile));
+        Assert.Matches("\"(step|iteration)\": 0,", state);
+    }
+
     public static void AssertSameMetrics(string expectedPath, string actualPath)
     {
         var a = MetricsReader.Read(expectedPath);

@@ -109,4 +109,16 @@ public sealed class DpoTrainerTests : IDisposable
         var changed = Assert.Throws<TrainingException>(() => Trainer(Config(dir) with { MaxSteps = 4 }, Easy(61)).Run(resume: true));
         Assert.Contains("other data", changed.Message);
     }
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var config = Config(dir) with { MaxSteps = 3, KlPrompts = 0 };
+        var stopped = Trainer(config with { MaxWallTime = TimeSpan.Zero }).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Step);
+        var resumed = Trainer(config).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(3, resumed.Step);
+    }
 }

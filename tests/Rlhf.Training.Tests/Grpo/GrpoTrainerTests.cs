@@ -138,4 +138,17 @@ public sealed class GrpoTrainerTests : IDisposable
         var weights = Rlhf.Tensors.Serialization.Safetensors.Load(Path.Combine(result.CheckpointDirectory, HfCheckpoint.WeightsFile));
         Assert.All(weights.Tensors.Values, t => Assert.All(t.ToArray(), v => Assert.True(float.IsFinite(v))));
     }
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var prompts = ToyPrompts();
+        GrpoTrainer Trainer(GrpoConfig c) => new(c, Tok, prompts, prompts[..3], new LengthReward(), new WholeResponseChecker(), TextWriter.Null, TrainingFixtures.Quiet);
+        var stopped = Trainer(Config(dir) with { MaxWallTime = TimeSpan.Zero }).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Iteration);
+        var resumed = Trainer(Config(dir)).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(4, resumed.Iteration);
+    }
 }

@@ -153,4 +153,41 @@ public sealed class PpoTrainerTests : IDisposable
                     $"iteration {a[i].Step} {k}: {a[i].Values[k]:R} vs {b[i].Values[k]:R}");
         }
     }
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var stopped = Trainer(PpoTestKit.Config(dir, 2) with { MaxWallTime = TimeSpan.Zero }, new SayTokenReward()).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Iteration);
+        var resumed = Trainer(PpoTestKit.Config(dir, 2), new SayTokenReward()).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(2, resumed.Iteration);
+    }
+
+    /// <summary>Throws on its <c>failOn</c>-th call (1-based), otherwise scores as <see cref="SayTokenReward"/>.</summary>
+    private sealed class FailingReward(int failOn) : IRewardFunction
+    {
+        private readonly SayTokenReward _inner = new();
+        private int _calls;
+        public string Name => "failing";
+        public IReadOnlyList<RewardOutcome> Score(IReadOnlyList<RewardRequest> batch) =>
+            ++_calls == failOn ? throw new HttpRequestException("judge endpoint down") : _inner.Score(batch);
+    }
+
+    [Fact]
+    public void A_reward_function_that_throws_skips_that_iterations_samples_and_the_run_goes_on()
+    {
+        string dir = _tmp.File("failing");
+        var log = new StringWriter();
+        var (policy, reference) = PpoTestKit.Models(3);
+        var config = PpoTestKit.Config(dir, 3) with { Guard = null };
+        var result = new PpoTrainer(config, PpoTestKit.Tok, policy, reference, new FailingReward(failOn: 2), PpoTestKit.Prompts, log, TrainingFixtures.Quiet with { PlainOutput = log }).Run();
+        Assert.Equal(3, result.Iteration);
+        var m = MetricsReader.Read(Path.Combine(dir, TrainingSetup.MetricsFile));
+        Assert.Equal(new double[] { 0, 8, 0 }, m.Select(e => e.Get("skipped_samples") ?? -1));     // iteration 2's whole batch of 8
+        Assert.True(m[1].Get(RlMetricNames.ProxyReward) is double nan && double.IsNaN(nan), "iteration 2 has no kept sample");
+        Assert.True(m[2].Get(RlMetricNames.ProxyReward) is double r && double.IsFinite(r), "iteration 3 trains again");
+        Assert.Contains("reward failing failed: HttpRequestException: judge endpoint down", log.ToString());
+    }
 }

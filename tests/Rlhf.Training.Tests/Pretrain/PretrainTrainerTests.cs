@@ -128,4 +128,15 @@ public sealed class PretrainTrainerTests : IDisposable
     [InlineData(new[] { 0, 0, 0, 1 }, 0.5623351446188083)] // −¾ln¾ − ¼ln¼
     public void UnigramEntropy_IsTheEntropyOfTokenFrequencies(int[] tokens, double expected) =>
         Assert.Equal(expected, UnigramEntropy.Nats(tokens), 12);
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var stopped = Trainer(Config(dir) with { MaxWallTime = TimeSpan.Zero }).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Step);
+        var resumed = Trainer(Config(dir)).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(6, resumed.Step);
+    }
 }

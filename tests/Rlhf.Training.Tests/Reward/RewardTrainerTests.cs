@@ -186,4 +186,19 @@ public sealed class RewardTrainerTests : IDisposable
         Assert.Equal(0, z.Average(), 3);
         Assert.Equal(1, Math.Sqrt(z.Select(v => v * v).Average()), 3);
     }
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        var (tok, init) = Base(_tmp.File("base"));
+        File.WriteAllLines(_tmp.File("prefs.jsonl"), RankedLines(40, seed: 5));
+        var data = PreferenceData.Load(_tmp.File("prefs.jsonl"));
+        string dir = _tmp.File("wall");
+        var config = Config(init, dir) with { MaxSteps = 3, EvalInterval = 0, EvalBatches = 1 };
+        var stopped = new RewardTrainer(config with { MaxWallTime = TimeSpan.Zero }, tok, data, TextWriter.Null, TrainingFixtures.Quiet).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Step);
+        var resumed = new RewardTrainer(config, tok, data, TextWriter.Null, TrainingFixtures.Quiet).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(3, resumed.Step);
+    }
 }

@@ -137,4 +137,15 @@ public sealed class SftTrainerTests : IDisposable
         Assert.StartsWith($"{path}:2:", e.Message);
         Assert.Contains("response", e.Message);
     }
+
+    [Fact]
+    public void Max_wall_time_stops_cleanly_with_a_checkpoint_that_resumes()
+    {
+        string dir = _tmp.File("wall");
+        var stopped = Trainer(Config(dir) with { MaxWallTime = TimeSpan.Zero }).Run();
+        TrainingFixtures.AssertStoppedAtZeroWithCheckpoint(dir, stopped.Stopped, stopped.Step);
+        var resumed = Trainer(Config(dir)).Run(resume: true);
+        Assert.False(resumed.Stopped);
+        Assert.Equal(resumed.TotalSteps, resumed.Step);
+    }
 }

@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+using Rlhf.Training.Logging;
+
+namespace Rlhf.Training.Common;
+
+/// <summary>
+/// The one training loop every trainer runs (pretrain, SFT, reward model, DPO, GRPO, PPO), nanoGPT's
+/// <c>while True:</c> written once: evaluate at step 0 of a fresh run, then
+/// <code>
+/// while step &lt; total:
+///     stop (cancelled or past the wall-time limit)? → break, the checkpoint below keeps the run resumable
+///     method.Step            → the step's metrics (loss, lr, grad norm, …)
+///     evaluate when due      → held-out metrics appended to the same line
+///     metrics.jsonl          ← one line per step
+///     checkpoint when due    (every CheckpointInterval steps and at the last step)
+/// final checkpoint (when the last step's was not written) and the summary line
+/// </code>
+/// The method (<see cref="TrainingMethod"/>) owns its models, data and state; the loop owns the cadence, the
+/// metrics log, progress, stop signals and the summary, so a feature for every trainer (a wall-time limit, a new
+/// logger) is written here once.
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>
+    /// Runs <paramref name="method"/> from <paramref name="startStep"/> (0, or the resumed checkpoint's step) to
+    /// <see cref="LoopSettings.TotalSteps"/>. <paramref name="resumed"/> cuts <c>metrics.jsonl</c> back to
+    /// <paramref name="startStep"/> instead of starting it anew, and skips the step-0 evaluation.
+    /// </summary>
+    public static LoopResult Run(TrainingMethod method, LoopSettings settings, int startStep, bool resumed, TextWriter log,
+        TrainingProgressOptions? progressOptions, CancellationToken cancel, Action<int>? afterStep = null)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(log);
+        var clock = progressOptions?.Clock ?? TimeProvider.System;
+        long started = clock.GetTimestamp();
+        int step = startStep, total = settings.TotalSteps;
+        var values = new List<(string Name, double Value)>();
+
+        using var metrics = TrainingSetup.OpenMetrics(settings.OutDir, resumed ? startStep : null);
+        if (!resumed && method.Evaluate is { } evaluateFirst)
+        {
+            string? line = evaluateFirst(0, values);
+            metrics.Write(0, CollectionsMarshal.AsSpan(values));
+            if (line is not null) log.WriteLine(line);
+        }
+
+        int saved = resumed ? startStep : -1;
+        bool stopped = false;
+        string? stopReason = null, checkpoint = null;
+        using (var progress = TrainingProgress.Start(method.Kind, total, step, progressOptions))
+        {
+            while (step < total)
+            {
+                if (cancel.IsCancellationRequested) { stopped = true; break; }
+                if (settings.MaxWallTime is { } limit && clock.GetElapsedTime(started) >= limit)
+                {
+                    progress.Log($"{method.Kind}: the wall-time limit ({limit}) is reached; stopping after {method.StepName} {step}");
+                    stopped = true;
+                    break;
+                }
+
+                values.Clear();
+                var outcome = method.Step(step, values, progress);
+                step++;
+                if (method.Evaluate is { } evaluate && ((settings.EvalInterval > 0 && step % settings.EvalInterval == 0) || step == total))
+                {
+                    if (evaluate(step, values) is { } line) progress.Log(line);
+                }
+                metrics.Write(step, CollectionsMarshal.AsSpan(values));
+                progress.Update(step, outcome.Loss, outcome.TokensPerSecond);
+                stopReason = outcome.StopReason;
+
+                bool last = step == total || stopReason is not null;
+                bool due = (settings.CheckpointInterval > 0 && step % settings.CheckpointInterval == 0) || last;
+                if (due && !(last && method.SaveAfterFinish))
+                {
+                    checkpoint = method.Save(step, stopReason);
+                    saved = step;
+                }
+                afterStep?.Invoke(step);
+                if (stopReason is not null) break;
+            }
+        }
+        method.Finish?.Invoke(stopped);
+        if (saved != step || method.SaveAfterFinish) checkpoint = method.Save(step, stopReason);
+        checkpoint ??= Path.Combine(settings.OutDir, TrainingCheckpoint.DirectoryName);
+
+        var result = new LoopResult(step, total, stopped, stopReason, checkpoint);
+        string head = stopReason is not null ? $"{method.Kind} cropped by the run guard at {method.StepName} {step}: {stopReason}"
+            : stopped ? $"{method.Kind} stopped at {method.StepName} {step}/{total} (continue with --resume)"
+            : $"{method.Kind} done: {step} {method.StepName}s";
+        log.WriteLine(head + (method.Summary?.Invoke(result) ?? ""));
+        return result;
+    }
+}
