@@ -2,6 +2,7 @@ using System.Globalization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Logging;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Games;
 

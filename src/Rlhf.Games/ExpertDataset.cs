@@ -1,5 +1,5 @@
 using Rlhf.Tensors;
-using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Games;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Games;
 

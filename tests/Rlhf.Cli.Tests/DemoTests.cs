@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Rlhf.Cli.Demo;
-using Rlhf.Training.Reporting.Demo;
 using Xunit;
+using Rlhf.Cli.Demo.Report;
 
 namespace Rlhf.Cli.Tests;
 

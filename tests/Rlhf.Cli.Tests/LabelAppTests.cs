@@ -1,7 +1,7 @@
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Cli.Tests;
 

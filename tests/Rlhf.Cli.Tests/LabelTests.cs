@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Tests;
 
@@ -77,7 +78,7 @@ public sealed class LabelTests : IDisposable
         rm.Save(gold);
         tok.Save(gold);
         string[] completions = ["bad", "good", "great day"];
-        var scorer = Rlhf.Training.Labeling.RewardModelScorer.Load(gold);
+        var scorer = Rlhf.Training.Scoring.RewardModelScorer.Load(gold);
         var expected = completions.Select((c, i) => (Score: scorer.Score("How was it?", c), Index: i))
             .OrderByDescending(x => x.Score).ThenBy(x => x.Index).Select(x => x.Index).ToArray();
 

@@ -16,4 +16,23 @@ public sealed class PpoBenchTests
         Assert.True(Math.Abs(r.GenerateS + r.RewardS + r.ReferenceValueS + r.UpdateS - r.TotalS) <= 0.003, $"{r}"); // 4 + 1 values each rounded to 1 ms: at most 5 × 0.5 ms apart
         Assert.Contains("\"generate_pct\"", Rlhf.Cli.Bench.BenchJson.Line(r));
     }
+
+    [Fact]
+    public void Profile_reports_per_op_forward_and_backward_totals_and_switches_the_profiler_off_again()
+    {
+        bool before = Rlhf.Tensors.Autograd.OpProfiler.Enabled; // RLHF_PROFILE=1 turns it on for the whole process
+        var report = new StringWriter();
+        var r = Rlhf.Cli.Bench.ProfiledRun.Run(true, report, () =>
+            Rlhf.Cli.Bench.PpoBench.Run(new GptConfig(2, 2, 16, 96, 300), "tiny", prompts: 4, newTokens: 4, warmup: 0, TextWriter.Null));
+        Assert.Equal(4, r.Prompts);
+        var lines = report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("per-op time", lines[0]);
+        // the PPO update runs linear layers forward and backward: the Linear op has calls and backward time
+        var linear = Assert.Single(lines, l => l.StartsWith("Linear ", StringComparison.Ordinal));
+        Assert.Matches(@"calls\s+[1-9]\d*\s+forward\s+[\d.]+ ms\s+backward\s+[\d.]+ ms", linear);
+        Assert.Equal(before, Rlhf.Tensors.Autograd.OpProfiler.Enabled);
+        var quiet = new StringWriter();
+        Rlhf.Cli.Bench.ProfiledRun.Run(false, quiet, () => 0);
+        Assert.Equal("", quiet.ToString());
+    }
 }

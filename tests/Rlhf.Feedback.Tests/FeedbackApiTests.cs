@@ -3,8 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Rlhf.Feedback.Exchange;
-using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 
@@ -30,7 +29,7 @@ public sealed class FeedbackApiTests
         await using var h = await ServerHarness.StartAsync([]);
         string input = h.File("groups.jsonl");
         File.WriteAllLines(input, Groups.Select(g => JsonSerializer.Serialize(new { prompt = g.Prompt, completions = g.Completions })));
-        Assert.Equal((3, 0), h.Store.Enqueue(LabelingRun.LoadGroups(input), "file")); // what `rlhf label enqueue --completions` does
+        Assert.Equal((3, 0), h.Store.Enqueue(CompletionGroup.Load(input), "file")); // what `rlhf label enqueue --completions` does
         var (_, aliceToken) = h.Store.AddLabeler("alice", isAdmin: true);
         var (_, bobToken) = h.Store.AddLabeler("bob");
         using var alice = h.Client(aliceToken);

@@ -1,6 +1,5 @@
 using Microsoft.Playwright;
-using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 

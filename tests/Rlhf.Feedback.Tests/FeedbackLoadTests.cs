@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Rlhf.Training.Labeling;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 

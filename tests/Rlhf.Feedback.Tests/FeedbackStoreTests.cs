@@ -1,9 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Rlhf.Feedback.Exchange;
 using Rlhf.Feedback.Storage;
-using Rlhf.Training.Data;
-using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 
@@ -163,7 +162,7 @@ public sealed class FeedbackStoreTests : IDisposable
         Assert.Equal((3, 1, 2, 2), (o.Tasks, o.TasksComplete, o.TasksRemaining, o.Labels));
         Assert.Equal(1, o.AgreementTasks);
         Assert.Equal(5 / 6.0, o.MeanAgreement!.Value, 12); // one of C(4,2) = 6 pairs swapped
-        Assert.Equal(Agreement.PairwiseAgreement([0, 1, 2, 3], [1, 0, 2, 3]), o.MeanAgreement.Value, 12);
+        Assert.Equal(RankingAgreement.PairwiseAgreement([0, 1, 2, 3], [1, 0, 2, 3]), o.MeanAgreement.Value, 12);
         Assert.Equal(["alice", "bob"], o.Labelers.Select(l => l.Name));
     }
 

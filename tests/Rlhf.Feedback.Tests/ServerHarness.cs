@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Rlhf.Feedback.Storage;
 using Rlhf.Feedback.Web;
-using Rlhf.Training.Labeling;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Tests;
 

@@ -1,9 +1,10 @@
 using Rlhf.Tensors;
 using Rlhf.Training.Logging;
+using Rlhf.Data;
 
 namespace Rlhf.Games.Tests;
 
-public class TrainerTests
+public class TrainerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TrainingProgressOptions Quiet = new() { PlainOutput = TextWriter.Null, Interactive = false };
 
@@ -25,7 +26,7 @@ public class TrainerTests
         ExpertDataset.Write(tmp.File("g.jsonl"), games);
         Assert.Equal(games, ExpertDataset.Read(tmp.File("g.jsonl")));
         File.WriteAllLines(tmp.File("bad.jsonl"), [File.ReadLines(tmp.File("g.jsonl")).First(), "{\"expert\":\"x\",\"moves\":\"0000000\",\"opening\":0,\"winner\":-1}"]);
-        var e = Assert.Throws<Rlhf.Training.Data.DataFormatException>(() => ExpertDataset.Read(tmp.File("bad.jsonl")));
+        var e = Assert.Throws<Rlhf.Data.DataFormatException>(() => ExpertDataset.Read(tmp.File("bad.jsonl")));
         Assert.Contains("bad.jsonl:2", e.Message);
         Assert.Contains("column 0 is full", e.Message);
     }
@@ -92,5 +93,115 @@ public class TrainerTests
         AlphaZeroTrainer.Run(b, init, config, stopAfter: 3, progress: Quiet);
         AlphaZeroTrainer.Run(b, init, config, resume: true, progress: Quiet);
         AssertSameRun(a, b);
+    }
+
+    /// <summary>How often <paramref name="net"/>'s argmax move equals the expert's in the expert moves of <paramref name="games"/>, and the uniform-over-legal-moves chance of that.</summary>
+    private static (double Agreement, double Chance) AgreementWithExpert(PolicyValueNet net, IReadOnlyList<ExpertGame> games)
+    {
+        int positions = 0, agree = 0;
+        double chance = 0;
+        Span<int> legal = stackalloc int[ConnectFour.Columns];
+        foreach (var g in games)
+        {
+            var board = ConnectFour.Empty;
+            for (int i = 0; i < g.Moves.Length; i++)
+            {
+                int move = g.Moves[i] - '0';
+                if (i >= g.Opening)
+                {
+                    positions++;
+                    if (NetPlayer.Argmax(net.Evaluate(board).Probs) == move) agree++;
+                    chance += 1.0 / board.LegalMoves(legal);
+                }
+                board = board.Play(move);
+            }
+        }
+        return ((double)agree / positions, chance / positions);
+    }
+
+    /// <summary>Score (win 1, draw ½) of <paramref name="player"/> against the random player over every 2-ply opening, both colours.</summary>
+    private static double ScoreVsRandom(IPlayer player, ulong seed) => ScoreVs(player, new RandomPlayer(), seed);
+
+    private static double ScoreVs(IPlayer player, IPlayer opponent, ulong seed)
+    {
+        var rng = new Rng(seed);
+        double score = 0;
+        int games = 0;
+        foreach (int[] opening in Referee.TwoPlyOpenings())
+        {
+            score += Referee.Play(player, opponent, rng, opening).FirstScore;
+            score += 1 - Referee.Play(opponent, player, rng, opening).FirstScore;
+            games += 2;
+        }
+        return score / games;
+    }
+
+    /// <summary>
+    /// Share of positions with an immediate win for the side to move (taken from random games, seeded) in which
+    /// <paramref name="net"/>'s argmax move takes a win.
+    /// </summary>
+    private static double TakesImmediateWins(PolicyValueNet net, int positions, ulong seed)
+    {
+        var rng = new Rng(seed);
+        int found = 0, taken = 0;
+        Span<int> legal = stackalloc int[ConnectFour.Columns];
+        while (found < positions)
+        {
+            var board = ConnectFour.Empty;
+            while (!board.IsOver)
+            {
+                int n = board.LegalMoves(legal);
+                bool canWin = false;
+                for (int i = 0; i < n; i++) canWin |= board.IsWinningMove(legal[i]);
+                if (canWin)
+                {
+                    found++;
+                    if (board.IsWinningMove(NetPlayer.Argmax(net.Evaluate(board).Probs))) taken++;
+                    break;
+                }
+                board = board.Play(legal[rng.NextInt(n)]);
+            }
+        }
+        return (double)taken / found;
+    }
+
+    [Fact]
+    public void Imitation_learns_the_experts_moves_far_better_than_chance_and_than_the_untrained_network()
+    {
+        using var tmp = new TempDir();
+        var expert = new AlphaBetaPlayer(1);
+        var config = new ImitationConfig(Hidden: 32, Epochs: 6, BatchSize: 64, LearningRate: 3e-3f, Seed: 2);
+        ImitationTrainer.Run(tmp.File("run"), ExpertDataset.Generate(expert, 150, new Rng(1)), config, progress: Quiet);
+        var trained = PolicyValueNet.Load(Path.Combine(tmp.File("run"), GameCheckpoint.ModelFile));
+        var untrained = PolicyValueNet.Create(config.Hidden, new Rng(config.Seed));
+
+        var unseen = ExpertDataset.Generate(expert, 40, new Rng(77)); // games the network never saw
+        var (after, chance) = AgreementWithExpert(trained, unseen);
+        var (before, _) = AgreementWithExpert(untrained, unseen);
+        output.WriteLine($"agreement with the expert on unseen games: trained {after:P1}, untrained {before:P1}, chance {chance:P1}");
+        // measured: trained 58 %, untrained 13 %, chance 15 % (a flipped cross-entropy sign: 4 %)
+        Assert.True(after > chance + 0.2, $"trained agreement {after:P1} vs chance {chance:P1}");
+        Assert.True(after > before + 0.2, $"trained agreement {after:P1} vs untrained {before:P1}");
+    }
+
+    [Fact]
+    public void Policy_gradient_self_play_against_the_random_player_learns_to_beat_it()
+    {
+        using var tmp = new TempDir();
+        string init = tmp.File("init.safetensors");
+        PolicyValueNet.Create(32, new Rng(3)).Save(init);
+        var config = new SelfPlayConfig(Iterations: 150, GamesPerIteration: 16, LearningRate: 3e-3f, Experts: ["random"], ExpertFraction: 1, SnapshotEvery: 150, Seed: 7);
+        SelfPlayTrainer.Run(tmp.File("run"), init, config, progress: Quiet);
+        var trained = PolicyValueNet.Load(Path.Combine(tmp.File("run"), GameCheckpoint.ModelFile));
+
+        double before = ScoreVsRandom(new NetPlayer("untrained", PolicyValueNet.Load(init)), 11);
+        double after = ScoreVsRandom(new NetPlayer("trained", trained), 11);
+        output.WriteLine($"score vs random over 98 games: trained {after:P1}, untrained {before:P1}");
+        double winsBefore = TakesImmediateWins(PolicyValueNet.Load(init), 200, 5), winsAfter = TakesImmediateWins(trained, 200, 5);
+        output.WriteLine($"immediate wins taken in 200 positions: trained {winsAfter:P1}, untrained {winsBefore:P1}");
+        // measured: trained 79–83 % vs 55 %, wins taken 25–39 % vs 13 % over training seeds 7–11 (a flipped
+        // policy-gradient sign: 38 % and 4.5 %)
+        Assert.True(after > before + 0.15, $"score vs random: trained {after:P1} vs untrained {before:P1}");
+        Assert.True(winsAfter > winsBefore + 0.06, $"immediate wins taken: trained {winsAfter:P1} vs untrained {winsBefore:P1}");
     }
 }

@@ -122,18 +122,36 @@ public class GptTests
     public void Generation_IsDeterministicForASeed_AndStopsAtEndOfText()
     {
         var model = new Gpt(Small, seed: 8);
-        int eot = 0; // a frequent token under a random model: rows stop early
         var prompts = new[] { RandomIds(4, 3, Small.VocabSize), RandomIds(5, 6, Small.VocabSize) };
         var config = new GenerationConfig(MaxNewTokens: 20, Temperature: 1.5f, TopK: 10, TopP: 0.9f);
+
+        // without stopping every row runs to MaxNewTokens; the same seed gives the same tokens and log-probs
+        var free = Generator.Generate(model, prompts, 0, config with { StopAtEndOfText = false }, new Rng(1));
+        var again = Generator.Generate(model, prompts, 0, config with { StopAtEndOfText = false }, new Rng(1));
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(config.MaxNewTokens, free[i].Completion.Length);
+            Assert.Equal(free[i].Completion, again[i].Completion);
+            Assert.Equal(free[i].LogProbs, again[i].LogProbs);
+        }
+
+        // end-of-text = the token row 0 samples third: row 0 surely meets it, and every row stops at its first
+        // occurrence (included, nothing after), with the same tokens before it as the free run (rows sample
+        // independently), or runs to the end if it never samples it
+        int eot = free[0].Completion[2];
         var a = Generator.Generate(model, prompts, eot, config, new Rng(1));
         var b = Generator.Generate(model, prompts, eot, config, new Rng(1));
         for (int i = 0; i < prompts.Length; i++)
         {
             Assert.Equal(a[i].Completion, b[i].Completion);
             Assert.Equal(a[i].LogProbs, b[i].LogProbs);
-            int stop = Array.IndexOf(a[i].Completion, eot);
-            if (stop >= 0) Assert.Equal(a[i].Completion.Length - 1, stop); // nothing after end-of-text
+            int first = Array.IndexOf(free[i].Completion, eot);
+            int length = first >= 0 ? first + 1 : config.MaxNewTokens;
+            Assert.Equal(free[i].Completion[..length], a[i].Completion);
+            Assert.Equal(free[i].LogProbs[..length], a[i].LogProbs);
+            Assert.Equal(first >= 0, a[i].Finished);
         }
+        Assert.True(a[0].Finished && a[0].Completion.Length <= 3, "row 0 stops at the end-of-text token it samples third");
     }
 
     [Fact]

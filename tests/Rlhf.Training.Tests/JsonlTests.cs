@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Serialization;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Tests;
 

@@ -1,5 +1,7 @@
 using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
+using Rlhf.Data;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Rlhf.Tensors;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Tests;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Tests;
 

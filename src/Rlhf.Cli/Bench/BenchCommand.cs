@@ -27,6 +27,9 @@ public static class BenchCommand
     private static Option<bool> JsonOption() =>
         new("--json") { Description = "Print one JSON object per line (machine-readable) instead of a table." };
 
+    private static Option<bool> ProfileOption() =>
+        new("--profile") { Description = "Time every op (forward and backward) during the run and print the per-op totals on stderr (slows the run down)." };
+
     private static Option<int> ThreadsOption()
     {
         var threads = new Option<int>("--threads")
@@ -159,7 +162,8 @@ public static class BenchCommand
             DefaultValueFactory = _ => 10,
         };
         Require(repeats, r => r >= 1, "--repeats must be at least 1.");
-        var command = new Command(name, description) { json, config, repeats };
+        var profile = ProfileOption();
+        var command = new Command(name, description) { json, config, repeats, profile };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -168,20 +172,7 @@ public static class BenchCommand
             var gpt = ModelBench.Config(configName);
             long parameters = new Rlhf.Models.Gpt(gpt).ParameterCount;
             int n = parse.GetValue(repeats), threads = Environment.ProcessorCount;
-            var records = new List<ModelRecord>();
-            if (name == "train")
-            {
-                error.WriteLine($"bench train config {configName}: {n} steps after {ModelBench.WarmupSteps} warm-up...");
-                var (tps, ms) = ModelBench.Train(gpt, n);
-                records.Add(new ModelRecord("train", configName, Math.Round(tps, 1), "rlhf", Math.Round(ms, 1), parameters, threads));
-                error.WriteLine($"bench forward config {configName}...");
-                records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, n), 1), "rlhf", null, parameters, threads));
-            }
-            else
-            {
-                error.WriteLine($"bench generate config {configName}: {n} runs after 1 warm-up...");
-                records.Add(new ModelRecord("generate", configName, Math.Round(ModelBench.Generate(gpt, n), 1), "rlhf", null, parameters, threads));
-            }
+            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, gpt, n, parameters, threads, error));
             if (parse.GetValue(json))
             {
                 foreach (var r in records) output.WriteLine(BenchJson.Line(r));
@@ -196,6 +187,26 @@ public static class BenchCommand
         return command;
     }
 
+    /// <summary>The records of bench <paramref name="name"/> (train: train + forward; generate), with progress lines on <paramref name="error"/>.</summary>
+    private static List<ModelRecord> ModelRecords(string name, string configName, Rlhf.Models.GptConfig gpt, int n, long parameters, int threads, TextWriter error)
+    {
+        var records = new List<ModelRecord>();
+        if (name == "train")
+        {
+            error.WriteLine($"bench train config {configName}: {n} steps after {ModelBench.WarmupSteps} warm-up...");
+            var (tps, ms) = ModelBench.Train(gpt, n);
+            records.Add(new ModelRecord("train", configName, Math.Round(tps, 1), "rlhf", Math.Round(ms, 1), parameters, threads));
+            error.WriteLine($"bench forward config {configName}...");
+            records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, n), 1), "rlhf", null, parameters, threads));
+        }
+        else
+        {
+            error.WriteLine($"bench generate config {configName}: {n} runs after 1 warm-up...");
+            records.Add(new ModelRecord("generate", configName, Math.Round(ModelBench.Generate(gpt, n), 1), "rlhf", null, parameters, threads));
+        }
+        return records;
+    }
+
     private static Command CreatePpo()
     {
         var json = JsonOption();
@@ -203,13 +214,15 @@ public static class BenchCommand
         config.AcceptOnlyFromAmong("A", "B", "a", "b");
         var warmup = new Option<int>("--warmup") { Description = "Untimed PPO iterations before the timed one.", DefaultValueFactory = _ => 1 };
         Require(warmup, w => w >= 0, "--warmup must be ≥ 0.");
+        var profile = ProfileOption();
         var command = new Command("ppo", $"Time one PPO iteration ({PpoBench.Prompts} prompts × {PpoBench.NewTokens} new tokens, 4 epochs × minibatch 16, random-init models) "
-            + "split into generation, reward model, reference + values, and update.") { json, config, warmup };
+            + "split into generation, reward model, reference + values, and update.") { json, config, warmup, profile };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             string name = parse.GetValue(config)!.ToUpperInvariant();
-            var r = PpoBench.Run(name, parse.GetValue(warmup), parse.InvocationConfiguration.Error);
+            var error = parse.InvocationConfiguration.Error;
+            var r = ProfiledRun.Run(parse.GetValue(profile), error, () => PpoBench.Run(name, parse.GetValue(warmup), error));
             if (parse.GetValue(json))
             {
                 output.WriteLine(BenchJson.Line(r));

@@ -5,6 +5,9 @@ using Rlhf.Tensors;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Bench;
 

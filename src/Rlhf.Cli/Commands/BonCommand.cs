@@ -12,6 +12,9 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Rl;
+using Rlhf.Data;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
 
@@ -67,7 +70,7 @@ public static class BonCommand
         {
             policy, rewardModels, prompts, n, output, writeSft, gold, curve, json, maxNew, temperature, seed, batch, eosPenalty,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             // 1. inputs: prompts (errors name file:line), policy + tokenizer, reward model(s), gold
             string promptsPath = CommandSupport.ExistingFile(parse.GetValue(prompts)!);
@@ -83,7 +86,7 @@ public static class BonCommand
                     throw new TrainingException($"{promptsPath}: prompt {i + 1} is {length} tokens with the chat template; with --max-new-tokens {config.MaxNewTokens} "
                         + $"that exceeds the policy's context of {gpt.Config.NPositions} tokens");
             }
-            var rmDirs = parse.GetValue(rewardModels)!.SelectMany(RmCommand.ModelDirectories).ToList();
+            var rmDirs = parse.GetValue(rewardModels)!.SelectMany(RunLayout.RewardModelDirectories).ToList();
             var proxy = RewardModelReward.Load(rmDirs);
             IRewardFunction? goldReward = parse.GetValue(gold) is { } g ? new GoldScorerReward(CommandSupport.CreateGold(g)) : null;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
-using Rlhf.Training.External;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
 
@@ -18,7 +18,7 @@ internal static class CommandSupport
     /// files, a checkpoint with missing tensors, settings that cannot work) print <c>error: message</c> on stderr and
     /// return 1 without a stack trace; anything else is a bug and propagates to System.CommandLine's handler.
     /// </summary>
-    public static int Guard(ParseResult parse, Func<TextWriter, TextWriter, int> body)
+    public static int RunReportingErrors(ParseResult parse, Func<TextWriter, TextWriter, int> body)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;

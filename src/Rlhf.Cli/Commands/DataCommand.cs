@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Rlhf.Training.Demo;
-using Rlhf.Training.Preferences;
 using Spectre.Console;
+using Rlhf.Data.Preferences;
+using Rlhf.Cli.Demo;
 
 namespace Rlhf.Cli.Commands;
 
@@ -30,7 +30,7 @@ public static class DataCommand
         {
             file, json,
         };
-        stats.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        stats.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string path = CommandSupport.ExistingFile(parse.GetValue(file)!);
             var s = PreferenceStats.Compute(PreferenceData.Load(path));
@@ -75,7 +75,7 @@ public static class DataCommand
         {
             outDir, documents, demonstrations, label, rl, eval, seed,
         };
-        reviews.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        reviews.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var c = ReviewDataset.Write(parse.GetValue(outDir)!, parse.GetValue(seed), parse.GetValue(documents), parse.GetValue(demonstrations),
                 parse.GetValue(label), parse.GetValue(rl), parse.GetValue(eval));

@@ -3,7 +3,7 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Cli.Commands;
 
@@ -45,7 +45,7 @@ public static class DpoCommand
             policy, reference, data, tokenizer, epochs, beta, loss, smoothing, klPrompts, klTokens, gold,
         };
         training.AddTo(command);
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string outDir = parse.GetValue(training.Out)!;
             bool resume = parse.GetValue(training.Resume);

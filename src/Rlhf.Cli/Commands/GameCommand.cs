@@ -5,6 +5,7 @@ using System.Text.Json;
 using Rlhf.Games;
 using Rlhf.Tensors;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Cli.Commands;
 
@@ -49,7 +50,7 @@ public static class GameCommand
         {
             outDir, expert, games, data, epochs, hidden, batch, lr, seed, resume, quick,
         };
-        cmd.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        cmd.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string dir = parse.GetValue(outDir)!, gamesFile = Path.Combine(dir, "expert_games.jsonl");
             bool q = parse.GetValue(quick), res = parse.GetValue(resume);
@@ -105,7 +106,7 @@ public static class GameCommand
         {
             outDir, init, algorithm, iterations, games, experts, expertFraction, sims, lr, every, seed, resume, quick,
         };
-        cmd.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        cmd.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string dir = parse.GetValue(outDir)!;
             bool q = parse.GetValue(quick), res = parse.GetValue(resume), isAz = parse.GetValue(algorithm) == "az";
@@ -160,7 +161,7 @@ public static class GameCommand
         {
             imitation, selfplay, experts, openings, maxSnapshots, bootstrap, outDir, plot, seed, quick,
         };
-        cmd.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        cmd.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             bool q = parse.GetValue(quick);
             string dir = parse.GetValue(outDir)!;
@@ -262,7 +263,7 @@ public static class GameCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the experts' tie-breaks.", DefaultValueFactory = _ => 1 };
         var show = new Option<bool>("--show") { Description = "Print each final board." };
         var cmd = new Command("play", "A quick match between two players; prints each game and the score.") { first, second, games, seed, show };
-        cmd.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        cmd.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             var a = LoadPlayer(parse.GetValue(first)!, "A");
             var b = LoadPlayer(parse.GetValue(second)!, "B");

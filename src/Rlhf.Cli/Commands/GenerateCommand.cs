@@ -9,6 +9,8 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Tensors.Serialization;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Cli.Commands;
 
@@ -46,7 +48,7 @@ public static class GenerateCommand
         {
             model, tokenizer, prompt, prompts, template, maxNew, temperature, topK, topP, seed, batch, json, samples, outFile,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             var texts = new List<string>(parse.GetValue(prompt) ?? []);
             if (parse.GetValue(prompts) is { } file) texts.AddRange(Jsonl.Read<PromptRecord>(CommandSupport.ExistingFile(file)).Select(r => r.Record.Prompt));

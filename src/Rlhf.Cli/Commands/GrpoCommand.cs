@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Training.Common;
-using Rlhf.Training.External;
 using Rlhf.Training.Grpo;
-using Rlhf.Training.Rewards;
 using Rlhf.Training.Rl;
+using Rlhf.Cli.Judges;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
 
@@ -65,7 +66,7 @@ public static class GrpoCommand
             group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew, eosPenalty, aggregation,
         };
         training.AddTo(command);
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string outDir = parse.GetValue(training.Out)!;
             bool resume = parse.GetValue(training.Resume);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Rlhf.Training.Guard;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Commands;
 
@@ -26,7 +27,7 @@ public static class GuardCommand
             metrics, json,
         };
         var options = GuardOptions.AddTo(replay);
-        replay.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        replay.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             string path = parse.GetValue(metrics)!;
             if (Directory.Exists(path)) path = Path.Combine(path, "metrics.jsonl");

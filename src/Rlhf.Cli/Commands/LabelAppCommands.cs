@@ -11,8 +11,9 @@ using Rlhf.Tensors;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
 using Spectre.Console;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Cli.Commands;
 
@@ -37,7 +38,7 @@ internal static class LabelAppCommands
         {
             db, name, admin, url,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(parse.GetValue(db)!);
             var (labeler, token) = store.AddLabeler(parse.GetValue(name)!, parse.GetValue(admin));
@@ -69,13 +70,13 @@ internal static class LabelAppCommands
         {
             db, completions, model, prompts, tokenizer, k, maxNew, temperature, topK, topP, seed,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string? file = parse.GetValue(completions), modelDir = parse.GetValue(model);
             if ((file is null) == (modelDir is null)) throw new TrainingException("give either --completions <file.jsonl> or --model <dir> with --prompts <file.jsonl>");
             List<CompletionGroup> groups;
             string source;
-            if (file is not null) (groups, source) = ([.. LabelingRun.LoadGroups(CommandSupport.ExistingFile(file))], "file:" + Path.GetFileName(file));
+            if (file is not null) (groups, source) = ([.. CompletionGroup.Load(CommandSupport.ExistingFile(file))], "file:" + Path.GetFileName(file));
             else
             {
                 string promptFile = parse.GetValue(prompts) ?? throw new TrainingException("--model needs --prompts <file.jsonl> with {\"prompt\": ...} lines");
@@ -111,7 +112,7 @@ internal static class LabelAppCommands
         {
             db, port, host, perTask, maxBody,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, stderr) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, stderr) =>
         {
             string hostText = parse.GetValue(host)!;
             var address = hostText == "localhost" ? IPAddress.Loopback
@@ -147,7 +148,7 @@ internal static class LabelAppCommands
         var db = Db();
         var perTask = new Option<int>("--labels-per-task") { Description = "Labels wanted per task (as given to serve).", DefaultValueFactory = _ => 1 }.Require(v => v >= 1, "--labels-per-task must be at least 1.");
         var command = new Command("status", "Print the overview: tasks done and remaining, labels per labeler, inter-labeler agreement.") { db, perTask };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(CommandSupport.ExistingFile(parse.GetValue(db)!));
             var o = store.Overview(parse.GetValue(perTask));
@@ -170,7 +171,7 @@ internal static class LabelAppCommands
         var pairwise = new Option<bool>("--pairwise") { Description = "Write pairwise {\"prompt\", \"chosen\", \"rejected\"} records instead: every comparison a ranking implies." };
         var exclude = new Option<bool>("--exclude-flagged") { Description = "Leave out labels marked all-bad or unsafe." };
         var command = new Command("export", "Write the labels as preference data for 'rlhf rm train'.") { db, output, pairwise, exclude };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string path = CommandSupport.ExistingFile(parse.GetValue(db)!);
             var store = FeedbackStore.Open(path);
@@ -188,7 +189,7 @@ internal static class LabelAppCommands
         var labeler = new Option<string>("--labeler") { Description = "Name the labels are stored under (created if new).", Required = true };
         var command = new Command("import", "Store rankings made elsewhere as labels (tasks are matched by prompt and completions, or added). "
             + "A bad line fails the whole import, naming file:line; importing a file twice adds nothing.") { db, input, labeler };
-        command.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string file = CommandSupport.ExistingFile(parse.GetValue(input)!);
             var store = FeedbackStore.Open(parse.GetValue(db)!);

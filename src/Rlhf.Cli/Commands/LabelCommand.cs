@@ -52,7 +52,7 @@ public static class LabelCommand
         {
             input, output, labelers, temperature, lengthBias, model, gold, seed, lengthMatched, json,
         };
-        simulate.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        simulate.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string path = CommandSupport.ExistingFile(parse.GetValue(input)!), outPath = parse.GetValue(output)!;
             var options = new LabelingOptions(

@@ -3,10 +3,12 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Ppo;
-using Rlhf.Training.Reward;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Online;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.RewardModeling;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
 
@@ -58,7 +60,7 @@ public static class OnlineCommand
         {
             outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, trainerOption, ppoIterations, ppoLr, ppoKl, rmSteps, resume, eosPenalty,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string o = parse.GetValue(outDir)!;
             bool isResume = parse.GetValue(resume);

@@ -4,10 +4,11 @@ using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
-using Rlhf.Training.External;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
 
@@ -91,7 +92,7 @@ public static class PpoCommand
         Option[] inputs = [policy, rewardModels, rewardWeights, rewardTimeout, rewardRetries, reference, prompts, outDir, resume];
         foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime)) command.Add(option);
         var guardOptions = GuardOptions.AddTo(command); // the reward-hacking guard: on by default, --no-guard turns it off
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             using var disposables = new DisposableStack();
             string outPath = parse.GetValue(outDir)!;
@@ -116,10 +117,10 @@ public static class PpoCommand
             var referenceModel = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
             // reward models (directories, ensembles) and external rewards (http/cmd), each argument one part
             var externalPolicy = new ExternalScorerPolicy(TimeSpan.FromSeconds(parse.GetValue(rewardTimeout)), parse.GetValue(rewardRetries), ExternalScorerPolicy.Default.RetryDelay);
-            var groups = rmPaths.Where(p => !ExternalScorerSpec.IsExternal(p)).Select(path => RewardModelDirectories(path).ToList()).ToList();
+            var groups = rmPaths.Where(p => !ExternalScorerSpec.IsExternal(p)).Select(path => RunLayout.RewardModelDirectories(path).ToList()).ToList();
             var rmDirs = groups.SelectMany(g => g).ToList();
             IRewardFunction Part(string path) => ExternalScorerSpec.IsExternal(path)
-                ? disposables.Push(CommandSupport.CreateExternalReward("--reward", path, externalPolicy)) : RewardModelReward.Load(RewardModelDirectories(path).ToList());
+                ? disposables.Push(CommandSupport.CreateExternalReward("--reward", path, externalPolicy)) : RewardModelReward.Load(RunLayout.RewardModelDirectories(path).ToList());
             RewardModelReward? first;
             IRewardFunction reward;
             if (config.RewardWeights is not { } weights)
@@ -149,7 +150,7 @@ public static class PpoCommand
                 criticInit = first.Members[0].Trunk;
             }
             var goldReward = config.Gold is { } g ? new GoldScorerReward(disposables.Push(CommandSupport.CreateGold(g))) : null;
-            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RewardModelDirectories)]) : null;
+            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RunLayout.RewardModelDirectories)]) : null;
             int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
             output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward {(rmDirs.Count == rmPaths.Length ? $"models {string.Join(", ", rmDirs)}" : reward.Name)}");
 
@@ -169,19 +170,6 @@ public static class PpoCommand
             return result.Stopped ? CommandSupport.StoppedExitCode : 0;
         }));
         return command;
-    }
-
-    /// <summary>A reward model directory, a run directory holding checkpoint/, or an ensemble run holding member-*/checkpoint/.</summary>
-    private static IEnumerable<string> RewardModelDirectories(string path)
-    {
-        if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile))) return [path];
-        string run = Path.Combine(path, TrainingCheckpoint.DirectoryName);
-        if (File.Exists(Path.Combine(run, HfCheckpoint.ConfigFile))) return [run];
-        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such reward model directory");
-        var members = Directory.GetDirectories(path, "member-*").Select(m => Path.Combine(m, TrainingCheckpoint.DirectoryName))
-            .Where(m => File.Exists(Path.Combine(m, HfCheckpoint.ConfigFile))).Order(StringComparer.Ordinal).ToArray();
-        return members.Length > 0 ? members
-            : throw new FileNotFoundException($"{path}: not a reward model directory (no {HfCheckpoint.ConfigFile}, {TrainingCheckpoint.DirectoryName}/ or member-*/{TrainingCheckpoint.DirectoryName}/)");
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -43,7 +43,7 @@ public static class PretrainCommand
             data, tokenizer, config, layers, heads, dim, context, init, separator,
         };
         training.AddTo(command);
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string outDir = parse.GetValue(training.Out)!;
             bool resume = parse.GetValue(training.Resume);

@@ -4,8 +4,9 @@ using Rlhf.Tensors.Serialization;
 using Rlhf.Training.BestOfN;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Reporting;
-using Rlhf.Training.Reporting.Demo;
 using Spectre.Console;
+using Rlhf.Data.Metrics;
+using Rlhf.Cli.Demo.Report;
 
 namespace Rlhf.Cli.Commands;
 
@@ -35,7 +36,7 @@ public static class ReportCommand
         {
             runs, bon, window, every, outDir,
         };
-        overopt.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        overopt.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             var curves = new List<OveroptimizationCurve>();
             foreach (string spec in parse.GetValue(runs)!)
@@ -75,7 +76,7 @@ public static class ReportCommand
         {
             dir,
         };
-        demo.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        demo.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             string path = parse.GetValue(dir)!;
             if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such directory (expected the --out directory of `rlhf demo`)");

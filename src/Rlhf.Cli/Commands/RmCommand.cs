@@ -4,9 +4,11 @@ using Rlhf.Models;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
-using Rlhf.Training.Preferences;
-using Rlhf.Training.Reward;
 using Rlhf.Training.Sft;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
+using Rlhf.Training.RewardModeling;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
 
@@ -48,11 +50,11 @@ public static class RmCommand
         training.Out.Description = "Run directory: metrics.jsonl and checkpoint/ (reward model in HF layout + tokenizer.json); with --ensemble N, member-i/ per member.";
         training.Resume.Description = "Continue the run in --out from its checkpoint/ (same data and settings); with --ensemble, members without a checkpoint start fresh.";
         training.Batch.Description = "Prompts per optimizer step (all their completions are scored together).";
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string outDir = parse.GetValue(training.Out)!;
             int members = parse.GetValue(ensemble);
-            var outs = members == 1 ? [outDir] : Enumerable.Range(0, members).Select(i => Path.Combine(outDir, $"member-{i}")).ToArray();
+            var outs = members == 1 ? [outDir] : Enumerable.Range(0, members).Select(i => RunLayout.Member(outDir, i)).ToArray();
             bool resume = parse.GetValue(training.Resume);
             var resumeMember = outs.Select(o => resume && TrainingCheckpoint.Find(o) is not null).ToArray();
             if (resume && !resumeMember.Any(r => r))
@@ -93,9 +95,9 @@ public static class RmCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("eval", "Pairwise accuracy (95% Wilson interval), mean normalised margin, ranking loss and a calibration table "
             + "(confidence max(p, 1−p), p = σ(r_better − r_worse), in 10 bins vs observed accuracy).") { model, data, json };
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
-            var dirs = ModelDirectories(parse.GetValue(model)!);
+            var dirs = RunLayout.RewardModelDirectories(parse.GetValue(model)!);
             var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
             var rm = RewardModel.Load(dirs[0]);
             var e = RewardEvaluator.Evaluate(rm, new ChatTemplate(CommandSupport.LoadTokenizer(dirs[0])), prefs);
@@ -125,9 +127,9 @@ public static class RmCommand
         var data = new Option<string>("--data") { Description = "JSONL of {\"prompt\", \"response\"} objects.", Required = true };
         var json = new Option<bool>("--json") { Description = "One JSON object per record instead of text." };
         var command = new Command("score", "Normalised reward of each prompt/response; with several models also the ensemble mean and std.") { models, data, json };
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, _) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
-            var dirs = parse.GetValue(models)!.SelectMany(ModelDirectories).ToList();
+            var dirs = parse.GetValue(models)!.SelectMany(RunLayout.RewardModelDirectories).ToList();
             var rms = dirs.Select(RewardModel.Load).ToList();
             var template = new ChatTemplate(CommandSupport.LoadTokenizer(dirs[0]));
             string path = CommandSupport.ExistingFile(parse.GetValue(data)!);
@@ -155,22 +157,6 @@ public static class RmCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>A reward model directory, a run directory holding checkpoint/, or an ensemble run holding member-*/checkpoint.</summary>
-    internal static string[] ModelDirectories(string path)
-    {
-        string run = Path.Combine(path, TrainingCheckpoint.DirectoryName);
-        if (File.Exists(Path.Combine(path, "config.json"))) return [path];
-        if (File.Exists(Path.Combine(run, "config.json"))) return [run];
-        if (Directory.Exists(path))
-        {
-            var members = Directory.GetDirectories(path, "member-*").Select(d => Path.Combine(d, TrainingCheckpoint.DirectoryName))
-                .Where(d => File.Exists(Path.Combine(d, "config.json"))).Order(StringComparer.Ordinal).ToArray();
-            if (members.Length > 0) return members;
-            throw new FileNotFoundException($"{path}: not a reward model directory (no config.json, {TrainingCheckpoint.DirectoryName}/ or member-*/{TrainingCheckpoint.DirectoryName}/)");
-        }
-        throw new DirectoryNotFoundException($"{path}: no such model directory");
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -28,7 +28,7 @@ public static class SftCommand
             data, valData, init, tokenizer, epochs,
         };
         training.AddTo(command);
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string outDir = parse.GetValue(training.Out)!;
             bool resume = parse.GetValue(training.Resume);

@@ -45,7 +45,7 @@ public static class TasksCommand
         {
             kind, digits, count, output, heldOut, heldOutCount, format, worked, seed,
         };
-        generate.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        generate.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var (min, max) = ParseDigits(parse.GetValue(digits)!);
             var k = parse.GetValue(kind) switch

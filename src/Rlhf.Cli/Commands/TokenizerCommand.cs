@@ -34,7 +34,7 @@ public static class TokenizerCommand
         {
             data, vocab, pad, output,
         };
-        train.SetAction(parse => CommandSupport.Guard(parse, (stdout, _) =>
+        train.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             string outDir = parse.GetValue(output)!;
             string target = Path.Combine(outDir, "tokenizer.json");

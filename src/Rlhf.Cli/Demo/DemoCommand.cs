@@ -21,7 +21,7 @@ public static class DemoCommand
         {
             quick, outDir, seed, restart, set,
         };
-        command.SetAction(parse => CommandSupport.Guard(parse, (output, error) =>
+        command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             try
             {

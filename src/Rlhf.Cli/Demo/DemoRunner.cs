@@ -5,7 +5,7 @@ using System.Text.Json;
 using Rlhf.Cli.Commands;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
-using Rlhf.Training.Reporting.Demo;
+using Rlhf.Cli.Demo.Report;
 
 namespace Rlhf.Cli.Demo;
 
@@ -53,17 +53,17 @@ public sealed class DemoRunner
 
     private IReadOnlyList<Stage> Stages() =>
     [
-        new("data", "built-in corpus, demonstrations, prompts and a BPE tokenizer", ["data", "tokenizer"], Data),
-        new("pretrain", "pretrain a small GPT on the review corpus", ["base"], Pretrain),
-        new("sft", "supervised fine-tuning on demonstrations", ["sft"], Sft),
-        new("label", $"simulated labelers rank K = {_s.K} samples per prompt", ["labels"], Label),
-        new("rm", $"reward model ensemble of {_s.RmMembers} on the rankings", ["rm"], RewardModel),
-        new("ppo_kl", $"PPO against the reward model with the KL penalty (β = {D(_s.PpoKlCoef)})", ["ppo-kl"], PpoKl),
-        new("ppo", "PPO against the reward model, unleashed (no KL penalty), guard watching", ["ppo"], Ppo),
-        new("bon", "best-of-N against the same reward model", ["bon"], BestOfN),
-        new("dpo", "DPO on the same rankings", ["dpo"], Dpo),
-        new("grpo", "GRPO on arithmetic with an exact-answer checker", ["grpo"], Grpo),
-        new("samples", "sample completions before and after each method", ["samples.json"], Samples),
+        new(DemoLayout.DataStage, "built-in corpus, demonstrations, prompts and a BPE tokenizer", [DemoLayout.DataDir, DemoLayout.TokenizerDir], Data),
+        new(DemoLayout.PretrainStage, "pretrain a small GPT on the review corpus", [DemoLayout.BaseDir], Pretrain),
+        new(DemoLayout.SftStage, "supervised fine-tuning on demonstrations", [DemoLayout.SftDir], Sft),
+        new(DemoLayout.LabelStage, $"simulated labelers rank K = {_s.K} samples per prompt", [DemoLayout.LabelsDir], Label),
+        new(DemoLayout.RmStage, $"reward model ensemble of {_s.RmMembers} on the rankings", [DemoLayout.RmDir], RewardModel),
+        new(DemoLayout.PpoKlStage, $"PPO against the reward model with the KL penalty (β = {D(_s.PpoKlCoef)})", [DemoLayout.PpoKlDir], PpoKl),
+        new(DemoLayout.PpoStage, "PPO against the reward model, unleashed (no KL penalty), guard watching", [DemoLayout.PpoDir], Ppo),
+        new(DemoLayout.BonStage, "best-of-N against the same reward model", [DemoLayout.BonDir], BestOfN),
+        new(DemoLayout.DpoStage, "DPO on the same rankings", [DemoLayout.DpoDir], Dpo),
+        new(DemoLayout.GrpoStage, "GRPO on arithmetic with an exact-answer checker", [DemoLayout.GrpoDir], Grpo),
+        new(DemoLayout.SamplesStage, "sample completions before and after each method", [DemoLayout.SamplesFile], Samples),
     ];
 
     /// <summary>Runs every unfinished stage, then writes the report; returns the exit code.</summary>
@@ -73,7 +73,7 @@ public sealed class DemoRunner
         Directory.CreateDirectory(_out);
         var state = DemoState.Load(_out) ?? new DemoState(_seed, _quick, []);
         if (state.Seed != _seed || state.Quick != _quick)
-            throw new TrainingException($"{P(DemoState.FileName)}: this directory holds a demo with seed {state.Seed}{(state.Quick ? " (--quick)" : "")}; "
+            throw new TrainingException($"{P(DemoLayout.StateFile)}: this directory holds a demo with seed {state.Seed}{(state.Quick ? " (--quick)" : "")}; "
                 + "use another --out, the same settings, or --restart to start over");
         state.Save(_out);
 
@@ -152,44 +152,44 @@ public sealed class DemoRunner
     /// <summary>1. The built-in review corpus (pretraining documents), demonstrations, prompt sets, and a BPE tokenizer.</summary>
     private void Data()
     {
-        Rlhf("data", "reviews", "--out", P("data"), "--documents", S(_s.Documents), "--demonstrations", S(_s.Demonstrations),
+        Rlhf("data", "reviews", "--out", P(DemoLayout.DataDir), "--documents", S(_s.Documents), "--demonstrations", S(_s.Demonstrations),
             "--label-prompts", S(_s.LabelPrompts), "--rl-prompts", S(_s.RlPrompts), "--eval-prompts", S(_s.EvalPrompts), "--seed", Seed);
-        Rlhf("tokenizer", "train", "--data", P("data", "tokenizer.txt"), "--vocab-size", S(_s.VocabSize), "--out", P("tokenizer"));
+        Rlhf("tokenizer", "train", "--data", P(DemoLayout.DataDir, "tokenizer.txt"), "--vocab-size", S(_s.VocabSize), "--out", P(DemoLayout.TokenizerDir));
     }
 
     /// <summary>2. Pretraining: next-token prediction on the corpus, one document per line.</summary>
-    private void Pretrain() => Rlhf("pretrain", "--data", P("data", "corpus.txt"), "--tokenizer", P("tokenizer"), "--separator", "\\n",
+    private void Pretrain() => Rlhf("pretrain", "--data", P(DemoLayout.DataDir, "corpus.txt"), "--tokenizer", P(DemoLayout.TokenizerDir), "--separator", "\\n",
         "--layers", S(_s.Layers), "--heads", S(_s.Heads), "--dim", S(_s.Dim), "--context", S(_s.Context), "--seq-len", S(_s.Context),
         "--batch", S(_s.PretrainBatch), "--steps", S(_s.PretrainSteps), "--lr", "3e-3", "--warmup", S(Math.Max(1, _s.PretrainSteps / 20)),
-        "--eval-interval", S(Math.Max(1, _s.PretrainSteps / 6)), "--eval-batches", "4", "--checkpoint-interval", "0", "--seed", Seed, "--out", P("base"));
+        "--eval-interval", S(Math.Max(1, _s.PretrainSteps / 6)), "--eval-batches", "4", "--checkpoint-interval", "0", "--seed", Seed, "--out", P(DemoLayout.BaseDir));
 
     /// <summary>3. SFT on the demonstrations (loss on the response only).</summary>
-    private void Sft() => Rlhf("sft", "--data", P("data", "sft.jsonl"), "--init", P("base"), "--epochs", S(_s.SftEpochs), "--batch", "16",
-        "--lr", "1e-3", "--warmup", "10", "--eval-batches", "4", "--checkpoint-interval", "0", "--seed", Seed, "--out", P("sft"));
+    private void Sft() => Rlhf("sft", "--data", P(DemoLayout.DataDir, "sft.jsonl"), "--init", P(DemoLayout.BaseDir), "--epochs", S(_s.SftEpochs), "--batch", "16",
+        "--lr", "1e-3", "--warmup", "10", "--eval-batches", "4", "--checkpoint-interval", "0", "--seed", Seed, "--out", P(DemoLayout.SftDir));
 
     /// <summary>4. Human feedback, simulated: K samples per prompt from the SFT model, ranked by a panel of noisy labelers.</summary>
     private void Label()
     {
-        Directory.CreateDirectory(P("labels"));
-        Rlhf("generate", "--model", P("sft"), "--prompts", P("data", "prompts_label.jsonl"), "--template", "--samples", S(_s.K),
-            "--max-new-tokens", S(_s.MaxNewTokens), "--batch", "32", "--seed", Seed, "--out", P("labels", "groups.jsonl"));
-        string json = RlhfCaptured("label", "simulate", "--input", P("labels", "groups.jsonl"), "--out", P("labels", "rankings.jsonl"),
+        Directory.CreateDirectory(P(DemoLayout.LabelsDir));
+        Rlhf("generate", "--model", P(DemoLayout.SftDir), "--prompts", P(DemoLayout.DataDir, "prompts_label.jsonl"), "--template", "--samples", S(_s.K),
+            "--max-new-tokens", S(_s.MaxNewTokens), "--batch", "32", "--seed", Seed, "--out", P(DemoLayout.LabelsDir, "groups.jsonl"));
+        string json = RlhfCaptured("label", "simulate", "--input", P(DemoLayout.LabelsDir, "groups.jsonl"), "--out", P(DemoLayout.LabelsDir, "rankings.jsonl"),
             "--labelers", S(_s.Labelers), "--temperature", D(_s.LabelTemperature), "--length-bias", D(_s.LabelLengthBias), "--gold", "lexicon", "--seed", Seed, "--json");
-        AtomicFile.WriteAllText(P("labels", "summary.json"), LastJsonLine(json) + "\n");
+        AtomicFile.WriteAllText(P(DemoLayout.LabelsDir, "summary.json"), LastJsonLine(json) + "\n");
     }
 
     /// <summary>5. The reward model: an ensemble trained on the K-wise rankings, each member from the SFT model.</summary>
-    private void RewardModel() => Rlhf("rm", "train", "--data", P("labels", "rankings.jsonl"), "--init", P("sft"), "--ensemble", S(_s.RmMembers),
+    private void RewardModel() => Rlhf("rm", "train", "--data", P(DemoLayout.LabelsDir, "rankings.jsonl"), "--init", P(DemoLayout.SftDir), "--ensemble", S(_s.RmMembers),
         "--epochs", S(_s.RmEpochs), "--batch", "16", "--lr", "3e-4", "--warmup", "10", "--eval-batches", "8", "--val-fraction", "0.15",
-        "--checkpoint-interval", "0", "--seed", Seed, "--out", P("rm"));
+        "--checkpoint-interval", "0", "--seed", Seed, "--out", P(DemoLayout.RmDir));
 
     /// <summary>6. PPO as InstructGPT runs it: a per-token KL penalty to the SFT model in the reward keeps the policy near it.</summary>
-    private void PpoKl() => Rlhf(PpoArgs("ppo-kl", _s.PpoKlCoef));
+    private void PpoKl() => Rlhf(PpoArgs(DemoLayout.PpoKlDir, _s.PpoKlCoef));
 
     /// <summary>The <c>rlhf ppo</c> command line of both PPO stages: only the output and the KL coefficient differ.</summary>
     private string[] PpoArgs(string outDir, double klCoef) =>
     [
-        "ppo", "--policy", P("sft"), "--reward-model", P("rm"), "--prompts", P("data", "prompts_rl.jsonl"), "--out", P(outDir),
+        "ppo", "--policy", P(DemoLayout.SftDir), "--reward-model", P(DemoLayout.RmDir), "--prompts", P(DemoLayout.DataDir, "prompts_rl.jsonl"), "--out", P(outDir),
         "--iterations", S(_s.PpoIterations), "--batch", S(_s.PpoBatch), "--minibatch", S(Math.Max(1, _s.PpoBatch / 2)), "--epochs", "2",
         "--max-new-tokens", S(_s.PpoMaxNewTokens), "--lr", S(_s.PpoLr), "--kl-coef", D(klCoef), "--gold", "lexicon", "--guard-observe",
         "--sample-every", S(Math.Max(1, _s.PpoIterations / 10)), "--checkpoint-interval", "0", "--seed", Seed,
@@ -198,19 +198,19 @@ public sealed class DemoRunner
     /// <summary>7. PPO with no KL penalty, so over-optimisation shows; the guard watches (keeps best/, marks where it would stop).</summary>
     private void Ppo()
     {
-        Rlhf(PpoArgs("ppo", 0));
-        string json = RlhfCaptured("guard", "replay", "--metrics", P("ppo"), "--json");
-        AtomicFile.WriteAllText(P("ppo", "guard.json"), LastJsonLine(json) + "\n");
+        Rlhf(PpoArgs(DemoLayout.PpoDir, 0));
+        string json = RlhfCaptured("guard", "replay", "--metrics", P(DemoLayout.PpoDir), "--json");
+        AtomicFile.WriteAllText(P(DemoLayout.PpoDir, "guard.json"), LastJsonLine(json) + "\n");
     }
 
     /// <summary>8. Best-of-N with the same reward model, and its reward-vs-KL curve.</summary>
-    private void BestOfN() => Rlhf("bon", "--policy", P("sft"), "--reward-model", P("rm"), "--prompts", P("data", "prompts_eval.jsonl"),
-        "--n", S(_s.BonN), "--curve", "--gold", "lexicon", "--max-new-tokens", S(_s.MaxNewTokens), "--seed", Seed, "--out", P("bon"));
+    private void BestOfN() => Rlhf("bon", "--policy", P(DemoLayout.SftDir), "--reward-model", P(DemoLayout.RmDir), "--prompts", P(DemoLayout.DataDir, "prompts_eval.jsonl"),
+        "--n", S(_s.BonN), "--curve", "--gold", "lexicon", "--max-new-tokens", S(_s.MaxNewTokens), "--seed", Seed, "--out", P(DemoLayout.BonDir));
 
     /// <summary>9. DPO from the SFT model on the same rankings, with held-out KL and gold.</summary>
-    private void Dpo() => Rlhf("dpo", "--policy", P("sft"), "--data", P("labels", "rankings.jsonl"), "--epochs", S(_s.DpoEpochs), "--batch", "8",
+    private void Dpo() => Rlhf("dpo", "--policy", P(DemoLayout.SftDir), "--data", P(DemoLayout.LabelsDir, "rankings.jsonl"), "--epochs", S(_s.DpoEpochs), "--batch", "8",
         "--lr", "2e-5", "--beta", "0.1", "--kl-prompts", S(_s.EvalPrompts), "--kl-max-new-tokens", S(_s.MaxNewTokens), "--gold", "lexicon",
-        "--checkpoint-interval", "0", "--seed", Seed, "--out", P("dpo"));
+        "--checkpoint-interval", "0", "--seed", Seed, "--out", P(DemoLayout.DpoDir));
 
     /// <summary>
     /// 10. GRPO on addition: its own tiny model, pretrained on worked column-by-column sums without the <c>#### answer</c>
@@ -219,7 +219,7 @@ public sealed class DemoRunner
     /// </summary>
     private void Grpo()
     {
-        string G(params string[] parts) => P(["grpo", .. parts]);
+        string G(params string[] parts) => P([DemoLayout.GrpoDir, .. parts]);
         Directory.CreateDirectory(G());
         string[] tasks = ["tasks", "generate", "--kind", "addition", "--digits", _s.GrpoDigits, "--seed", Seed];
         string count = S(_s.GrpoProblems), heldOut = S(_s.GrpoHeldOut), context = S(_s.GrpoContext);
@@ -249,7 +249,7 @@ public sealed class DemoRunner
     {
         _output.WriteLine();
         ReportCommand.WriteDemo(_out, _output);
-        _output.WriteLine($"demo: this run {elapsed.TotalMinutes:F1} min; open {Path.Combine(_out, DemoReport.FileName)} in a browser");
+        _output.WriteLine($"demo: this run {elapsed.TotalMinutes:F1} min; open {Path.Combine(_out, DemoLayout.ReportFile)} in a browser");
     }
 
     /// <summary>The last line of a verb's output that is a JSON object (its <c>--json</c> summary).</summary>

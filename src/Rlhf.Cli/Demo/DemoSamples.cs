@@ -8,8 +8,10 @@ using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Reporting.Demo;
 using Rlhf.Training.Rl;
+using Rlhf.Data;
+using Rlhf.Training.Scoring;
+using Rlhf.Cli.Demo.Report;
 
 namespace Rlhf.Cli.Demo;
 
@@ -34,11 +36,8 @@ public static class DemoSamples
     /// <summary>Writes <c>samples.json</c> into demo directory <paramref name="demoDir"/> for its first <paramref name="count"/> held-out prompts.</summary>
     public static void Write(string demoDir, ulong seed, int maxNewTokens, int count, TextWriter log)
     {
-        var prompts = Jsonl.Read<PromptLine>(Path.Combine(demoDir, "data", "prompts_eval.jsonl")).Select(r => r.Record.Prompt).Take(count).ToList();
-        var rmDirs = Directory.GetDirectories(Path.Combine(demoDir, "rm"), "member-*").Order(StringComparer.Ordinal)
-            .Select(m => Path.Combine(m, TrainingCheckpoint.DirectoryName)).Where(Directory.Exists).ToList();
-        if (rmDirs.Count == 0 && Directory.Exists(Path.Combine(demoDir, "rm", TrainingCheckpoint.DirectoryName)))
-            rmDirs.Add(Path.Combine(demoDir, "rm", TrainingCheckpoint.DirectoryName));
+        var prompts = Jsonl.Read<PromptLine>(Path.Combine(demoDir, DemoLayout.DataDir, "prompts_eval.jsonl")).Select(r => r.Record.Prompt).Take(count).ToList();
+        var rmDirs = RunLayout.RewardModelDirectories(Path.Combine(demoDir, DemoLayout.RmDir));
         var proxy = RewardModelReward.Load(rmDirs);
         var gold = new LexiconSentimentScorer();
 
@@ -50,17 +49,17 @@ public static class DemoSamples
                 scores.Select(s => Math.Round((double)s.Reward, 4)).ToList()));
             log.WriteLine($"samples: {name}: mean gold {methods[^1].Gold!.Average():F3}, mean proxy {methods[^1].Proxy!.Average():F3}");
         }
-        Add("SFT", Sample(Path.Combine(demoDir, "sft"), prompts, seed, maxNewTokens));
-        Add("PPO + KL penalty", Sample(Path.Combine(demoDir, "ppo-kl"), prompts, seed, maxNewTokens));
-        string best = Path.Combine(demoDir, "ppo", "best");
+        Add("SFT", Sample(Path.Combine(demoDir, DemoLayout.SftDir), prompts, seed, maxNewTokens));
+        Add("PPO + KL penalty", Sample(Path.Combine(demoDir, DemoLayout.PpoKlDir), prompts, seed, maxNewTokens));
+        string best = Path.Combine(demoDir, DemoLayout.PpoDir, RunLayout.BestDirectory);
         if (File.Exists(Path.Combine(best, HfCheckpoint.ConfigFile))) Add("PPO (guard's best)", Sample(best, prompts, seed, maxNewTokens));
-        Add("PPO (unleashed, last)", Sample(Path.Combine(demoDir, "ppo"), prompts, seed, maxNewTokens));
-        var bon = Jsonl.Read<BestLine>(Path.Combine(demoDir, "bon", "best.jsonl")).ToDictionary(r => r.Record.Prompt, r => r.Record.Response);
-        int n = JsonDocument.Parse(File.ReadAllText(Path.Combine(demoDir, "bon", "summary.json"))).RootElement.GetProperty("n").GetInt32();
+        Add("PPO (unleashed, last)", Sample(Path.Combine(demoDir, DemoLayout.PpoDir), prompts, seed, maxNewTokens));
+        var bon = Jsonl.Read<BestLine>(Path.Combine(demoDir, DemoLayout.BonDir, "best.jsonl")).ToDictionary(r => r.Record.Prompt, r => r.Record.Response);
+        int n = JsonDocument.Parse(File.ReadAllText(Path.Combine(demoDir, DemoLayout.BonDir, "summary.json"))).RootElement.GetProperty("n").GetInt32();
         if (prompts.All(bon.ContainsKey)) Add($"Best-of-{n}", prompts.Select(p => bon[p]).ToList());
-        Add("DPO", Sample(Path.Combine(demoDir, "dpo"), prompts, seed, maxNewTokens));
+        Add("DPO", Sample(Path.Combine(demoDir, DemoLayout.DpoDir), prompts, seed, maxNewTokens));
 
-        AtomicFile.WriteAllText(Path.Combine(demoDir, "samples.json"),
+        AtomicFile.WriteAllText(Path.Combine(demoDir, DemoLayout.SamplesFile),
             JsonSerializer.Serialize(new DemoSampleTable(prompts, methods), new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
     }
 

@@ -2,7 +2,7 @@ using Rlhf.Models;
 using Rlhf.Models.Generation;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
-using Rlhf.Training.Labeling;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Exchange;
 

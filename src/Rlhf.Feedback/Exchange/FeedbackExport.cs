@@ -1,6 +1,5 @@
 using Rlhf.Feedback.Storage;
-using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Exchange;
 
@@ -28,6 +27,6 @@ public static class FeedbackExport
     public static int Write(FeedbackStore store, string path, PreferenceFormat format, bool excludeFlagged = false)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return LabelingRun.Write(path, ToPreferenceData(store.Labels(), format, excludeFlagged));
+        return PreferenceData.Write(path, ToPreferenceData(store.Labels(), format, excludeFlagged));
     }
 }

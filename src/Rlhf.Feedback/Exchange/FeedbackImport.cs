@@ -1,5 +1,5 @@
 using Rlhf.Feedback.Storage;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Exchange;
 

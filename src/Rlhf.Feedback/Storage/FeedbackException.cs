@@ -1,3 +1,5 @@
+using Rlhf.Data;
+
 namespace Rlhf.Feedback.Storage;
 
 /// <summary>

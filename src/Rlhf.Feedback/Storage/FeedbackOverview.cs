@@ -1,9 +1,11 @@
+using Rlhf.Data.Preferences;
+
 namespace Rlhf.Feedback.Storage;
 
 /// <summary>
 /// The whole database at a glance. A task is complete when it has <see cref="LabelsPerTask"/> labels.
 /// <see cref="MeanAgreement"/> is the mean over the <see cref="AgreementTasks"/> tasks with ≥ 2 labels of the mean
-/// pairwise agreement of their rankings (fraction of concordant completion pairs, <c>Agreement.MeanInterLabeler</c>);
+/// pairwise agreement of their rankings (fraction of concordant completion pairs, <c>RankingAgreement.MeanInterLabeler</c>);
 /// null when no task has two labels.
 /// </summary>
 public sealed record FeedbackOverview(

@@ -3,8 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Feedback.Storage;
 
@@ -298,7 +297,7 @@ public sealed class FeedbackStore
         // 1. group labels by task; 2. per task with >= 2 labels the mean pairwise agreement of its rankings;
         // 3. average over those tasks, so every multiply-labeled task counts once whatever its number of labels
         var perTask = labels.GroupBy(l => l.Task.Id).Where(g => g.Count() >= 2)
-            .Select(g => Agreement.MeanInterLabeler([.. g.Select(l => l.Ranking)])).ToList();
+            .Select(g => RankingAgreement.MeanInterLabeler([.. g.Select(l => l.Ranking)])).ToList();
         return new FeedbackOverview(tasks, complete, tasks - complete, labelsPerTask, labels.Count, labels.Count(l => l.AllBad), labels.Count(l => l.Unsafe),
             perLabeler, perTask.Count, perTask.Count == 0 ? null : perTask.Average());
     }

@@ -1,3 +1,5 @@
+using Rlhf.Data.Preferences;
+
 namespace Rlhf.Feedback.Storage;
 
 /// <summary>

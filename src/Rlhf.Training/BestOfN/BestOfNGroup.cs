@@ -1,4 +1,5 @@
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
 
 namespace Rlhf.Training.BestOfN;
 

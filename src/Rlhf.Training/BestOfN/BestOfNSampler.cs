@@ -4,6 +4,8 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Data;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.BestOfN;
 

@@ -7,6 +7,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Common;
 
@@ -25,9 +26,6 @@ namespace Rlhf.Training.Common;
 /// </summary>
 public static class TrainingCheckpoint
 {
-    /// <summary>The checkpoint's directory name inside the run directory.</summary>
-    public const string DirectoryName = "checkpoint";
-
     /// <summary>Trainer state file name.</summary>
     public const string StateFile = "trainer_state.json";
 
@@ -46,7 +44,7 @@ public static class TrainingCheckpoint
     /// <summary>The checkpoint directory of run directory <paramref name="outDir"/> to resume from, or null when there is none.</summary>
     public static string? Find(string outDir)
     {
-        return AtomicDirectory.Find(Path.Combine(outDir, DirectoryName), StateFile); // checkpoint.old/ when a save died between its renames
+        return AtomicDirectory.Find(Path.Combine(outDir, RunLayout.CheckpointDirectory), StateFile); // checkpoint.old/ when a save died between its renames
     }
 
     /// <summary>
@@ -58,7 +56,7 @@ public static class TrainingCheckpoint
         if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile))) return path;
         if (Find(path) is { } run) return run;
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such model directory");
-        throw new FileNotFoundException($"{path}: not a model directory (no {HfCheckpoint.ConfigFile}, and no {DirectoryName}/ of a training run)");
+        throw new FileNotFoundException($"{path}: not a model directory (no {HfCheckpoint.ConfigFile}, and no {RunLayout.CheckpointDirectory}/ of a training run)");
     }
 
     /// <summary>
@@ -77,7 +75,7 @@ public static class TrainingCheckpoint
         Directory.CreateDirectory(outDir);
         var meta = new Dictionary<string, string> { ["step"] = state.Step.ToString(CultureInfo.InvariantCulture), ["trainer"] = state.Kind };
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>()) meta[key] = value;
-        return AtomicDirectory.Write(Path.Combine(outDir, DirectoryName), tmp =>
+        return AtomicDirectory.Write(Path.Combine(outDir, RunLayout.CheckpointDirectory), tmp =>
         {
             HfCheckpoint.Save(tmp, model, extra, meta, tokenizer.EndOfTextId);
             tokenizer.Save(tmp);
@@ -103,7 +101,7 @@ public static class TrainingCheckpoint
     {
         ArgumentNullException.ThrowIfNull(kindOf);
         string dir = Find(outDir) ?? throw new TrainingException(
-            $"nothing to resume: no checkpoint in {outDir} (expected {Path.Combine(outDir, DirectoryName, StateFile)}); start without --resume");
+            $"nothing to resume: no checkpoint in {outDir} (expected {Path.Combine(outDir, RunLayout.CheckpointDirectory, StateFile)}); start without --resume");
         string path = Path.Combine(dir, StateFile);
         TState? state;
         try { state = JsonSerializer.Deserialize<TState>(File.ReadAllText(path), Json); }

@@ -84,7 +84,7 @@ public static class TrainingLoop
         }
         method.Finish?.Invoke(stopped);
         if (saved != step || method.SaveAfterFinish) checkpoint = method.Save(step, stopReason);
-        checkpoint ??= Path.Combine(settings.OutDir, TrainingCheckpoint.DirectoryName);
+        checkpoint ??= Path.Combine(settings.OutDir, RunLayout.CheckpointDirectory);
 
         var result = new LoopResult(step, total, stopped, stopReason, checkpoint);
         string head = stopReason is not null ? $"{method.Kind} cropped by the run guard at {method.StepName} {step}: {stopReason}"

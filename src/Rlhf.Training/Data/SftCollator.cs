@@ -1,3 +1,5 @@
+using Rlhf.Data;
+
 namespace Rlhf.Training.Data;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Data;
 

@@ -1,3 +1,5 @@
+using Rlhf.Data;
+
 namespace Rlhf.Training.Data;
 
 /// <summary>What <see cref="SftCollator"/> does with an example whose response (plus end-of-text) cannot fit the max length.</summary>

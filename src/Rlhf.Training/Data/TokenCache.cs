@@ -2,6 +2,7 @@ using Rlhf.Tensors.Serialization;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Data;
 

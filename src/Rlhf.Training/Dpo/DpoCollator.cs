@@ -1,6 +1,6 @@
 using Rlhf.Models.Tokenization;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Dpo;
 

@@ -1,4 +1,5 @@
 using Rlhf.Training.Common;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Dpo;
 

@@ -9,8 +9,10 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Dpo;
 

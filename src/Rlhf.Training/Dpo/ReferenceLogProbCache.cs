@@ -6,6 +6,7 @@ using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Rl;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Dpo;
 

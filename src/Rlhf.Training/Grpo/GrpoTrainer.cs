@@ -7,8 +7,9 @@ using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
-using Rlhf.Training.Rewards;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Grpo;
 

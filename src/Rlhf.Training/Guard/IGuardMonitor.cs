@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Rlhf.Training.Rl;
 
 namespace Rlhf.Training.Guard;
 

@@ -1,9 +1,12 @@
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
+
 namespace Rlhf.Training.Labeling;
 
 /// <summary>
 /// Several labelers sharing the work, like a contractor pool: <see cref="Rank"/> hands successive queries to the
 /// labelers round-robin, so a dataset mixes their noise and biases; <see cref="RankAll"/> asks every labeler
-/// (for inter-labeler agreement, see <see cref="Agreement.MeanInterLabeler"/>).
+/// (for inter-labeler agreement, see <see cref="RankingAgreement.MeanInterLabeler"/>).
 /// </summary>
 public sealed class LabelerPanel : ILabeler
 {

@@ -1,3 +1,6 @@
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
+
 namespace Rlhf.Training.Labeling;
 
 /// <summary>Settings of a <see cref="LabelingRun"/>.</summary>

@@ -1,6 +1,7 @@
-using System.Text.Json.Serialization;
 using Rlhf.Training.Data;
-using Rlhf.Training.Preferences;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Labeling;
 
@@ -25,7 +26,7 @@ public static class LabelingRun
     public static IGoldScorer CreateGold(string name) => name switch
     {
         LexiconGold => new LexiconSentimentScorer(),
-        _ when External.ExternalScorerSpec.IsExternal(name) => External.ExternalScorerSpec.CreateGold(name),
+        _ when ExternalScorerSpec.IsExternal(name) => ExternalScorerSpec.CreateGold(name),
         _ when name.StartsWith(RewardModelGoldPrefix, StringComparison.Ordinal) => RewardModelScorer.Load(name[RewardModelGoldPrefix.Length..]),
         _ => throw new ArgumentException($"LabelingRun: unknown gold scorer '{name}' (expected '{LexiconGold}' or '{RewardModelGoldPrefix}<reward model directory>')", nameof(name)),
     };
@@ -33,18 +34,11 @@ public static class LabelingRun
     /// <summary>Prefix of a gold scorer given as a reward model directory (<see cref="RewardModelScorer"/>, a "gold RM").</summary>
     public const string RewardModelGoldPrefix = "rm:";
 
-    /// <summary>Reads every group of <paramref name="path"/>; throws <see cref="DataFormatException"/> <c>path:line: ...</c> at the first bad line.</summary>
-    public static IReadOnlyList<CompletionGroup> LoadGroups(string path)
-    {
-        var groups = Jsonl.Read<CompletionGroup>(path).Select(r => r.Record).ToList();
-        return groups.Count > 0 ? groups : throw new DataFormatException($"{path}:1: expected {{\"prompt\", \"completions\"}} records, found an empty file");
-    }
-
     /// <summary>Loads <paramref name="inputPath"/>, labels it and writes <paramref name="outputPath"/> atomically (nothing is written when the input is bad).</summary>
     public static LabelingSummary Run(string inputPath, string outputPath, LabelingOptions options)
     {
-        var (data, summary) = Label(LoadGroups(inputPath), options);
-        Write(outputPath, data);
+        var (data, summary) = Label(CompletionGroup.Load(inputPath), options);
+        PreferenceData.Write(outputPath, data);
         return summary;
     }
 
@@ -65,7 +59,7 @@ public static class LabelingRun
             var ranking = panel.Rank(g.Prompt, g.Completions);
             var goldScores = new double[g.Completions.Count];
             for (int i = 0; i < goldScores.Length; i++) goldScores[i] = gold.Score(g.Prompt, g.Completions[i]);
-            var (con, com) = Agreement.CountWithScores(ranking, goldScores);
+            var (con, com) = RankingAgreement.CountWithScores(ranking, goldScores);
             concordant += con;
             comparable += com;
             records.Add(new RankedCompletions(g.Prompt, g.Completions, ranking, []));
@@ -75,7 +69,7 @@ public static class LabelingRun
         var sample = new (string Prompt, IReadOnlyList<string> Completions)[s];
         for (int i = 0; i < s; i++) sample[i] = (groups[(int)((long)i * groups.Count / s)].Prompt, groups[(int)((long)i * groups.Count / s)].Completions);
         double inter = 0;
-        foreach (var (prompt, completions) in sample) inter += Agreement.MeanInterLabeler(panel.RankAll(prompt, completions));
+        foreach (var (prompt, completions) in sample) inter += RankingAgreement.MeanInterLabeler(panel.RankAll(prompt, completions));
         double ceiling = Agreement.Ceiling(panel, gold, sample, options.CeilingDraws * options.Labelers); // every labeler draws CeilingDraws times
 
         var data = new PreferenceData(PreferenceFormat.Ranked, records);
@@ -94,29 +88,5 @@ public static class LabelingRun
             stats.ChosenLongerFraction, stats.ChosenCharsMean, stats.RejectedCharsMean, kept, dropped, identical));
     }
 
-    /// <summary>
-    /// Writes <paramref name="data"/> as JSONL that <see cref="PreferenceData.Load"/> reads back equal: pairwise
-    /// <c>{"prompt", "chosen", "rejected"}</c> or ranked <c>{"prompt", "completions", "ranking", "ties"?}</c>
-    /// (ties only when there are any). Prompts are written as plain text. Atomic (temporary file, then rename).
-    /// </summary>
-    public static int Write(string path, PreferenceData data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return data.Format == PreferenceFormat.Pairwise
-            ? Jsonl.Write(path, data.Records.Select(r => new PairLine(r.Prompt, r.Completions[r.Ranking[0]], r.Completions[r.Ranking[1]])))
-            : Jsonl.Write(path, data.Records.Select(r => new RankedLine(r.Prompt, r.Completions, r.Ranking, r.Ties.Count == 0 ? null : r.Ties)));
-    }
-
     private static double? NullIfNaN(double v) => double.IsNaN(v) ? null : v;
-
-    private sealed record PairLine(
-        [property: JsonPropertyName("prompt")] string Prompt,
-        [property: JsonPropertyName("chosen")] string Chosen,
-        [property: JsonPropertyName("rejected")] string Rejected);
-
-    private sealed record RankedLine(
-        [property: JsonPropertyName("prompt")] string Prompt,
-        [property: JsonPropertyName("completions")] IReadOnlyList<string> Completions,
-        [property: JsonPropertyName("ranking")] IReadOnlyList<int> Ranking,
-        [property: JsonPropertyName("ties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int[]>? Ties);
 }

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Labeling;
 

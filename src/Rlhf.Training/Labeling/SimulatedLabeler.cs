@@ -1,4 +1,5 @@
 using Rlhf.Tensors;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Labeling;
 

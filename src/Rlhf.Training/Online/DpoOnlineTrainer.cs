@@ -3,6 +3,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Online;
 

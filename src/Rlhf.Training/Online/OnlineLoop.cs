@@ -9,8 +9,11 @@ using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Rl;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Online;
 
@@ -122,7 +125,7 @@ public sealed class OnlineLoop
             }
             var rankings = new PreferenceData(PreferenceFormat.Ranked, records);
             Directory.CreateDirectory(roundDir);
-            LabelingRun.Write(Path.Combine(roundDir, "rankings.jsonl"), rankings);
+            PreferenceData.Write(Path.Combine(roundDir, "rankings.jsonl"), rankings);
 
             // 4. train: the next policy
             string reference = cfg.RefreshReference ? state.PolicyDirectory : TrainingCheckpoint.ResolveModelDirectory(cfg.InitCheckpoint);

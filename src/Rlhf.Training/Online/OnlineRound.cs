@@ -1,4 +1,5 @@
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
+
 
 namespace Rlhf.Training.Online;
 

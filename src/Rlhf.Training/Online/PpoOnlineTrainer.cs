@@ -4,9 +4,11 @@ using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Ppo;
-using Rlhf.Training.Preferences;
-using Rlhf.Training.Reward;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.RewardModeling;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Online;
 

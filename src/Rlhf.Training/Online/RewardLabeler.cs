@@ -1,5 +1,6 @@
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Rl;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Online;
 

@@ -7,6 +7,7 @@ using Rlhf.Tensors.Optim;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Ppo;
 
@@ -25,9 +26,6 @@ namespace Rlhf.Training.Ppo;
 /// </summary>
 public static class PpoCheckpoint
 {
-    /// <summary>The best iteration's directory name inside the run directory.</summary>
-    public const string BestDirectory = "best";
-
     /// <summary>The separate critic's subdirectory.</summary>
     public const string CriticDirectory = "critic";
 
@@ -40,7 +38,7 @@ public static class PpoCheckpoint
     {
         ArgumentNullException.ThrowIfNull(policyOptimizer);
         ArgumentNullException.ThrowIfNull(state);
-        return AtomicDirectory.Write(Path.Combine(outDir, TrainingCheckpoint.DirectoryName), tmp =>
+        return AtomicDirectory.Write(Path.Combine(outDir, RunLayout.CheckpointDirectory), tmp =>
         {
             WriteModels(tmp, policy, critic, tokenizer, state.Iteration);
             policyOptimizer.SaveState(Path.Combine(tmp, TrainingCheckpoint.OptimizerFile));
@@ -54,7 +52,7 @@ public static class PpoCheckpoint
         IReadOnlyDictionary<string, double> metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        return AtomicDirectory.Write(Path.Combine(outDir, BestDirectory), tmp =>
+        return AtomicDirectory.Write(Path.Combine(outDir, RunLayout.BestDirectory), tmp =>
         {
             WriteModels(tmp, policy, critic, tokenizer, iteration);
             var finite = metrics.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -8,6 +8,8 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Guard;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Ppo;
 
@@ -278,7 +280,7 @@ public sealed class PpoTrainer
         {
             Kind = Kind, StepName = "iteration", Step = Step, Save = Save,
             Summary = r => $"; last reward {lastReward:F4}, KL {lastKl:F3}"
-                + (bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, PpoCheckpoint.BestDirectory)}" : "")
+                + (bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, RunLayout.BestDirectory)}" : "")
                 + $"; checkpoint in {r.CheckpointDirectory}",
         };
         var loop = TrainingLoop.Run(method, new LoopSettings(outDir, cfg.Iterations, 0, cfg.CheckpointInterval, cfg.MaxWallTime), iteration, state is not null,

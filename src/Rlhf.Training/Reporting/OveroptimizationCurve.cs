@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Reporting;
 

@@ -1,3 +1,5 @@
+using Rlhf.Training.Scoring;
+
 namespace Rlhf.Training.Rl;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Rlhf.Data.Prompts;
+
 namespace Rlhf.Training.Rl;
 
 /// <summary>

@@ -2,6 +2,7 @@ using Rlhf.Models;
 using Rlhf.Models.Generation;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
+using Rlhf.Data.Prompts;
 
 namespace Rlhf.Training.Rl;
 

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Rlhf.Tensors;
 using Rlhf.Training.Data;
 using Rlhf.Training.Rl;
+using Rlhf.Data;
+using Rlhf.Data.Prompts;
 
 namespace Rlhf.Training.Tasks;
 

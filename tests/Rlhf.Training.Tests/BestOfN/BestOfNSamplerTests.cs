@@ -5,6 +5,8 @@ using Rlhf.Tensors;
 using Rlhf.Training.BestOfN;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.BestOfN;
 
@@ -30,7 +32,7 @@ public class BestOfNSamplerTests
         RlPrompt[] prompts = [new("the cat"), new("a dog ran"), new("birds")];
         var config = new GenerationConfig(MaxNewTokens: 8);
         var proxy = new CountA();
-        var groups = BestOfNSampler.Run(model, template, prompts, 5, config, proxy, new GoldScorerReward(new Rlhf.Training.Labeling.LexiconSentimentScorer()), new Rng(7), maxBatch: 4);
+        var groups = BestOfNSampler.Run(model, template, prompts, 5, config, proxy, new GoldScorerReward(new Rlhf.Training.Scoring.LexiconSentimentScorer()), new Rng(7), maxBatch: 4);
         Assert.Equal(3, groups.Count);
         Assert.Equal(4, proxy.Calls);                             // 15 samples scored in batches of 4
         foreach (var (g, p) in groups.Zip(prompts))

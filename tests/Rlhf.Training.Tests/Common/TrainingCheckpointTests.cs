@@ -4,6 +4,7 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Pretrain;
 using Rlhf.Training.Sft;
+using Rlhf.Data;
 
 namespace Rlhf.Training.Tests.Common;
 

@@ -1,5 +1,6 @@
 using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Common;
 

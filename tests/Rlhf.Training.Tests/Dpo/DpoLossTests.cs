@@ -2,8 +2,8 @@ using Rlhf.Models;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Dpo;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Tests.Dpo;
 

@@ -1,11 +1,14 @@
 using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Dpo;
 
@@ -42,8 +45,21 @@ public sealed class DpoTrainerTests : IDisposable
         Assert.Equal(45, result.Data.Kept); // 60 prompts, 15 held out
         double accuracy = result.LastEval!["eval_accuracy"];
         Assert.True(accuracy > 0.9, $"held-out preference accuracy {accuracy}");
-        Assert.True(log[^1].Get("eval_margin") > log[0].Get("eval_margin"), "the held-out implicit reward margin should grow");
-        Assert.NotEqual(0.0, result.LastEval[RlMetricNames.Kl]); // the policy moved (a k1 estimate from 2 samples may have either sign)
+        Assert.True(Math.Abs(log[0].Get("eval_margin")!.Value) < 1e-4); // policy = reference: implicit rewards 0 (up to batching noise)
+        Assert.True(log[^1].Get("eval_margin") is > 0.5, $"the held-out implicit reward margin should grow positive, got {log[^1].Get("eval_margin")}");
+        Assert.True(log[^1].Get("rewards_chosen") > log[^1].Get("rewards_rejected"), "the chosen responses' implicit reward should exceed the rejected ones'");
+
+        // independently of the trainer's metrics: on prompts it never saw, the saved policy raised log π(chosen) −
+        // log π(rejected) relative to the reference (a flipped loss sign or swapped pair would lower it)
+        var policy = HfCheckpoint.Load(Path.Combine(config.OutDir, RunLayout.CheckpointDirectory));
+        var reference = DpoTrainer.LoadReference(config, TrainingFixtures.Tokenizer);
+        var unseen = new DpoCollator(new ChatTemplate(TrainingFixtures.Tokenizer), 64).Encode(Nouns.Select(n => new PreferencePair($"tell me about the {n} {1000}", $"the {n} is warm.", $"the {n} is cold.")));
+        Assert.True(unseen.Pairs.Count == Nouns.Length, unseen.Report.ToString());
+        var pi = ReferenceLogProbCache.SequenceLogProbs(policy, unseen, 64, TrainingFixtures.Tokenizer.PadId);
+        var piRef = ReferenceLogProbCache.SequenceLogProbs(reference, unseen, 64, TrainingFixtures.Tokenizer.PadId);
+        var margins = unseen.Pairs.Select(p => (pi[p.Chosen] - piRef[p.Chosen]) - (pi[p.Rejected] - piRef[p.Rejected])).ToArray();
+        Assert.True(margins.All(m => m > 0), $"implicit reward margins on unseen prompts: {string.Join(", ", margins.Select(m => m.ToString("F3")))}");
+        Assert.True(double.IsFinite(result.LastEval[RlMetricNames.Kl]), "the sampled KL is logged"); // a k1 estimate from 2 samples may have either sign
     }
 
     [Fact]
@@ -78,7 +94,7 @@ public sealed class DpoTrainerTests : IDisposable
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
         var epochs = MetricsReader.Read(Path.Combine(b, TrainingSetup.MetricsFile)).Skip(1).Select(e => e.Get("epoch"));
         Assert.Equal([0.0, 0, 0, 0, 0, 0, 1, 1], epochs); // 45 pairs in batches of 8: 6 per epoch
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
         Assert.Equal(File.ReadAllText(Path.Combine(a, ReferenceLogProbCache.FileName)), File.ReadAllText(Path.Combine(b, ReferenceLogProbCache.FileName)));

@@ -5,10 +5,12 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Grpo;
 using Rlhf.Training.Logging;
-using Rlhf.Training.Rewards;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Grpo;
 
@@ -110,15 +112,15 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Equal(4, resumed.Iteration);
 
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
 
         var m = MetricsReader.Read(Path.Combine(a, TrainingSetup.MetricsFile));
         Assert.Equal([0, 1, 2, 3, 4], m.Select(e => e.Step));
         Assert.Equal(0, m[1].Get(RlMetricNames.Kl)); // before the first update the policy is the reference
-        Assert.NotEqual(0, m[4].Get(RlMetricNames.Kl));
-        Assert.True(m[4].Get(RlMetricNames.ResponseLength) > 0);
+        Assert.True(m[4].Get(RlMetricNames.Kl) is double kl && kl != 0, "after updates the policy left the reference (kl logged, non-zero)");
+        Assert.True(m[4].Get(RlMetricNames.ResponseLength) is > 0, "response_length logged and positive");
         Assert.True(m[2].Values.ContainsKey(RlMetricNames.Accuracy) && !m[3].Values.ContainsKey(RlMetricNames.Accuracy));
     }
 

@@ -1,6 +1,8 @@
 using Rlhf.Tensors;
 using Rlhf.Training.Grpo;
 using Rlhf.Training.Rl;
+using Rlhf.Training.Scoring;
+using Rlhf.Data.Prompts;
 
 namespace Rlhf.Training.Tests.Grpo;
 

@@ -1,4 +1,6 @@
 using Rlhf.Training.Labeling;
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Labeling;
 
@@ -7,27 +9,27 @@ public sealed class AgreementTests
     [Fact]
     public void PairwiseAgreement_OnKnownRankings()
     {
-        Assert.Equal(1, Agreement.PairwiseAgreement([2, 0, 3, 1], [2, 0, 3, 1]));
-        Assert.Equal(0, Agreement.PairwiseAgreement([2, 0, 3, 1], [1, 3, 0, 2]));
-        Assert.Equal(5 / 6.0, Agreement.PairwiseAgreement([0, 1, 2, 3], [1, 0, 2, 3]), 12); // one adjacent swap
-        Assert.Equal(0.5, Agreement.PairwiseAgreement([0, 1, 2, 3], [1, 3, 0, 2]), 12);
-        Assert.True(double.IsNaN(Agreement.PairwiseAgreement([0], [0])));
+        Assert.Equal(1, RankingAgreement.PairwiseAgreement([2, 0, 3, 1], [2, 0, 3, 1]));
+        Assert.Equal(0, RankingAgreement.PairwiseAgreement([2, 0, 3, 1], [1, 3, 0, 2]));
+        Assert.Equal(5 / 6.0, RankingAgreement.PairwiseAgreement([0, 1, 2, 3], [1, 0, 2, 3]), 12); // one adjacent swap
+        Assert.Equal(0.5, RankingAgreement.PairwiseAgreement([0, 1, 2, 3], [1, 3, 0, 2]), 12);
+        Assert.True(double.IsNaN(RankingAgreement.PairwiseAgreement([0], [0])));
     }
 
     [Fact]
     public void PairwiseAgreement_RejectsNonPermutations()
     {
-        Assert.Throws<ArgumentException>(() => Agreement.PairwiseAgreement([0, 1], [0, 1, 2]));
-        var ex = Assert.Throws<ArgumentException>(() => Agreement.PairwiseAgreement([0, 0, 1], [0, 1, 2]));
+        Assert.Throws<ArgumentException>(() => RankingAgreement.PairwiseAgreement([0, 1], [0, 1, 2]));
+        var ex = Assert.Throws<ArgumentException>(() => RankingAgreement.PairwiseAgreement([0, 0, 1], [0, 1, 2]));
         Assert.Contains("not a permutation", ex.Message);
-        Assert.Throws<ArgumentException>(() => Agreement.PairwiseAgreement([0, 1, 3], [0, 1, 2]));
+        Assert.Throws<ArgumentException>(() => RankingAgreement.PairwiseAgreement([0, 1, 3], [0, 1, 2]));
     }
 
     [Fact]
     public void CountWithScores_SkipsTiedGoldPairs()
     {
         // scores: item 0 = item 1 (tie, skipped); ranking puts 2 first although it is worst.
-        var (concordant, comparable) = Agreement.CountWithScores([2, 0, 1], [1.0, 1.0, 0.0]);
+        var (concordant, comparable) = RankingAgreement.CountWithScores([2, 0, 1], [1.0, 1.0, 0.0]);
         Assert.Equal(2, comparable);
         Assert.Equal(0, concordant);
     }

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Tests.Labeling;
 

@@ -1,4 +1,6 @@
 using Rlhf.Training.Labeling;
+using Rlhf.Data.Preferences;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Labeling;
 
@@ -132,7 +134,7 @@ public sealed class SimulatedLabelerTests
         Assert.Equal([0, 1], fixedPanel.Rank("p", ["x", "y"]));
         var all = fixedPanel.RankAll("p", ["x", "y"]);
         Assert.Equal(2, all.Length);
-        Assert.Equal(0, Agreement.MeanInterLabeler(all));
+        Assert.Equal(0, RankingAgreement.MeanInterLabeler(all));
     }
 
     private sealed class FixedLabeler(int[] ranking) : ILabeler

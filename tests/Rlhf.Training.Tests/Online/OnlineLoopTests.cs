@@ -5,9 +5,12 @@ using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Online;
-using Rlhf.Training.Preferences;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Online;
 
@@ -52,8 +55,8 @@ public sealed class OnlineLoopTests : IDisposable
         Assert.Equal([0, 1, 2], log.Select(e => e.Step));
         Assert.All(log, e => Assert.NotNull(e.Get(RlMetricNames.GoldReward)));
         Assert.Equal(0.0, log[0].Get(RlMetricNames.Kl)); // round 0 samples the initial policy itself
-        Assert.True(log[1].Get("dpo_pairs") > 0);
-        Assert.True(log[2].Get(RlMetricNames.Kl) != 0);  // two rounds of DPO moved the policy
+        Assert.True(log[1].Get("dpo_pairs") is > 0, "round 1 logs the DPO pairs it trained on");
+        Assert.True(log[2].Get(RlMetricNames.Kl) is double kl && kl != 0, "two rounds of DPO moved the policy (kl logged, non-zero)");
         var rankings = PreferenceData.Load(Path.Combine(OnlineLoop.RoundDirectory(a, 0), "rankings.jsonl"));
         Assert.Equal(4, rankings.Records.Count);
         Assert.All(rankings.Records, r => Assert.Equal(3, r.Completions.Count));
@@ -74,7 +77,7 @@ public sealed class OnlineLoopTests : IDisposable
         string dir = _tmp.File("ppo");
         var gold = new LexiconSentimentScorer();
         var config = new OnlineConfig { OutDir = dir, InitCheckpoint = InitModel(), Rounds = 2, PromptsPerRound = 4, SamplesPerPrompt = 3, MaxNewTokens = 6, Seed = 3 };
-        var trainer = new PpoOnlineTrainer(new Rlhf.Training.Reward.RewardConfig { OutDir = "", MaxSteps = 3, BatchSize = 2, Seed = 5 },
+        var trainer = new PpoOnlineTrainer(new Rlhf.Training.RewardModeling.RewardConfig { OutDir = "", MaxSteps = 3, BatchSize = 2, Seed = 5 },
             new Rlhf.Training.Ppo.PpoConfig { OutDir = "", Iterations = 1, BatchSize = 4, MinibatchSize = 2, Epochs = 1, MaxNewTokens = 6, SampleEvery = 0, CheckpointInterval = 0, Seed = 6 },
             TrainingFixtures.Tokenizer, Prompts, gold, TextWriter.Null, TrainingFixtures.Quiet);
         new OnlineLoop(config, TrainingFixtures.Tokenizer, Prompts, round => LabelerPanel.Simulated(gold, new(0.1), 2, 100 + (ulong)round), trainer, gold, TextWriter.Null).Run();

@@ -4,6 +4,8 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Ppo;
 

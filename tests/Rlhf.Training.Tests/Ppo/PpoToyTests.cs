@@ -3,6 +3,7 @@ using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
 using Xunit.Abstractions;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Ppo;
 

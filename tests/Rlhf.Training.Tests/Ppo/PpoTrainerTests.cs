@@ -4,6 +4,9 @@ using Rlhf.Training.Logging;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Ppo;
 
@@ -101,7 +104,7 @@ public sealed class PpoTrainerTests : IDisposable
         var trainer = new PpoTrainer(cfg, PpoTestKit.Tok, policy, reference, new SayTokenReward(), PpoTestKit.Prompts, TextWriter.Null, TrainingFixtures.Quiet)
         {
             PtxTokens = PpoTestKit.Tok.Encode(TrainingFixtures.Text(2)),
-            Gold = new GoldScorerReward(new Rlhf.Training.Labeling.LexiconSentimentScorer()),
+            Gold = new GoldScorerReward(new Rlhf.Training.Scoring.LexiconSentimentScorer()),
             HeldOut = new SayTokenReward(),
         };
         trainer.Run();

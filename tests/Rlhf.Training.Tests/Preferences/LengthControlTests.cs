@@ -1,5 +1,5 @@
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Preferences;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Tests.Preferences;
 
@@ -22,19 +22,5 @@ public sealed class LengthControlTests
         Assert.Empty(m.Pairs);
         Assert.Equal((5, 1), (m.Dropped, m.Identical));
         Assert.Throws<ArgumentOutOfRangeException>(() => LengthControl.LengthMatchedPairs(data, 0.9));
-    }
-
-    [Fact]
-    public void LengthPenalty_WithTheLabelersBias_RecoversTheGoldScore()
-    {
-        var gold = new LexiconSentimentScorer();
-        var labeler = new SimulatedLabeler(gold, new SimulatedLabelerConfig(LengthBias: 1.5), seed: 1);
-        string[] completions = ["good", "a long and rather wordy but good answer", "bad"];
-        var biased = labeler.BiasedScores("p", completions);
-        var penalty = LengthControl.LengthPenalty(1.5);
-        for (int i = 0; i < completions.Length; i++)
-            Assert.Equal(gold.Score("p", completions[i]), penalty(biased[i], completions[i]), 12);
-        Assert.Equal(0.7 - 0.25 * 2, LengthControl.LengthPenalty(0.25)(0.7, new string('x', 200)), 12);
-        Assert.Throws<ArgumentOutOfRangeException>(() => LengthControl.LengthPenalty(double.NaN));
     }
 }

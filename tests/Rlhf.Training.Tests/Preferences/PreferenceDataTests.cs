@@ -1,6 +1,7 @@
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Data;
-using Rlhf.Training.Preferences;
+using Rlhf.Data;
+using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.Tests.Preferences;
 

@@ -3,6 +3,7 @@ using Rlhf.Training.Common;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Pretrain;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Pretrain;
 
@@ -37,7 +38,7 @@ public sealed class PretrainTrainerTests : IDisposable
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
         var steps = MetricsReader.Read(Path.Combine(b, TrainingSetup.MetricsFile)).Select(e => e.Step);
         Assert.Equal([0, 1, 2, 3, 4, 5, 6], steps); // step 4 logged once, not twice
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
         Assert.Equal(full.BestValLoss, resumed.BestValLoss);

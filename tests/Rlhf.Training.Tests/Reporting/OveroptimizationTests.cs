@@ -1,5 +1,6 @@
 using Rlhf.Training.Logging;
 using Rlhf.Training.Reporting;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Reporting;
 

@@ -1,6 +1,8 @@
-using Rlhf.Training.Logging;
+using Rlhf.Data.Metrics;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
+using Rlhf.Training.Scoring;
+using Rlhf.Data.Prompts;
 using Rlhf.Training.Tests.Common;
 using Rlhf.Training.Tests.Ppo;
 

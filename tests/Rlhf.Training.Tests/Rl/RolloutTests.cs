@@ -4,6 +4,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data.Prompts;
 
 namespace Rlhf.Training.Tests.Rl;
 

@@ -6,6 +6,8 @@ using Rlhf.Training.Data;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;
+using Rlhf.Data;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Sft;
 
@@ -53,7 +55,7 @@ public sealed class SftTrainerTests : IDisposable
         TrainingFixtures.AssertSameMetrics(Path.Combine(a, TrainingSetup.MetricsFile), Path.Combine(b, TrainingSetup.MetricsFile));
         var epochs = MetricsReader.Read(Path.Combine(b, TrainingSetup.MetricsFile)).Skip(1).Select(e => e.Get("epoch"));
         Assert.Equal([0.0, 0, 0, 0, 1, 1, 1, 1], epochs);
-        string ca = Path.Combine(a, TrainingCheckpoint.DirectoryName), cb = Path.Combine(b, TrainingCheckpoint.DirectoryName);
+        string ca = Path.Combine(a, RunLayout.CheckpointDirectory), cb = Path.Combine(b, RunLayout.CheckpointDirectory);
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, HfCheckpoint.WeightsFile), Path.Combine(cb, HfCheckpoint.WeightsFile));
         TrainingFixtures.AssertSameTensors(Path.Combine(ca, TrainingCheckpoint.OptimizerFile), Path.Combine(cb, TrainingCheckpoint.OptimizerFile));
         Assert.True(full.BestValLoss < full.LastValLoss + 1e-9 && full.BestValLoss < MetricsReader.Read(Path.Combine(a, TrainingSetup.MetricsFile))[0].Get("val_loss"));

@@ -1,7 +1,9 @@
 using Rlhf.Training.Data;
-using Rlhf.Training.Rewards;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tasks;
+using Rlhf.Data;
+using Rlhf.Data.Prompts;
+using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Tests.Tasks;
 

@@ -1,0 +1,12 @@
+namespace Rlhf.Data.Preferences;
+
+/// <summary>
+/// One human comparison: for <see cref="Prompt"/>, <see cref="Chosen"/> was preferred over <see cref="Rejected"/>.
+/// Texts are in the project's single-turn form (see <see cref="PreferenceData"/> for how conversations are flattened):
+/// the model sees <c>ChatTemplate.FormatPrompt(Prompt) + ChatTemplate.FormatResponse(Chosen)</c>.
+/// </summary>
+public sealed record PreferencePair(string Prompt, string Chosen, string Rejected)
+{
+    /// <summary>The same comparison as a ranked record: K = 2, ranking [0, 1], no ties (one pair of weight 1).</summary>
+    public RankedCompletions ToRanked() => new(Prompt, [Chosen, Rejected], [0, 1], []);
+}

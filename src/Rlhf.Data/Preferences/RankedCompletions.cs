@@ -1,0 +1,85 @@
+namespace Rlhf.Data.Preferences;
+
+/// <summary>
+/// K completions of one prompt ranked by a labeler. <see cref="Ranking"/> lists completion indices best to worst
+/// (a permutation of 0..K-1); each group in <see cref="Ties"/> holds indices judged equally good, which sit next to
+/// each other in the ranking. A pairwise comparison is the K = 2 case (<see cref="PreferencePair.ToRanked"/>).
+/// </summary>
+public sealed record RankedCompletions(string Prompt, IReadOnlyList<string> Completions, IReadOnlyList<int> Ranking, IReadOnlyList<int[]> Ties)
+{
+    /// <summary>
+    /// All (better, worse) pairs the ranking implies, in ranking order: C(K, 2) minus the pairs inside a tie group
+    /// (sum of C(g, 2) over groups of size g), each weighted <c>1 / count</c> so the record counts as one batch element
+    /// whatever K is (InstructGPT). Assumes the record is valid (<see cref="Validate"/>).
+    /// </summary>
+    public IReadOnlyList<RankedPair> Pairs()
+    {
+        var group = TieGroupOf();
+        var pairs = new List<(int, int)>();
+        for (int a = 0; a < Ranking.Count; a++)
+            for (int b = a + 1; b < Ranking.Count; b++)
+            {
+                int better = Ranking[a], worse = Ranking[b];
+                if (group[better] >= 0 && group[better] == group[worse]) continue; // equal: no preference to learn
+                pairs.Add((better, worse));
+            }
+        double weight = 1.0 / pairs.Count;
+        return pairs.ConvertAll(p => new RankedPair(p.Item1, p.Item2, weight));
+    }
+
+    /// <summary>Number of comparisons left out because both completions sit in one tie group: Σ C(g, 2).</summary>
+    public int TiedPairCount() => Ties.Sum(g => g.Length * (g.Length - 1) / 2);
+
+    /// <summary>
+    /// Null when the record is usable, else what is wrong: non-empty prompt and completions, K ≥ 2, a ranking that is a
+    /// permutation of 0..K-1 (out-of-range, duplicate and missing indices named), tie groups of ≥ 2 valid distinct
+    /// indices, each index in at most one group, adjacent in the ranking, and at least one pair left to compare.
+    /// </summary>
+    public string? Validate()
+    {
+        int k = Completions.Count;
+        if (string.IsNullOrWhiteSpace(Prompt)) return "field 'prompt' must be non-empty text";
+        if (k < 2) return $"expected at least 2 completions to rank, found {k}";
+        for (int i = 0; i < k; i++)
+            if (string.IsNullOrWhiteSpace(Completions[i])) return $"completion {i} must be non-empty text";
+        var seen = new bool[k];
+        foreach (int r in Ranking)
+        {
+            if (r < 0 || r >= k) return $"'ranking' index {r} is out of range (expected 0..{k - 1} for {k} completions)";
+            if (seen[r]) return $"'ranking' lists index {r} twice (expected a permutation of 0..{k - 1})";
+            seen[r] = true;
+        }
+        int missing = Array.IndexOf(seen, false);
+        if (missing >= 0) return $"'ranking' misses index {missing} (expected a permutation of 0..{k - 1})";
+
+        var position = new int[k];
+        for (int p = 0; p < k; p++) position[Ranking[p]] = p;
+        var inGroup = new bool[k];
+        for (int g = 0; g < Ties.Count; g++)
+        {
+            var tie = Ties[g];
+            if (tie.Length < 2) return $"tie group {g} must hold at least 2 completion indices, found {tie.Length}";
+            foreach (int i in tie)
+            {
+                if (i < 0 || i >= k) return $"tie group {g}: index {i} is out of range (expected 0..{k - 1})";
+                if (inGroup[i]) return $"tie group {g}: index {i} is already in a tie group";
+                inGroup[i] = true;
+            }
+            int first = tie.Min(i => position[i]), last = tie.Max(i => position[i]);
+            if (last - first + 1 != tie.Length)
+                return $"tie group {g} [{string.Join(", ", tie)}] is not adjacent in the ranking (positions {string.Join(", ", tie.Select(i => position[i]))})";
+        }
+        if (TiedPairCount() == k * (k - 1) / 2) return "all completions are tied: the record holds no comparison";
+        return null;
+    }
+
+    /// <summary>Tie group index per completion, -1 when untied.</summary>
+    private int[] TieGroupOf()
+    {
+        var group = new int[Completions.Count];
+        Array.Fill(group, -1);
+        for (int g = 0; g < Ties.Count; g++)
+            foreach (int i in Ties[g]) group[i] = g;
+        return group;
+    }
+}

@@ -1,8 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace Rlhf.Training.Reporting.Demo;
-
-/// <summary><c>samples.json</c> of a demo directory: held-out prompts answered by each method.</summary>
-public sealed record DemoSampleTable(
-    [property: JsonPropertyName("prompts")] IReadOnlyList<string> Prompts,
-    [property: JsonPropertyName("methods")] IReadOnlyList<DemoSampleMethod> Methods);

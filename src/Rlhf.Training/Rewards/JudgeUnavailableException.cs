@@ -1,4 +1,0 @@
-namespace Rlhf.Training.Rewards;
-
-/// <summary>A judge endpoint could not give a verdict after its retries (timeout, connection refused, HTTP error).</summary>
-public sealed class JudgeUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
