@@ -81,11 +81,15 @@ public static class LabelingRun
             (kept, dropped, identical) = (matched.Pairs.Count, matched.Dropped, matched.Identical);
         }
         var stats = PreferenceStats.Compute(data);
+        // the ceilings on the written pairs (what an RM's pairwise accuracy is measured on), gold ties ½
+        double ceilingGold = LabelCeiling.Agreement(data.Records, (p, c) => LabelCeiling.Gold(gold, p, c));
+        double ceilingUtility = LabelCeiling.Agreement(data.Records, (p, c) => LabelCeiling.Utility(gold, options.Labeler.LengthBias, p, c));
         return (data, new LabelingSummary(
             groups.Count, options.Labelers, data.Format, stats.Pairs, s,
             options.Labelers < 2 ? null : inter / s, NullIfNaN(ceiling),
             comparable == 0 ? null : (double)concordant / comparable,
-            stats.ChosenLongerFraction, stats.ChosenCharsMean, stats.RejectedCharsMean, kept, dropped, identical));
+            stats.ChosenLongerFraction, stats.ChosenCharsMean, stats.RejectedCharsMean, kept, dropped, identical,
+            NullIfNaN(ceilingGold), NullIfNaN(ceilingUtility)));
     }
 
     private static double? NullIfNaN(double v) => double.IsNaN(v) ? null : v;
