@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Rlhf.Cli.Demo;
 using Xunit;
 using Rlhf.Cli.Demo.Report;
+using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Tests;
 
@@ -68,6 +69,33 @@ public sealed partial class DemoTests : IDisposable
         Assert.Equal(6, Regex.Matches(output, "done earlier").Count); // data, pretrain, sft, label, rm, ppo_kl
         Assert.Equal(rmWeights, File.ReadAllText(Path.Combine(b, "rm", "member-0", "metrics.jsonl")));
         AssertSameNumbers(a, b);
+
+        // 5. every stage's run directory resumes from its checkpoint alone: --resume --out <dir>, plus one more step
+        AssertEveryStageResumesFromItsCheckpointAlone(c);
+    }
+
+    /// <summary>
+    /// Each trainer run of a finished demo continues with only <c>--resume --out &lt;dir&gt;</c> and a step count one
+    /// larger than the checkpoint's: models, data, guard and every other setting come from the checkpoint.
+    /// </summary>
+    private static void AssertEveryStageResumesFromItsCheckpointAlone(string demo)
+    {
+        (string Verb, string Dir, string StepsOption)[] runs =
+        [
+            ("pretrain", "base", "--steps"), ("sft", "sft", "--steps"), ("rm train", "rm", "--steps"), ("ppo", "ppo-kl", "--iterations"),
+            ("ppo", "ppo", "--iterations"), ("dpo", "dpo", "--steps"), ("pretrain", "grpo/base", "--steps"), ("sft", "grpo/sft", "--steps"),
+            ("grpo", "grpo/run", "--iterations"),
+        ];
+        foreach (var (verb, dir, stepsOption) in runs)
+        {
+            string run = Path.Combine(demo, dir);
+            string checkpoint = Directory.Exists(Path.Combine(run, "checkpoint")) ? run : Path.Combine(run, "member-0");
+            var state = JsonNode.Parse(File.ReadAllText(Path.Combine(checkpoint, "checkpoint", "trainer_state.json")))!;
+            int done = (int)(state["step"] ?? state["iteration"])!;
+            var (code, output, error) = InProcessCli.Run([.. verb.Split(' '), "--resume", "--out", run, stepsOption, (done + 1).ToString()]);
+            Assert.True(code == 0, $"{verb} --resume --out {dir}: exit {code}\n{error}\n{output}");
+            Assert.Equal(done + 1, MetricsReader.Read(Path.Combine(checkpoint, "metrics.jsonl")).Max(e => e.Step));
+        }
     }
 
     [Fact]

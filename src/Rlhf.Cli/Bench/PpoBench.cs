@@ -50,7 +50,7 @@ public static class PpoBench
         {
             var ppo = new PpoConfig
             {
-                OutDir = outDir, Iterations = warmup + 1, BatchSize = prompts, MinibatchSize = Math.Min(16, prompts), MaxNewTokens = newTokens, SampleEvery = 0, CheckpointInterval = 0,
+                OutDir = outDir, MaxSteps = warmup + 1, BatchSize = prompts, MinibatchSize = Math.Min(16, prompts), MaxNewTokens = newTokens, SampleEvery = 0, CheckpointInterval = 0,
             };
             progress.WriteLine($"bench ppo config {configName}: {warmup} warm-up + 1 timed iteration of {prompts} prompts × {newTokens} new tokens, "
                 + $"{ppo.Epochs} epochs × minibatch {ppo.MinibatchSize}...");

@@ -22,7 +22,7 @@ public static class DpoCommand
         var policy = new Option<string?>("--policy") { Description = "The model to train (SFT or base model directory, or a run directory); also the reference unless --reference. Required unless --resume." };
         policy.Aliases.Add("--init");
         var reference = new Option<string?>("--reference") { Description = "Reference model π_ref (default: the --policy model)." };
-        var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]} (a ranking of K expands to its C(K,2) pairs).", Required = true };
+        var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]} (a ranking of K expands to its C(K,2) pairs). Required unless --resume." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --policy directory, or the checkpoint's with --resume)." };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training pairs when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
             .Require(v => v >= 1, "--epochs must be at least 1.");
@@ -36,7 +36,7 @@ public static class DpoCommand
             .Require(v => v >= 0, "--kl-prompts must be ≥ 0.");
         var klTokens = new Option<int>("--kl-max-new-tokens") { Description = "Most new tokens per KL sample.", DefaultValueFactory = _ => defaults.KlMaxNewTokens }
             .Require(v => v >= 1, "--kl-max-new-tokens must be ≥ 1.");
-        var gold = new Option<string?>("--gold") { Description = "Gold scorer for the evaluation samples' gold_reward: 'lexicon' or 'rm:<dir>' (default: none; not saved with the run, so give it again with --resume)." };
+        var gold = new Option<string?>("--gold") { Description = "Gold scorer for the evaluation samples' gold_reward: 'lexicon' or 'rm:<dir>' (default: none; saved with the run)." };
 
         var command = new Command("dpo", "Direct preference optimisation: minimises −log σ(β[(log π(y⁺|x) − log π_ref(y⁺|x)) − (log π(y⁻|x) − log π_ref(y⁻|x))]) "
             + "(or IPO's squared loss) over preference pairs, with reference log-probs computed once and saved with the run. Logs loss, implicit "
@@ -55,8 +55,11 @@ public static class DpoCommand
             if (!resume && policyDir is null) throw new TrainingException("--policy is required: the model to train (e.g. an SFT run's checkpoint/)");
             string? referenceDir = parse.GetValue(reference) is { } r ? TrainingCheckpoint.ResolveModelDirectory(r) : null;
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? (resume ? TrainingCheckpoint.Find(outDir)! : policyDir!));
-            var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
-            var goldScorer = parse.GetValue(gold) is { } g ? CommandSupport.CreateGold(g) : null;
+            string dataPath = parse.GetValue(data) ?? saved?.Data?.SingleOrDefault()
+                ?? throw new TrainingException("--data is required: the preference JSONL file");
+            var prefs = PreferenceData.Load(CommandSupport.ExistingFile(dataPath));
+            string? goldSpec = parse.Given(gold) || saved is null ? parse.GetValue(gold) : saved.Gold;
+            var goldScorer = goldSpec is { } g ? CommandSupport.CreateGold(g) : null;
 
             DpoConfig config;
             if (saved is null)
@@ -64,10 +67,11 @@ public static class DpoCommand
                 {
                     InitCheckpoint = policyDir, ReferenceCheckpoint = referenceDir, Epochs = parse.GetValue(epochs), Beta = parse.GetValue(beta),
                     Loss = parse.GetValue(loss)!, LabelSmoothing = parse.GetValue(smoothing), KlPrompts = parse.GetValue(klPrompts), KlMaxNewTokens = parse.GetValue(klTokens),
+                    Data = [dataPath], Gold = goldSpec,
                 }, onlyGiven: false);
             else
             {
-                var c = saved;
+                var c = saved with { Data = [dataPath], Gold = goldSpec };
                 if (parse.Given(epochs)) c = c with { Epochs = parse.GetValue(epochs) };
                 if (parse.Given(beta)) c = c with { Beta = parse.GetValue(beta) };
                 if (parse.Given(loss)) c = c with { Loss = parse.GetValue(loss)! };
@@ -76,7 +80,7 @@ public static class DpoCommand
                 if (parse.Given(klTokens)) c = c with { KlMaxNewTokens = parse.GetValue(klTokens) };
                 config = training.Apply(parse, c, onlyGiven: true);
             }
-            output.WriteLine($"dpo: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {parse.GetValue(data)}");
+            output.WriteLine($"dpo: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {dataPath}");
             using var stop = new StopSignal(error);
             var result = new DpoTrainer(config, tok, prefs, output, CommandSupport.Progress(output)) { Gold = goldScorer }.Run(resume, stop.Token);
             return result.Stopped ? CommandSupport.StoppedExitCode : 0;

@@ -24,7 +24,7 @@ public static class GrpoCommand
         training.EvalBatches.Description = "0 turns held-out evaluation off; otherwise all --eval-prompts are evaluated.";
         var policy = new Option<string?>("--policy") { Description = "Model directory to train (HF GPT-2 layout, e.g. an SFT run); also the KL reference. Required unless --resume." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --policy directory, or the checkpoint's with --resume)." };
-        var prompts = new Option<string>("--prompts") { Description = "Training prompts, JSONL {\"prompt\": ..., \"answer\": ...} (rlhf tasks generate).", Required = true };
+        var prompts = new Option<string>("--prompts") { Description = "Training prompts, JSONL {\"prompt\": ..., \"answer\": ...} (rlhf tasks generate). Required unless --resume." };
         var evalPrompts = new Option<string?>("--eval-prompts") { Description = "Held-out prompts with answers for the accuracy metric." };
         var reward = new Option<string>("--reward")
         {
@@ -76,16 +76,6 @@ public static class GrpoCommand
             if (!resume && policyDir is null) throw new TrainingException("--policy is required: the model directory to train (e.g. an SFT run's checkpoint/)");
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? (resume ? TrainingCheckpoint.Find(outDir)! : policyDir!));
 
-            string rewardSpec = parse.GetValue(reward)!;
-            var rewardFn = CreateReward(rewardSpec, parse.GetValue(tolerance), TimeSpan.FromSeconds(parse.GetValue(judgeTimeout)), parse.GetValue(judgeRetries));
-            using var rewardResources = rewardFn as IDisposable; // an external scorer's process or HTTP client
-            string accuracySpec = parse.GetValue(accuracy) ?? (rewardFn is AnswerChecker ? rewardSpec : "numeric");
-            if (accuracySpec is not ("boxed" or "final-line" or "numeric")) throw new TrainingException($"--accuracy '{accuracySpec}': expected an answer checker: boxed, final-line or numeric");
-            var accuracyFn = CreateReward(accuracySpec, parse.GetValue(tolerance), TimeSpan.FromSeconds(1), 0);
-            bool needsAnswers = rewardFn is AnswerChecker or LlmJudgeReward;
-            var train = RlPrompt.Load(CommandSupport.ExistingFile(parse.GetValue(prompts)!), requireAnswer: needsAnswers);
-            var held = parse.GetValue(evalPrompts) is { } e ? RlPrompt.Load(CommandSupport.ExistingFile(e), requireAnswer: true) : null;
-
             GrpoConfig Grpo(GrpoConfig c, bool onlyGiven)
             {
                 bool Use(Option o) => !onlyGiven || parse.Given(o);
@@ -101,12 +91,26 @@ public static class GrpoCommand
                 if (Use(maxNew)) c = c with { MaxNewTokens = parse.GetValue(maxNew) };
                 if (Use(eosPenalty)) c = c with { MissingEosPenalty = parse.GetValue(eosPenalty) };
                 if (Use(aggregation)) c = c with { LossAggregation = AggregationNames[parse.GetValue(aggregation)!] };
+                if (Use(reward)) c = c with { Reward = parse.GetValue(reward)! };
+                if (Use(accuracy)) c = c with { Accuracy = parse.GetValue(accuracy) };
+                if (Use(tolerance)) c = c with { Tolerance = parse.GetValue(tolerance) };
+                if (Use(prompts)) c = c with { Data = parse.GetValue(prompts) is { } path ? [path] : null };
+                if (Use(evalPrompts)) c = c with { EvalPrompts = parse.GetValue(evalPrompts) };
                 return c;
             }
             var runConfig = saved is null
                 ? Grpo(training.Apply(parse, defaults with { InitCheckpoint = policyDir }, onlyGiven: false), onlyGiven: false)
                 : Grpo(training.Apply(parse, saved, onlyGiven: true), onlyGiven: true);
-            output.WriteLine($"grpo: {train.Count} prompts from {parse.GetValue(prompts)}" + (held is null ? "" : $", {held.Count} held-out from {parse.GetValue(evalPrompts)}"));
+            string promptsPath = runConfig.Data?.SingleOrDefault() ?? throw new TrainingException("--prompts is required: the training prompts JSONL");
+            var rewardFn = CreateReward(runConfig.Reward, runConfig.Tolerance, TimeSpan.FromSeconds(parse.GetValue(judgeTimeout)), parse.GetValue(judgeRetries));
+            using var rewardResources = rewardFn as IDisposable; // an external scorer's process or HTTP client
+            string accuracySpec = runConfig.Accuracy ?? (rewardFn is AnswerChecker ? runConfig.Reward : "numeric");
+            if (accuracySpec is not ("boxed" or "final-line" or "numeric")) throw new TrainingException($"--accuracy '{accuracySpec}': expected an answer checker: boxed, final-line or numeric");
+            var accuracyFn = CreateReward(accuracySpec, runConfig.Tolerance, TimeSpan.FromSeconds(1), 0);
+            bool needsAnswers = rewardFn is AnswerChecker or LlmJudgeReward;
+            var train = RlPrompt.Load(CommandSupport.ExistingFile(promptsPath), requireAnswer: needsAnswers);
+            var held = runConfig.EvalPrompts is { } e ? RlPrompt.Load(CommandSupport.ExistingFile(e), requireAnswer: true) : null;
+            output.WriteLine($"grpo: {train.Count} prompts from {promptsPath}" + (held is null ? "" : $", {held.Count} held-out from {runConfig.EvalPrompts}"));
             using var stop = new StopSignal(error);
             var result = new GrpoTrainer(runConfig, tok, train, held, rewardFn, accuracyFn, output, CommandSupport.Progress(output)).Run(resume, stop.Token);
             return result.Stopped ? CommandSupport.StoppedExitCode : 0;

@@ -106,7 +106,7 @@ public static class OnlineCommand
                 ? new PpoOnlineTrainer(new RewardConfig { OutDir = "", MaxSteps = parse.GetValue(rmSteps), BatchSize = 8, Seed = s },
                     new PpoConfig
                     {
-                        OutDir = "", Iterations = parse.GetValue(ppoIterations), LearningRate = parse.GetValue(ppoLr), KlCoef = parse.GetValue(ppoKl),
+                        OutDir = "", MaxSteps = parse.GetValue(ppoIterations), LearningRate = parse.GetValue(ppoLr), Beta = parse.GetValue(ppoKl),
                         BatchSize = Math.Min(64, config.PromptsPerRound), MinibatchSize = Math.Min(16, config.PromptsPerRound), MaxNewTokens = config.MaxNewTokens,
                         Temperature = config.Temperature, SampleEvery = 0, CheckpointInterval = 0, Seed = s, MissingEosPenalty = parse.GetValue(eosPenalty),
                     }, tok, promptList, goldScorer, output, CommandSupport.Progress(output))

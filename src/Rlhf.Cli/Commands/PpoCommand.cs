@@ -30,13 +30,15 @@ public static class PpoCommand
         var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} objects (extra fields ignored). Required unless --resume." };
         var outDir = new Option<string>("--out") { Description = "Run directory: metrics.jsonl, samples.jsonl, checkpoint/ (policy in HF layout + tokenizer, critic/, optimizer states, trainer_state.json), best/.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint, bit-identical to an uninterrupted run. Models, prompts and settings come from the checkpoint; only --iterations, --sample-every and --checkpoint-interval may change." };
-        var iterations = new Option<int>("--iterations") { Description = "PPO iterations (rollout + update).", DefaultValueFactory = _ => d.Iterations }.Require(v => v >= 0, "--iterations must be ≥ 0.");
+        var iterations = new Option<int>("--iterations") { Description = "PPO iterations (rollout + update).", DefaultValueFactory = _ => d.MaxSteps }.Require(v => v >= 0, "--iterations must be ≥ 0.");
+        iterations.Aliases.Add("--steps");
         var batch = new Option<int>("--batch") { Description = "Prompts per iteration (one response each).", DefaultValueFactory = _ => d.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
         var minibatch = new Option<int>("--minibatch") { Description = "Rows per gradient step (≤ --batch).", DefaultValueFactory = _ => d.MinibatchSize }.Require(v => v >= 1, "--minibatch must be at least 1.");
         var epochs = new Option<int>("--epochs") { Description = "PPO epochs over each rollout batch.", DefaultValueFactory = _ => d.Epochs }.Require(v => v >= 1, "--epochs must be at least 1.");
         var lr = new Option<float>("--lr") { Description = "Policy learning rate (AdamW, constant).", DefaultValueFactory = _ => d.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be a positive number.");
         var criticLr = new Option<float?>("--critic-lr") { Description = "Critic learning rate (default: --lr)." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--critic-lr must be a positive number.");
-        var klCoef = new Option<float>("--kl-coef") { Description = "β of the per-token KL penalty −β·(log π − log π_ref): fixed, or the adaptive controller's start.", DefaultValueFactory = _ => d.KlCoef }.Require(v => v >= 0 && float.IsFinite(v), "--kl-coef must be ≥ 0.");
+        var klCoef = new Option<float>("--kl-coef") { Description = "β of the per-token KL penalty −β·(log π − log π_ref): fixed, or the adaptive controller's start.", DefaultValueFactory = _ => d.Beta }.Require(v => v >= 0 && float.IsFinite(v), "--kl-coef must be ≥ 0.");
+        klCoef.Aliases.Add("--beta");
         var klTarget = new Option<float?>("--kl-target") { Description = "Adaptive KL (Ziegler et al. 2019): steer the sequence KL towards this many nats (e.g. 6); default: fixed β." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--kl-target must be positive.");
         var klHorizon = new Option<int>("--kl-horizon") { Description = "Adaptive KL horizon in episodes.", DefaultValueFactory = _ => d.KlHorizon }.Require(v => v >= 1, "--kl-horizon must be at least 1.");
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Response length cap.", DefaultValueFactory = _ => d.MaxNewTokens }.Require(v => v >= 1, "--max-new-tokens must be at least 1.");
@@ -64,10 +66,10 @@ public static class PpoCommand
         // typed (or, for a fresh run, defaulted) options written into the config
         var binds = new List<(Option Option, Func<PpoConfig, ParseResult, PpoConfig> Apply)>
         {
-            (iterations, (c, p) => c with { Iterations = p.GetValue(iterations) }), (batch, (c, p) => c with { BatchSize = p.GetValue(batch) }),
+            (iterations, (c, p) => c with { MaxSteps = p.GetValue(iterations) }), (batch, (c, p) => c with { BatchSize = p.GetValue(batch) }),
             (minibatch, (c, p) => c with { MinibatchSize = p.GetValue(minibatch) }), (epochs, (c, p) => c with { Epochs = p.GetValue(epochs) }),
             (lr, (c, p) => c with { LearningRate = p.GetValue(lr) }), (criticLr, (c, p) => c with { CriticLearningRate = p.GetValue(criticLr) }),
-            (klCoef, (c, p) => c with { KlCoef = p.GetValue(klCoef) }), (klTarget, (c, p) => c with { KlTarget = p.GetValue(klTarget) }),
+            (klCoef, (c, p) => c with { Beta = p.GetValue(klCoef) }), (klTarget, (c, p) => c with { KlTarget = p.GetValue(klTarget) }),
             (klHorizon, (c, p) => c with { KlHorizon = p.GetValue(klHorizon) }), (maxNew, (c, p) => c with { MaxNewTokens = p.GetValue(maxNew) }),
             (temperature, (c, p) => c with { Temperature = p.GetValue(temperature) }), (clip, (c, p) => c with { ClipRange = p.GetValue(clip) }),
             (valueClip, (c, p) => c with { ValueClipRange = p.GetValue(valueClip) }), (vfCoef, (c, p) => c with { ValueCoef = p.GetValue(vfCoef) }),

@@ -18,8 +18,7 @@ public static class PretrainCommand
             "Fraction of the token stream (its end) held out for the validation loss.");
         var data = new Option<string[]>("--data")
         {
-            Description = "Text files, or directories of *.txt files (recursive). Each file is a document followed by <|endoftext|>, unless --separator splits it.",
-            Required = true,
+            Description = "Text files, or directories of *.txt files (recursive). Each file is a document followed by <|endoftext|>, unless --separator splits it. Required unless --resume (the run's files are saved with it).",
             AllowMultipleArgumentsPerToken = true,
         };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (tokenizer.json, from `rlhf tokenizer train`); with --resume defaults to the checkpoint's." };
@@ -56,7 +55,11 @@ public static class PretrainCommand
             string tokenizerDir = parse.GetValue(tokenizer) ?? (resume ? TrainingCheckpoint.Find(outDir) : null)
                 ?? throw new TrainingException("--tokenizer is required: a directory with tokenizer.json (make one with `rlhf tokenizer train`)");
             var tok = CommandSupport.LoadTokenizer(tokenizerDir);
-            var files = InputFiles.Expand(parse.GetValue(data)!);
+            string[] dataPaths = parse.GetValue(data) is { Length: > 0 } given ? given : saved?.Data
+                ?? throw new TrainingException("--data is required: the text files to pretrain on");
+            var files = InputFiles.Expand(dataPaths);
+            string? sep = parse.Given(separator) || saved is null ? (parse.GetValue(separator) is { } s ? CommandSupport.Unescape(s) : null) : saved.Separator;
+            if (sep is { Length: 0 }) throw new TrainingException("--separator must not be empty");
 
             GptConfig Model()
             {
@@ -74,11 +77,8 @@ public static class PretrainCommand
                 return m;
             }
             var runConfig = saved is null
-                ? training.Apply(parse, defaults with { Model = parse.Given(init) ? null : Model(), InitCheckpoint = parse.GetValue(init) }, onlyGiven: false)
-                : training.Apply(parse, modelGiven ? saved with { Model = Model() } : saved, onlyGiven: true);
-
-            string? sep = parse.GetValue(separator) is { } s ? CommandSupport.Unescape(s) : null;
-            if (sep is { Length: 0 }) throw new TrainingException("--separator must not be empty");
+                ? training.Apply(parse, defaults with { Model = parse.Given(init) ? null : Model(), InitCheckpoint = parse.GetValue(init), Data = dataPaths, Separator = sep }, onlyGiven: false)
+                : training.Apply(parse, (modelGiven ? saved with { Model = Model() } : saved) with { Data = dataPaths, Separator = sep }, onlyGiven: true);
             output.WriteLine($"pretrain: {files.Count} file(s), tokenizer {tokenizerDir} ({tok.VocabSize} tokens)");
             var corpus = PretrainCorpus.Load(files, tok, Path.Combine(outDir, PretrainCorpus.CacheFile), sep);
             if (corpus.Count == 0) throw new TrainingException("the input files hold no text");

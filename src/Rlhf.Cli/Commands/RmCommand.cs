@@ -27,8 +27,8 @@ public static class RmCommand
         var training = new TrainingOptions(defaults, "Optimizer steps; 0 = --epochs passes over the training prompts.",
             "Fraction of the prompts held out (split by prompt) for evaluation and for the score normalisation.");
         training.ValFraction.Aliases.Add("--eval-fraction");
-        var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]}.", Required = true };
-        var init = new Option<string>("--init") { Description = "Base or SFT model directory whose trunk the reward model starts from.", Required = true };
+        var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]}. Required unless --resume." };
+        var init = new Option<string?>("--init") { Description = "Base or SFT model directory whose trunk the reward model starts from. Required unless --resume." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --init directory)." };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training prompts when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
             .Require(v => v >= 1, "--epochs must be at least 1.");
@@ -53,27 +53,45 @@ public static class RmCommand
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string outDir = parse.GetValue(training.Out)!;
-            int members = parse.GetValue(ensemble);
-            var outs = members == 1 ? [outDir] : Enumerable.Range(0, members).Select(i => RunLayout.Member(outDir, i)).ToArray();
             bool resume = parse.GetValue(training.Resume);
+            int members = parse.Given(ensemble) || !resume ? parse.GetValue(ensemble) : SavedMembers(outDir);
+            var outs = members == 1 ? [outDir] : Enumerable.Range(0, members).Select(i => RunLayout.Member(outDir, i)).ToArray();
             var resumeMember = outs.Select(o => resume && TrainingCheckpoint.Find(o) is not null).ToArray();
             if (resume && !resumeMember.Any(r => r))
                 throw new TrainingException($"nothing to resume: no checkpoint in {(members == 1 ? outDir : string.Join(", ", outs))}; start without --resume");
             for (int i = 0; i < outs.Length; i++) if (!resumeMember[i]) RewardTrainer.CheckFresh(outs[i]);
-            string initDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(init)!);
+
+            // a resume takes every setting from the checkpoint (of the first member that has one; member i was seeded seed + i)
+            int first = Array.IndexOf(resumeMember, true);
+            RewardConfig? saved = first < 0 ? null : TrainingCheckpoint.ReadState<RewardConfig, EpochOrderState>(outs[first], RewardTrainer.Kind).State.Config;
+            if (saved is not null) saved = saved with { Seed = saved.Seed - (ulong)first };
+            string initDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(init) ?? saved?.InitCheckpoint
+                ?? throw new TrainingException("--init is required: the base or SFT model whose trunk the reward model starts from"));
+            string dataPath = parse.GetValue(data) ?? saved?.Data?.SingleOrDefault() ?? throw new TrainingException("--data is required: the preference JSONL file");
+            string? referencePath = parse.GetValue(reference) ?? saved?.Reference;
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? initDir);
-            var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
+            var prefs = PreferenceData.Load(CommandSupport.ExistingFile(dataPath));
             // read the reference samples before anything is written: a malformed line fails here, naming file:line
-            var referenceSamples = parse.GetValue(reference) is { } referencePath
+            var referenceSamples = referencePath is not null
                 ? Jsonl.Read<SftExample>(CommandSupport.ExistingFile(referencePath)).Select(x => x.Record).ToList()
                 : null;
-            var config = training.Apply(parse, defaults with
+            RewardConfig config;
+            if (saved is null)
+                config = training.Apply(parse, defaults with
+                {
+                    InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Margin = parse.GetValue(margin),
+                    CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f, Data = [dataPath], Reference = referencePath,
+                }, onlyGiven: false);
+            else
             {
-                InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Margin = parse.GetValue(margin),
-                CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f,
-            }, onlyGiven: false);
+                var c = saved with { InitCheckpoint = initDir, Data = [dataPath], Reference = referencePath };
+                if (parse.Given(epochs)) c = c with { Epochs = parse.GetValue(epochs) };
+                if (parse.Given(margin)) c = c with { Margin = parse.GetValue(margin) };
+                if (parse.Given(center)) c = c with { CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f };
+                config = training.Apply(parse, c, onlyGiven: true);
+            }
             config.Validate();
-            output.WriteLine($"rm: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {parse.GetValue(data)}");
+            output.WriteLine($"rm: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {dataPath}");
             using var stop = new StopSignal(error);
             for (int i = 0; i < members; i++)
             {
@@ -86,6 +104,14 @@ public static class RmCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Members of the reward-model run in <paramref name="outDir"/>: 1 for a single run (checkpoint/), else the number of member-*/ directories.</summary>
+    private static int SavedMembers(string outDir)
+    {
+        if (TrainingCheckpoint.Find(outDir) is not null || !Directory.Exists(outDir)) return 1;
+        int n = Directory.GetDirectories(outDir, "member-*").Length;
+        return Math.Max(1, n);
     }
 
     private static Command Eval()

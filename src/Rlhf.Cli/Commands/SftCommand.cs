@@ -15,7 +15,7 @@ public static class SftCommand
         var defaults = new SftConfig { OutDir = "" };
         var training = new TrainingOptions(defaults, "Optimizer steps; 0 = --epochs passes over the training examples.",
             "Fraction of the examples held out (seeded random choice) for the validation loss, when --val-data is not given.");
-        var data = new Option<string>("--data") { Description = "JSONL file, one {\"prompt\": ..., \"response\": ...} object per line.", Required = true };
+        var data = new Option<string>("--data") { Description = "JSONL file, one {\"prompt\": ..., \"response\": ...} object per line. Required unless --resume." };
         var valData = new Option<string?>("--val-data") { Description = "Held-out JSONL file for the validation loss (default: hold out --val-fraction of --data)." };
         var init = new Option<string?>("--init") { Description = "Pretrained model directory to fine-tune (HF GPT-2 layout, e.g. a pretrain run's checkpoint/). Required unless --resume." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --init directory, or the checkpoint's with --resume)." };
@@ -39,12 +39,15 @@ public static class SftCommand
             string tokenizerDir = parse.GetValue(tokenizer) ?? (resume ? TrainingCheckpoint.Find(outDir)! : initDir!);
             var template = new ChatTemplate(CommandSupport.LoadTokenizer(tokenizerDir));
 
-            var examples = SftData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!), template);
-            var val = parse.GetValue(valData) is { } v ? SftData.Load(CommandSupport.ExistingFile(v), template) : null;
+            string dataPath = parse.GetValue(data) ?? saved?.Data?.SingleOrDefault()
+                ?? throw new TrainingException("--data is required: the JSONL file of prompt/response examples");
+            string? valPath = parse.GetValue(valData) ?? saved?.ValData;
+            var examples = SftData.Load(CommandSupport.ExistingFile(dataPath), template);
+            var val = valPath is { } v ? SftData.Load(CommandSupport.ExistingFile(v), template) : null;
             var runConfig = saved is null
-                ? training.Apply(parse, defaults with { InitCheckpoint = initDir, Epochs = parse.GetValue(epochs) }, onlyGiven: false)
-                : training.Apply(parse, parse.Given(epochs) ? saved with { Epochs = parse.GetValue(epochs) } : saved, onlyGiven: true);
-            output.WriteLine($"sft: {examples.Count} examples from {parse.GetValue(data)}" + (val is null ? "" : $", {val.Count} held-out from {parse.GetValue(valData)}"));
+                ? training.Apply(parse, defaults with { InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Data = [dataPath], ValData = valPath }, onlyGiven: false)
+                : training.Apply(parse, (parse.Given(epochs) ? saved with { Epochs = parse.GetValue(epochs) } : saved) with { Data = [dataPath], ValData = valPath }, onlyGiven: true);
+            output.WriteLine($"sft: {examples.Count} examples from {dataPath}" + (val is null ? "" : $", {val.Count} held-out from {valPath}"));
             using var stop = new StopSignal(error);
             var result = new SftTrainer(runConfig, template.Tokenizer, examples, val, output, CommandSupport.Progress(output)).Run(resume, stop.Token);
             return result.Stopped ? CommandSupport.StoppedExitCode : 0;

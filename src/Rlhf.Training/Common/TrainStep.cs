@@ -28,14 +28,7 @@ public static class TrainStep
         var logits = model.Logits(model.Forward(inputs, batch, time)); // (B, T, V)
         var loss = Ops.CrossEntropy(logits, targets);                   // scalar
         loss.Backward();
-        double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, gradClip > 0 ? gradClip : float.PositiveInfinity);
-        bool finite = double.IsFinite(norm);
-        if (finite)
-        {
-            optimizer.LearningRate = learningRate;
-            optimizer.Step();
-        }
-        optimizer.ZeroGrad();
+        var (norm, finite) = OptimizerStep.ClipAndUpdate(optimizer, learningRate, gradClip);
         return new StepResult(loss.Item(), norm, learningRate, !finite);
     }
 }

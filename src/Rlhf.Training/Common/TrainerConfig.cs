@@ -23,6 +23,12 @@ public abstract record TrainerConfig
     /// <summary>HF checkpoint directory whose weights (and architecture) the run starts from; null: a fresh <see cref="Model"/>.</summary>
     public string? InitCheckpoint { get; init; }
 
+    /// <summary>
+    /// The input files the run reads (training text, examples, preferences or prompts), saved with the run so that
+    /// <c>--resume</c> alone reads them again; a resume may name them anew (moved files), the data itself must match.
+    /// </summary>
+    public string[]? Data { get; init; }
+
     /// <summary>Rows per step, B.</summary>
     public int BatchSize { get; init; } = 8;
 
@@ -89,7 +95,7 @@ public abstract record TrainerConfig
         var problems = new List<string>();
         void Check(bool ok, string message) { if (!ok) problems.Add(message); }
         Check(!string.IsNullOrWhiteSpace(OutDir), "the output directory is empty");
-        Check(Model is not null || InitCheckpoint is not null, "neither a model architecture nor an init checkpoint is given");
+        Check(!RequiresModel || Model is not null || InitCheckpoint is not null, "neither a model architecture nor an init checkpoint is given");
         try { Model?.Validate(); }
         catch (ArgumentException e) { problems.Add(e.Message); }
         Check(BatchSize >= 1, $"batch size {BatchSize} must be ≥ 1");
@@ -108,9 +114,12 @@ public abstract record TrainerConfig
         if (problems.Count > 0) throw new TrainingException($"invalid training settings: {string.Join("; ", problems)}");
     }
 
+    /// <summary>Whether the config must name the model (architecture or init checkpoint); false where the trainer is handed its models (PPO).</summary>
+    protected virtual bool RequiresModel => true;
+
     /// <summary>This config without the fields a resumed run may change (run length, evaluation and checkpoint cadence, paths).</summary>
     protected virtual TrainerConfig ResumeInvariant() =>
-        this with { OutDir = "", InitCheckpoint = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0, MaxWallTime = null };
+        this with { OutDir = "", InitCheckpoint = null, Data = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0, MaxWallTime = null };
 
     /// <summary>
     /// Throws <see cref="TrainingException"/> naming every setting in which <paramref name="current"/> differs from the

@@ -73,5 +73,8 @@ public sealed record DpoConfig : TrainerConfig
 
     /// <inheritdoc/>
     protected override TrainerConfig ResumeInvariant() =>
-        (DpoConfig)base.ResumeInvariant() with { Epochs = 0, ReferenceCheckpoint = null, KlPrompts = 0, KlMaxNewTokens = 1 };
+        (DpoConfig)base.ResumeInvariant() with { Epochs = 0, ReferenceCheckpoint = null, KlPrompts = 0, KlMaxNewTokens = 1, Gold = null };
+
+    /// <summary>Gold scorer spec for the evaluation samples' <c>gold_reward</c> (<c>lexicon</c> or <c>rm:&lt;dir&gt;</c>); null: none. Measured only.</summary>
+    public string? Gold { get; init; }
 }

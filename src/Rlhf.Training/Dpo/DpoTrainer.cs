@@ -150,10 +150,7 @@ public sealed class DpoTrainer
                 tokens += batch.RealTokens;
             }
             // 2. clip, AdamW step
-            double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-            bool finite = double.IsFinite(norm);
-            if (finite) { optimizer.LearningRate = lr; optimizer.Step(); }
-            optimizer.ZeroGrad();
+            var (norm, finite) = OptimizerStep.ClipAndUpdate(optimizer, lr, cfg.GradClip);
             double tokensPerSecond = tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
             step = s + 1;
             tokensSeen += tokens;

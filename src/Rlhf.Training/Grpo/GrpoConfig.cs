@@ -63,6 +63,18 @@ public sealed record GrpoConfig : TrainerConfig
     /// <summary>Subtracted from the reward of a response cut at <see cref="MaxNewTokens"/> without end-of-text (<see cref="Rl.MissingEosPenalty"/>); null = off.</summary>
     public float? MissingEosPenalty { get; init; }
 
+    /// <summary>The reward spec (<c>final-line</c>, <c>boxed</c>, <c>numeric</c>, <c>judge:…</c>; the CLI's <c>--reward</c>).</summary>
+    public string Reward { get; init; } = "final-line";
+
+    /// <summary>The held-out accuracy checker spec (null: the reward when it is a checker, else <c>numeric</c>).</summary>
+    public string? Accuracy { get; init; }
+
+    /// <summary>Absolute tolerance of the numeric checker.</summary>
+    public double Tolerance { get; init; } = 1e-6;
+
+    /// <summary>Held-out prompts file for the accuracy metric (null: no evaluation).</summary>
+    public string? EvalPrompts { get; init; }
+
     /// <summary>The rollout sampling settings.</summary>
     public GenerationConfig Generation() => new(MaxNewTokens, Temperature);
 
@@ -95,4 +107,7 @@ public sealed record GrpoConfig : TrainerConfig
 
     /// <summary>The advantage estimator these settings ask for.</summary>
     public IAdvantageEstimator Estimator() => Advantage == AdvantageKind.Rloo ? new RlooAdvantage() : new GroupNormalizedAdvantage(ScaleByStd);
+
+    /// <summary>Also the held-out prompts file may move on resume.</summary>
+    protected override TrainerConfig ResumeInvariant() => (GrpoConfig)base.ResumeInvariant() with { EvalPrompts = null };
 }

@@ -183,10 +183,8 @@ public sealed class GrpoTrainer
                         if (epoch == epochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
                         if (epoch == 0) klSum += stats.KlSum;
                     }
-                    gradNorm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-                    if (signal && double.IsFinite(gradNorm)) { optimizer.LearningRate = lr; optimizer.Step(); }
-                    else if (signal) progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
-                    optimizer.ZeroGrad();
+                    (gradNorm, bool finite) = OptimizerStep.ClipAndUpdate(optimizer, lr, cfg.GradClip, update: signal);
+                    if (signal && !finite) progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
                 }
 
                 // 6. metrics of this iteration's samples

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Guard;
@@ -12,18 +10,28 @@ namespace Rlhf.Training.Ppo;
 /// (lm-human-preferences) and TRL's PPO: clip 0.2, value clip 0.2, vf_coef 0.1, γ 1, λ 0.95, 4 epochs, whitened
 /// advantages, fixed β 0.05 (TRL's later k1 default) or, with <see cref="KlTarget"/>, Ziegler's adaptive controller
 /// (target 6 nats, horizon 10000). Learning rate 1e-5 (TRL 1.41e-5 / 3e-6), no weight decay.
-/// Stored in <c>trainer_state.json</c>; a resumed run must keep every setting except those in <see cref="CheckResumable"/>.
+/// The shared vocabulary is <see cref="TrainerConfig"/>'s: <see cref="TrainerConfig.MaxSteps"/> iterations (rollout +
+/// update; the CLI's <c>--iterations</c>), <see cref="TrainerConfig.BatchSize"/> prompts per iteration,
+/// <see cref="TrainerConfig.LearningRate"/> (constant: PPO does not use the warmup + cosine schedule),
+/// <see cref="TrainerConfig.Seed"/>, the checkpoint interval; β is <see cref="Beta"/> as in DPO and GRPO.
+/// The models are handed to the trainer (<see cref="PolicyPath"/> records where the policy came from).
+/// Stored in <c>trainer_state.json</c>; a resumed run must keep every setting except those
+/// <see cref="TrainerConfig.CheckResumable"/> lets change (and the sample-table cadence).
 /// </summary>
-public sealed record PpoConfig
+public sealed record PpoConfig : TrainerConfig
 {
-    /// <summary>Run directory: <c>metrics.jsonl</c>, <c>samples.jsonl</c>, <c>checkpoint/</c>, <c>best/</c>.</summary>
-    public required string OutDir { get; init; }
-
-    /// <summary>PPO iterations (rollout + update) to run.</summary>
-    public int Iterations { get; init; } = 100;
-
-    /// <summary>Prompts per iteration (one response each): the rollout batch.</summary>
-    public int BatchSize { get; init; } = 64;
+    /// <summary>PPO's defaults for the shared settings: 100 iterations of 64 prompts, lr 1e-5, no weight decay, a checkpoint every 10 iterations, no held-out evaluation.</summary>
+    public PpoConfig()
+    {
+        MaxSteps = 100;
+        BatchSize = 64;
+        LearningRate = 1e-5f;
+        WeightDecay = 0;
+        WarmupSteps = 0;
+        EvalInterval = 0;
+        EvalBatches = 0;
+        CheckpointInterval = 10;
+    }
 
     /// <summary>Rows per gradient step within an epoch (the last minibatch of an epoch may be smaller).</summary>
     public int MinibatchSize { get; init; } = 16;
@@ -31,17 +39,8 @@ public sealed record PpoConfig
     /// <summary>PPO epochs over each rollout batch.</summary>
     public int Epochs { get; init; } = 4;
 
-    /// <summary>Policy (actor) learning rate (AdamW, constant).</summary>
-    public float LearningRate { get; init; } = 1e-5f;
-
     /// <summary>Critic learning rate; null = <see cref="LearningRate"/>. Ignored with <see cref="SharedCritic"/> (one optimizer).</summary>
     public float? CriticLearningRate { get; init; }
-
-    /// <summary>AdamW decoupled weight decay.</summary>
-    public float WeightDecay { get; init; }
-
-    /// <summary>Global gradient-norm clip per model (0 = off).</summary>
-    public float GradClip { get; init; } = 1f;
 
     /// <summary>ε of the clipped surrogate: ratios outside [1 − ε, 1 + ε] give no gradient (Schulman et al. 2017).</summary>
     public float ClipRange { get; init; } = 0.2f;
@@ -65,7 +64,7 @@ public sealed record PpoConfig
     public bool WhitenAdvantages { get; init; } = true;
 
     /// <summary>Initial (or fixed) KL coefficient β of the per-token penalty −β·(log π − log π_ref).</summary>
-    public float KlCoef { get; init; } = 0.05f;
+    public float Beta { get; init; } = 0.05f;
 
     /// <summary>Target sequence KL (nats) of the adaptive controller (Ziegler et al. 2019); null = fixed β.</summary>
     public float? KlTarget { get; init; }
@@ -99,12 +98,6 @@ public sealed record PpoConfig
 
     /// <summary>Rows in each sample table.</summary>
     public int SampleRows { get; init; } = 4;
-
-    /// <summary>Save the full state every this many iterations (always at the end; 0 = only at the end).</summary>
-    public int CheckpointInterval { get; init; } = 10;
-
-    /// <summary>Seeds prompt order, sampling, minibatch order and the value head.</summary>
-    public ulong Seed { get; init; } = 1337;
 
     /// <summary>Where the policy came from (provenance for resume and logs; the trainer is handed the model itself).</summary>
     public string? PolicyPath { get; init; }
@@ -145,13 +138,6 @@ public sealed record PpoConfig
     /// <summary>The guard only watches (<see cref="ObservingGuard"/>): it keeps <c>best/</c> and records where it would stop, but never stops the run.</summary>
     public bool GuardObserve { get; init; }
 
-    /// <summary>
-    /// Stop cleanly (with a checkpoint that resumes) once the run has taken this long in this session; null: no limit.
-    /// A setting of this session, not saved with the run.
-    /// </summary>
-    [JsonIgnore]
-    public TimeSpan? MaxWallTime { get; init; }
-
     /// <summary>The guard of <see cref="Guard"/> (watch-only with <see cref="GuardObserve"/>); null without one.</summary>
     public IRunGuard? CreateGuard()
     {
@@ -165,28 +151,22 @@ public sealed record PpoConfig
     public float CriticLr => CriticLearningRate ?? LearningRate;
 
     /// <summary>Throws <see cref="TrainingException"/> listing every value out of range.</summary>
-    public void Validate()
+    public override void Validate()
     {
         var problems = new List<string>();
         void Check(bool ok, string message) { if (!ok) problems.Add(message); }
         static bool Pos(float v) => v > 0 && float.IsFinite(v);
         static bool NonNeg(float v) => v >= 0 && float.IsFinite(v);
-        Check(!string.IsNullOrWhiteSpace(OutDir), "the output directory is empty");
-        Check(Iterations >= 0, $"iterations {Iterations} must be ≥ 0");
-        Check(BatchSize >= 1, $"batch {BatchSize} must be ≥ 1");
         Check(MinibatchSize >= 1 && MinibatchSize <= BatchSize, $"minibatch {MinibatchSize} must be in [1, batch {BatchSize}]");
         Check(Epochs >= 1, $"epochs {Epochs} must be ≥ 1");
-        Check(Pos(LearningRate), $"learning rate {LearningRate} must be positive");
         Check(CriticLearningRate is null || Pos(CriticLearningRate.Value), $"critic learning rate {CriticLearningRate} must be positive");
-        Check(NonNeg(WeightDecay), $"weight decay {WeightDecay} must be ≥ 0");
-        Check(NonNeg(GradClip), $"grad clip {GradClip} must be ≥ 0");
         Check(ClipRange > 0 && ClipRange < 1, $"clip range {ClipRange} must be in (0, 1)");
         Check(Pos(ValueClipRange), $"value clip range {ValueClipRange} must be positive");
         Check(NonNeg(ValueCoef), $"value coefficient {ValueCoef} must be ≥ 0");
         Check(NonNeg(EntropyCoef), $"entropy coefficient {EntropyCoef} must be ≥ 0");
         Check(Gamma >= 0 && Gamma <= 1, $"γ {Gamma} must be in [0, 1]");
         Check(Lambda >= 0 && Lambda <= 1, $"λ {Lambda} must be in [0, 1]");
-        Check(NonNeg(KlCoef), $"KL coefficient {KlCoef} must be ≥ 0");
+        Check(NonNeg(Beta), $"KL coefficient β {Beta} must be ≥ 0");
         Check(KlTarget is null || Pos(KlTarget.Value), $"KL target {KlTarget} must be positive");
         Check(KlHorizon >= 1, $"KL horizon {KlHorizon} must be ≥ 1");
         Check(RewardClip is null || Pos(RewardClip.Value), $"reward clip {RewardClip} must be positive");
@@ -197,32 +177,14 @@ public sealed record PpoConfig
         Check(Pos(Temperature), $"temperature {Temperature} must be positive");
         Check(SampleEvery >= 0, $"sample interval {SampleEvery} must be ≥ 0");
         Check(SampleRows >= 1, $"sample rows {SampleRows} must be ≥ 1");
-        Check(CheckpointInterval >= 0, $"checkpoint interval {CheckpointInterval} must be ≥ 0");
         Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
-        Check(MaxWallTime is null || MaxWallTime >= TimeSpan.Zero, $"max wall time {MaxWallTime} must be ≥ 0");
         if (problems.Count > 0) throw new TrainingException($"invalid PPO settings: {string.Join("; ", problems)}");
+        base.Validate();
     }
 
-    /// <summary>
-    /// Throws <see cref="TrainingException"/> naming every setting in which <paramref name="current"/> differs from the
-    /// checkpoint's <paramref name="saved"/>, except those a resume may change (iterations, sample and checkpoint
-    /// cadence, output directory): anything else would make the resumed run differ from an uninterrupted one.
-    /// </summary>
-    public static void CheckResumable(PpoConfig saved, PpoConfig current)
-    {
-        ArgumentNullException.ThrowIfNull(saved);
-        ArgumentNullException.ThrowIfNull(current);
-        static JsonObject Invariant(PpoConfig c) => (JsonObject)JsonSerializer.SerializeToNode(
-            c with { OutDir = "", Iterations = 0, SampleEvery = 0, SampleRows = 1, CheckpointInterval = 0 }, TrainingCheckpoint.Json)!;
-        JsonObject a = Invariant(saved), b = Invariant(current);
-        var diffs = new List<string>();
-        foreach (string key in a.Select(kv => kv.Key).Union(b.Select(kv => kv.Key)))
-        {
-            string x = a[key]?.ToJsonString() ?? "null", y = b[key]?.ToJsonString() ?? "null";
-            if (x != y) diffs.Add($"{key} {x} → {y}");
-        }
-        if (diffs.Count > 0)
-            throw new TrainingException($"cannot resume exactly with changed settings ({string.Join("; ", diffs)}); "
-                + "only --iterations, --sample-every and the checkpoint interval may change on resume");
-    }
+    /// <summary>The policy is handed to the trainer: no architecture or init checkpoint in the config.</summary>
+    protected override bool RequiresModel => false;
+
+    /// <summary>Also the sample-table cadence may change on resume.</summary>
+    protected override TrainerConfig ResumeInvariant() => (PpoConfig)base.ResumeInvariant() with { SampleEvery = 0, SampleRows = 1 };
 }

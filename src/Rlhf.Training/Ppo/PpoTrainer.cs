@@ -99,7 +99,7 @@ public sealed class PpoTrainer
         if (resume)
         {
             (resumeDir, state) = PpoCheckpoint.ReadState(outDir);
-            PpoConfig.CheckResumable(state.Config, cfg);
+            TrainerConfig.CheckResumable(state.Config, cfg);
         }
         else TrainingSetup.CheckFresh(outDir);
         CheckInputs(cfg);
@@ -109,7 +109,7 @@ public sealed class PpoTrainer
         var policyOptimizer = new AdamW(cfg.SharedCritic ? [.. _policy.Parameters(), .. critic.Head.Parameters()] : _policy.Parameters(),
             new AdamWConfig(cfg.LearningRate, WeightDecay: cfg.WeightDecay));
         var criticOptimizer = cfg.SharedCritic ? null : new AdamW(critic.TrainableParameters(), new AdamWConfig(cfg.CriticLr, WeightDecay: cfg.WeightDecay));
-        IKlController kl = cfg.KlTarget is float target ? new AdaptiveKlController(cfg.KlCoef, target, cfg.KlHorizon) : new FixedKlController(cfg.KlCoef);
+        IKlController kl = cfg.KlTarget is float target ? new AdaptiveKlController(cfg.Beta, target, cfg.KlHorizon) : new FixedKlController(cfg.Beta);
         var ptx = PtxTokens is { } tokens ? new PtxBatches(tokens, Math.Min(cfg.PtxSeqLen, _policy.Config.NPositions)) : null;
         var epochs = new PpoEpochs(cfg, _policy, critic, policyOptimizer, criticOptimizer, ptx);
         var rng = new Rng(cfg.Seed);
@@ -132,7 +132,7 @@ public sealed class PpoTrainer
             if (state.GuardStop is { } why)
             {
                 _log.WriteLine($"{Kind}: the guard stopped this run at iteration {iteration} ({why}); nothing to resume. Best iteration: {bestIteration}");
-                return new PpoResult(iteration, cfg.Iterations, false, why, bestIteration, double.NaN, double.NaN, resumeDir!);
+                return new PpoResult(iteration, cfg.MaxSteps, false, why, bestIteration, double.NaN, double.NaN, resumeDir!);
             }
         }
         var samplesLog = new SampleLog(Path.Combine(outDir, "samples.jsonl"));
@@ -142,7 +142,7 @@ public sealed class PpoTrainer
             + $"reward {_reward.Name}{(Gold is null ? "" : $", gold {Gold.Name}")}{(HeldOut is null ? "" : $", held-out {HeldOut.Name}")}{(ptx is null ? "" : $", ptx {ptx.Count} tokens × {cfg.PtxCoef:G3}")}");
         _log.WriteLine($"{Kind}: {cfg.Epochs} epochs × minibatch {cfg.MinibatchSize}, lr {cfg.LearningRate:G3} (critic {cfg.CriticLr:G3}), clip {cfg.ClipRange:G3}/{cfg.ValueClipRange:G3}, "
             + $"γ {cfg.Gamma:G3} λ {cfg.Lambda:G3}, β {kl.Beta:G4} {(cfg.KlTarget is null ? "fixed" : $"adaptive (target {cfg.KlTarget:G3}, horizon {cfg.KlHorizon})")}, "
-            + $"{cfg.Iterations} iterations" + (state is null ? "" : $"; resuming after iteration {iteration}"));
+            + $"{cfg.MaxSteps} iterations" + (state is null ? "" : $"; resuming after iteration {iteration}"));
 
         double lastReward = double.NaN, lastKl = double.NaN;
         var dropWatch = new DroppedIterationWatch(Kind);
@@ -283,9 +283,9 @@ public sealed class PpoTrainer
                 + (bestIteration >= 0 ? $"; best iteration {bestIteration} in {Path.Combine(outDir, RunLayout.BestDirectory)}" : "")
                 + $"; checkpoint in {r.CheckpointDirectory}",
         };
-        var loop = TrainingLoop.Run(method, new LoopSettings(outDir, cfg.Iterations, 0, cfg.CheckpointInterval, cfg.MaxWallTime), iteration, state is not null,
+        var loop = TrainingLoop.Run(method, cfg.Loop(cfg.MaxSteps), iteration, state is not null,
             _log, _progress, cancel, AfterIteration);
-        return new PpoResult(loop.Step, cfg.Iterations, loop.Stopped, loop.StopReason, bestIteration, lastReward, lastKl, loop.CheckpointDirectory);
+        return new PpoResult(loop.Step, cfg.MaxSteps, loop.Stopped, loop.StopReason, bestIteration, lastReward, lastKl, loop.CheckpointDirectory);
     }
 
     /// <summary>Refuses prompts that cannot be answered within the context, and a tokenizer the models cannot embed.</summary>

@@ -37,6 +37,9 @@ public sealed record RewardConfig : TrainerConfig
     /// </summary>
     public float CenterCoefficient { get; init; }
 
+    /// <summary>Reference-policy samples file (JSONL prompt/response) the scores are normalised on; null: the held-out completions.</summary>
+    public string? Reference { get; init; }
+
     /// <inheritdoc/>
     public override void Validate()
     {
@@ -48,4 +51,7 @@ public sealed record RewardConfig : TrainerConfig
         if (problems.Count > 0) throw new TrainingException($"invalid training settings: {string.Join("; ", problems)}");
         base.Validate();
     }
+
+    /// <summary>Also the reference samples' file may move on resume.</summary>
+    protected override TrainerConfig ResumeInvariant() => (RewardConfig)base.ResumeInvariant() with { Reference = null };
 }

@@ -138,10 +138,7 @@ public sealed class RewardTrainer
             var loss = RankingLoss.Compute(scores, batch.Pairs, batch.Groups);                    // scalar
             if (cfg.CenterCoefficient > 0) loss = loss + CenteringPenalty.Compute(scores, batch.Pairs, batch.Groups, cfg.CenterCoefficient);
             loss.Backward();
-            double norm = GradClip.ClipGlobalNorm(optimizer.Parameters, cfg.GradClip > 0 ? cfg.GradClip : float.PositiveInfinity);
-            bool finite = double.IsFinite(norm);
-            if (finite) { optimizer.LearningRate = lr; optimizer.Step(); }
-            optimizer.ZeroGrad();
+            var (norm, finite) = OptimizerStep.ClipAndUpdate(optimizer, lr, cfg.GradClip);
             double tokensPerSecond = batch.Mask.Count(m => m) / Stopwatch.GetElapsedTime(start).TotalSeconds;
             step = s + 1;
             lastLoss = loss.Item();

@@ -33,5 +33,8 @@ public sealed record SftConfig : TrainerConfig
     }
 
     /// <inheritdoc/>
-    protected override TrainerConfig ResumeInvariant() => (SftConfig)base.ResumeInvariant() with { Epochs = 0 };
+    protected override TrainerConfig ResumeInvariant() => (SftConfig)base.ResumeInvariant() with { Epochs = 0, ValData = null };
+
+    /// <summary>Held-out examples file for the validation loss (null: <see cref="TrainerConfig.ValFraction"/> of the data is held out).</summary>
+    public string? ValData { get; init; }
 }

@@ -55,7 +55,40 @@ internal static class TrainingFixtures
         }
     }
 
-    /// <summary>Asserts two metrics logs have the same steps and bit-identical values, ignoring timing fields.</summary>
+    /// <summary>
+    /// A model directory (HF layout + tokenizer) of <see cref="TinyModel"/> whose final LayerNorm bias holds a NaN: every
+    /// output, loss and gradient is non-finite, so a trainer's every step must take the skip path.
+    /// </summary>
+    public static string PoisonedModel(string dir, int context = 32)
+    {
+        var model = new Gpt(TinyModel(context), 11);
+        model.LnF.Bias.Span[0] = float.NaN;
+        Rlhf.Models.Checkpoints.HfCheckpoint.Save(dir, model);
+        Tokenizer.Save(dir);
+        return dir;
+    }
+
+    /// <summary>
+    /// The skip path acted on every step: each step logged a non-finite gradient norm, and the run's weights are the
+    /// poisoned init's, bit for bit (no update was applied).
+    /// </summary>
+    public static void AssertEveryStepSkipped(string outDir, string initDir, int steps)
+    {
+        var logged = MetricsReader.Read(Path.Combine(outDir, TrainingSetup.MetricsFile)).Where(e => e.Step > 0).ToList();
+        Assert.Equal(steps, logged.Count);
+        Assert.All(logged, e => Assert.True(e.Get("grad_norm") is double g && !double.IsFinite(g), $"step {e.Step}: grad_norm {e.Get("grad_norm")}"));
+        var init = Safetensors.Load(Path.Combine(initDir, Rlhf.Models.Checkpoints.HfCheckpoint.WeightsFile));
+        var saved = Safetensors.Load(Path.Combine(outDir, RunLayout.CheckpointDirectory, Rlhf.Models.Checkpoints.HfCheckpoint.WeightsFile));
+        foreach (var (name, t) in init.Tensors) // the trunk; a reward model's fresh head comes on top
+        {
+            var x = t.ToArray();
+            var y = saved.Tensors[name].ToArray();
+            for (int i = 0; i < x.Length; i++)
+                if (BitConverter.SingleToInt32Bits(x[i]) != BitConverter.SingleToInt32Bits(y[i]))
+                    Assert.Fail($"{name}[{i}] changed: {x[i]:R} → {y[i]:R}");
+        }
+    }
+
     /// <summary>A run given a wall-time limit of 0 stops before its first step, as stopped, with a checkpoint of step 0 to resume.</summary>
     public static void AssertStoppedAtZeroWithCheckpoint(string outDir, bool stopped, int step)
     {
@@ -65,6 +98,7 @@ internal static class TrainingFixtures
         Assert.Matches("\"(step|iteration)\": 0,", state);
     }
 
+    /// <summary>Asserts two metrics logs have the same steps and bit-identical values, ignoring timing fields.</summary>
     public static void AssertSameMetrics(string expectedPath, string actualPath)
     {
         var a = MetricsReader.Read(expectedPath);

@@ -78,7 +78,7 @@ public sealed class OnlineLoopTests : IDisposable
         var gold = new LexiconSentimentScorer();
         var config = new OnlineConfig { OutDir = dir, InitCheckpoint = InitModel(), Rounds = 2, PromptsPerRound = 4, SamplesPerPrompt = 3, MaxNewTokens = 6, Seed = 3 };
         var trainer = new PpoOnlineTrainer(new Rlhf.Training.RewardModeling.RewardConfig { OutDir = "", MaxSteps = 3, BatchSize = 2, Seed = 5 },
-            new Rlhf.Training.Ppo.PpoConfig { OutDir = "", Iterations = 1, BatchSize = 4, MinibatchSize = 2, Epochs = 1, MaxNewTokens = 6, SampleEvery = 0, CheckpointInterval = 0, Seed = 6 },
+            new Rlhf.Training.Ppo.PpoConfig { OutDir = "", MaxSteps = 1, BatchSize = 4, MinibatchSize = 2, Epochs = 1, MaxNewTokens = 6, SampleEvery = 0, CheckpointInterval = 0, Seed = 6 },
             TrainingFixtures.Tokenizer, Prompts, gold, TextWriter.Null, TrainingFixtures.Quiet);
         new OnlineLoop(config, TrainingFixtures.Tokenizer, Prompts, round => LabelerPanel.Simulated(gold, new(0.1), 2, 100 + (ulong)round), trainer, gold, TextWriter.Null).Run();
         // round 1's RM was trained on rounds 0 and 1; its scores have mean 0 and std 1 on round 1's samples (the policy PPO starts from)

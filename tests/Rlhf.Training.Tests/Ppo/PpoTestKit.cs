@@ -20,8 +20,8 @@ internal static class PpoTestKit
     /// <summary>A tiny PPO config: 8 prompts × 6 tokens, 2 epochs of minibatch 4, a high learning rate.</summary>
     public static PpoConfig Config(string outDir, int iterations) => new()
     {
-        OutDir = outDir, Iterations = iterations, BatchSize = 8, MinibatchSize = 4, Epochs = 2, MaxNewTokens = 6,
-        LearningRate = 3e-3f, KlCoef = 0.01f, SampleEvery = 2, CheckpointInterval = 2, Seed = 5,
+        OutDir = outDir, MaxSteps = iterations, BatchSize = 8, MinibatchSize = 4, Epochs = 2, MaxNewTokens = 6,
+        LearningRate = 3e-3f, Beta = 0.01f, SampleEvery = 2, CheckpointInterval = 2, Seed = 5,
     };
 
     /// <summary>A fresh tiny policy (context 48) and its frozen copy.</summary>

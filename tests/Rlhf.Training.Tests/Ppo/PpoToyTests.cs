@@ -17,7 +17,7 @@ public sealed class PpoToyTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Toy_reward_say_x_rises_decisively()
     {
-        var config = PpoTestKit.Config(_tmp.File("toy"), 20) with { BatchSize = 16, MinibatchSize = 8, Epochs = 4, LearningRate = 2e-2f, KlCoef = 0f, SampleEvery = 0, CheckpointInterval = 0, SharedCritic = true };
+        var config = PpoTestKit.Config(_tmp.File("toy"), 20) with { BatchSize = 16, MinibatchSize = 8, Epochs = 4, LearningRate = 2e-2f, Beta = 0f, SampleEvery = 0, CheckpointInterval = 0, SharedCritic = true };
         var (policy, reference) = PpoTestKit.Models();
         var result = new PpoTrainer(config, PpoTestKit.Tok, policy, reference, new SayTokenReward(), PpoTestKit.Prompts, TextWriter.Null, TrainingFixtures.Quiet).Run();
         var rewards = MetricsReader.Series(MetricsReader.Read(_tmp.File("toy/metrics.jsonl")), RlMetricNames.ProxyReward).Select(s => s.Value).ToList();

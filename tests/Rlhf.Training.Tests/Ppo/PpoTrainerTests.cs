@@ -45,7 +45,7 @@ public sealed class PpoTrainerTests : IDisposable
         AssertSameMetrics(_tmp.File("straight/metrics.jsonl"), _tmp.File("resumed/metrics.jsonl"));
         Assert.Equal(File.ReadAllText(_tmp.File("straight/samples.jsonl")), File.ReadAllText(_tmp.File("resumed/samples.jsonl")));
         // and a changed setting is refused
-        var ex = Assert.Throws<TrainingException>(() => Trainer(cfg with { Iterations = 6, ClipRange = 0.3f }, new SayTokenReward()).Run(resume: true));
+        var ex = Assert.Throws<TrainingException>(() => Trainer(cfg with { MaxSteps = 6, ClipRange = 0.3f }, new SayTokenReward()).Run(resume: true));
         Assert.Contains("clip_range", ex.Message);
     }
 

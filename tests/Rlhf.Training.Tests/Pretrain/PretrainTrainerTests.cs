@@ -140,4 +140,13 @@ public sealed class PretrainTrainerTests : IDisposable
         Assert.False(resumed.Stopped);
         Assert.Equal(6, resumed.Step);
     }
+
+    [Fact]
+    public void Non_finite_gradients_skip_every_update()
+    {
+        string init = TrainingFixtures.PoisonedModel(_tmp.File("poisoned")), dir = _tmp.File("skip");
+        var result = Trainer(Config(dir) with { Model = null, InitCheckpoint = init, MaxSteps = 2, EvalBatches = 0 }).Run();
+        Assert.Equal(2, result.Step);
+        TrainingFixtures.AssertEveryStepSkipped(dir, init, 2);
+    }
 }

@@ -204,4 +204,16 @@ public sealed class RewardTrainerTests : IDisposable
         Assert.False(resumed.Stopped);
         Assert.Equal(3, resumed.Step);
     }
+
+    [Fact]
+    public void Non_finite_gradients_skip_every_update()
+    {
+        string init = TrainingFixtures.PoisonedModel(_tmp.File("poisoned"), 64), dir = _tmp.File("skip");
+        File.WriteAllLines(_tmp.File("prefs.jsonl"), RankedLines(40, seed: 5));
+        var data = PreferenceData.Load(_tmp.File("prefs.jsonl"));
+        var config = Config(init, dir) with { MaxSteps = 2, EvalBatches = 0 };
+        var result = new RewardTrainer(config, TrainingFixtures.Tokenizer, data, TextWriter.Null, TrainingFixtures.Quiet).Run();
+        Assert.Equal(2, result.Step);
+        TrainingFixtures.AssertEveryStepSkipped(dir, init, 2);
+    }
 }

@@ -150,4 +150,13 @@ public sealed class SftTrainerTests : IDisposable
         Assert.False(resumed.Stopped);
         Assert.Equal(resumed.TotalSteps, resumed.Step);
     }
+
+    [Fact]
+    public void Non_finite_gradients_skip_every_update()
+    {
+        string init = TrainingFixtures.PoisonedModel(_tmp.File("poisoned"), 64), dir = _tmp.File("skip");
+        var result = Trainer(Config(dir) with { Model = null, InitCheckpoint = init, MaxSteps = 2, EvalBatches = 0 }).Run();
+        Assert.Equal(2, result.Step);
+        TrainingFixtures.AssertEveryStepSkipped(dir, init, 2);
+    }
 }
