@@ -110,7 +110,7 @@ public static class RmCommand
     private static int SavedMembers(string outDir)
     {
         if (TrainingCheckpoint.Find(outDir) is not null || !Directory.Exists(outDir)) return 1;
-        int n = Directory.GetDirectories(outDir, "member-*").Length;
+        int n = RunLayout.Members(outDir).Count;
         return Math.Max(1, n);
     }
 
