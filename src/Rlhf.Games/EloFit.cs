@@ -9,7 +9,8 @@ namespace Rlhf.Games;
 /// n_ij the games of i against j. With <c>priorDraws</c> &gt; 0 every pair that met gets that many virtual drawn
 /// games (as in BayesElo): a player who won or lost every game would otherwise have an infinite rating. Ratings are
 /// shifted so the anchor player has 0. Confidence intervals: percentile bootstrap over games (each pair's games
-/// resampled with replacement, the fit repeated).
+/// resampled with replacement, the fit repeated); where a pair's <see cref="PairResult.Units"/> are known, its
+/// colour-swapped game pairs are resampled whole (games from one opening are correlated).
 /// </summary>
 public static class EloFit
 {
@@ -47,7 +48,7 @@ public static class EloFit
     }
 
     /// <summary>
-    /// Percentile bootstrap: <paramref name="samples"/> refits on games resampled within each pair; returns the
+    /// Percentile bootstrap: <paramref name="samples"/> refits on games (or colour-swapped game pairs, <see cref="GameUnit"/>) resampled within each pair; returns the
     /// [α/2, 1 − α/2] interval of every rating and of every rating difference R_i − R_j (as lo[i, j], hi[i, j]).
     /// </summary>
     public static (double[] Lo, double[] Hi, double[,] DiffLo, double[,] DiffHi) Bootstrap(int players, IReadOnlyList<PairResult> pairs, Rng rng,
@@ -59,6 +60,15 @@ public static class EloFit
             var resampled = pairs.Select(p =>
             {
                 int w = 0, d = 0, l = 0;
+                if (p.Units is { Count: > 0 } units) // colour-swapped pairs resampled whole
+                {
+                    for (int u = 0; u < units.Count; u++)
+                    {
+                        var unit = units[rng.NextInt(units.Count)];
+                        (w, d, l) = (w + unit.Wins, d + unit.Draws, l + unit.Losses);
+                    }
+                    return p with { Wins = w, Draws = d, Losses = l, Units = null };
+                }
                 for (int g = 0; g < p.Games; g++)
                 {
                     int k = rng.NextInt(p.Games);

@@ -22,8 +22,10 @@ public static class EloLadder
         for (int j = i + 1; j < n; j++)
         {
             int w = 0, d = 0, l = 0;
+            var units = new List<GameUnit>(openings.Count);
             foreach (var opening in openings)
             {
+                var (w0, d0, l0) = (w, d, l);
                 foreach (bool iFirst in (bool[])[true, false])
                 {
                     var rec = iFirst ? Referee.Play(entries[i].Player, entries[j].Player, rng, opening)
@@ -34,8 +36,9 @@ public static class EloLadder
                     else if (rec.Winner == iWinner) w++;
                     else l++;
                 }
+                units.Add(new GameUnit(w - w0, d - d0, l - l0));
             }
-            pairs.Add(new PairResult(i, j, w, d, l));
+            pairs.Add(new PairResult(i, j, w, d, l, units));
             progress?.Invoke(++done, totalPairs);
         }
         // 2. ratings and bootstrap intervals

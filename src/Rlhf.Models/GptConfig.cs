@@ -25,6 +25,12 @@ public sealed record GptConfig(
     /// <summary>A tiny model for tests.</summary>
     public static GptConfig Tiny(int vocab = 64) => new(2, 2, 16, 32, vocab);
 
+    /// <summary>
+    /// <c>activation_function</c> values of an HF config.json that name the GELU this model computes,
+    /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (HF's default for GPT-2 is <c>gelu_new</c>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Activations = ["gelu_new", "gelu_pytorch_tanh", "gelu_fast"];
+
     /// <summary>Per-head width d/n_head.</summary>
     [JsonIgnore] public int HeadSize => NEmbd / NHead;
 
@@ -35,15 +41,28 @@ public sealed record GptConfig(
             throw new ArgumentException($"GptConfig: all sizes must be positive, got {this}");
         if (NEmbd % NHead != 0)
             throw new ArgumentException($"GptConfig: n_embd {NEmbd} is not divisible by n_head {NHead}");
-        // every tensor must fit one float[]: checked in 64 bits before anything is allocated
-        (string Name, long Elements)[] largest =
-        [
-            ("vocab_size × n_embd (wte)", (long)VocabSize * NEmbd),
-            ("n_positions × n_embd (wpe)", (long)NPositions * NEmbd),
-            ("n_embd × 4·n_embd (mlp.c_fc)", 4L * NEmbd * NEmbd),
-        ];
-        foreach (var (name, elements) in largest)
-            if (elements > int.MaxValue)
-                throw new ArgumentException($"GptConfig: {name} = {elements:N0} elements exceeds the {int.MaxValue:N0} one tensor can hold");
+        // sizes are checked in 64-bit before anything is allocated: one tensor must fit in an array, all the
+        // weights in this machine's memory
+        long d = NEmbd;
+        foreach (var (what, elements) in new[] { ("vocab_size × n_embd (token embedding)", VocabSize * d), ("n_positions × n_embd (position embedding)", NPositions * d), ("n_embd × 4·n_embd (MLP weight)", 4 * d * d) })
+            if (elements > Array.MaxLength)
+                throw new ArgumentException($"GptConfig: {what} = {elements:N0} elements, more than one tensor can hold ({Array.MaxLength:N0}); n_layer {NLayer}, n_embd {NEmbd}, n_positions {NPositions}, vocab_size {VocabSize}");
+        long bytes = WeightCount * sizeof(float);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+            throw new ArgumentException($"GptConfig: the weights alone would take {bytes / (1024.0 * 1024 * 1024):0.#} GiB ({WeightCount:N0} parameters), more than the {available / (1024.0 * 1024 * 1024):0.#} GiB of memory available; n_layer {NLayer}, n_embd {NEmbd}, n_positions {NPositions}, vocab_size {VocabSize}");
+    }
+
+    /// <summary>
+    /// Number of weights these sizes imply, in 64-bit: embeddings V·d + T·d, per layer 12·d² + 13·d (qkv, projection,
+    /// MLP and two LayerNorms, with biases), final LayerNorm 2·d; the LM head is tied.
+    /// </summary>
+    [JsonIgnore] public long WeightCount
+    {
+        get
+        {
+            long d = NEmbd;
+            return (VocabSize + (long)NPositions) * d + NLayer * (12 * d * d + 13 * d) + 2 * d;
+        }
     }
 }

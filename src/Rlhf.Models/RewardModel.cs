@@ -66,10 +66,29 @@ public sealed class RewardModel
             throw new InvalidDataException($"{Path.Combine(directory, HfCheckpoint.WeightsFile)}: 'score.weight' has shape {Tensor.ShapeString(weight.Shape)}, expected {Tensor.ShapeString(head.Weight.Shape)}");
         weight.Span.CopyTo(head.Weight.Span);
         var meta = Tensors.Serialization.Safetensors.Load(Path.Combine(directory, HfCheckpoint.WeightsFile)).Metadata;
-        return new RewardModel(trunk, head: head)
+        var model = new RewardModel(trunk, head: head)
         {
             Mean = meta.TryGetValue(MeanKey, out var m) ? float.Parse(m, System.Globalization.CultureInfo.InvariantCulture) : 0f,
             Std = meta.TryGetValue(StdKey, out var s) ? float.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1f,
         };
+        model.CheckUsable(Path.Combine(directory, HfCheckpoint.WeightsFile));
+        return model;
+    }
+
+    /// <summary>
+    /// Refuses a model that cannot give a usable reward: a stored <c>reward_std</c> that is not a positive finite number
+    /// or a non-finite <c>reward_mean</c> (every normalised score would be ±∞ or NaN), or weights that make the score
+    /// of a probe sequence (token 0 alone) NaN or infinite. <paramref name="source"/> names the file in the message.
+    /// </summary>
+    public void CheckUsable(string source)
+    {
+        if (!float.IsFinite(Std) || Std <= 0)
+            throw new InvalidDataException($"{source}: {StdKey} is {Std}; it must be a positive finite number (every normalised score would be ±∞ or NaN): not a usable reward model");
+        if (!float.IsFinite(Mean))
+            throw new InvalidDataException($"{source}: {MeanKey} is {Mean}; it must be finite: not a usable reward model");
+        float probe;
+        using (Tensor.NoGrad()) probe = Scores([0], 1, 1).ToArray()[0];
+        if (!float.IsFinite(probe))
+            throw new InvalidDataException($"{source}: the model scores a probe sequence {probe} (NaN or infinite weights?): not a usable reward model");
     }
 }

@@ -82,7 +82,7 @@ public sealed class BonTests : IDisposable
 
     [Theory]
     [InlineData("--n must be at least 1", "--n", "0")]
-    [InlineData("--gold must be 'lexicon' or 'rm:<reward model directory>'", "--gold", "oracle")]
+    [InlineData("--gold must be 'lexicon', 'rm:<reward model directory>', an http(s):// scoring URL or 'cmd:<program>'", "--gold", "oracle")]
     [InlineData("exceeds the policy's context", "--max-new-tokens", "60")]
     public void Bad_settings_fail_with_a_clear_message(string expected, params string[] extra)
     {

@@ -46,4 +46,22 @@ public class EloFitTests
         Assert.True(dlo2[0, 1] > 0); // 75% over 200 games: clearly above
         Assert.Equal(-dhi1[0, 1], dlo1[1, 0], 9);
     }
+
+    [Fact]
+    public void Colour_swapped_pairs_are_resampled_together()
+    {
+        // 10 openings × 2 colours: 7 unanimous wins (2–0) and 3 unanimous losses (0–2) for player 0 — the same 14–6
+        // as 20 independent games, but only 10 independent units: the interval must be wider
+        var unanimous = Enumerable.Repeat(new GameUnit(2, 0, 0), 7).Concat(Enumerable.Repeat(new GameUnit(0, 0, 2), 3)).ToList();
+        double Width(PairResult pair)
+        {
+            var (lo, hi, _, _) = EloFit.Bootstrap(2, [pair], new Rng(3), samples: 400, priorDraws: 1, anchor: 1);
+            return hi[0] - lo[0];
+        }
+        double games = Width(new PairResult(0, 1, 14, 0, 6));
+        double units = Width(new PairResult(0, 1, 14, 0, 6, unanimous));
+        Assert.True(units > 1.2 * games, $"unit bootstrap width {units:F1} vs game bootstrap {games:F1}");
+        // every opening split 1–1 (each side wins with the first move): no spread at all between resamples
+        Assert.Equal(0, Width(new PairResult(0, 1, 10, 0, 10, Enumerable.Repeat(new GameUnit(1, 0, 1), 10).ToList())), 9);
+    }
 }

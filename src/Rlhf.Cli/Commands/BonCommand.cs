@@ -61,13 +61,14 @@ public static class BonCommand
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (> 0: best-of-N needs diverse samples).", DefaultValueFactory = _ => 1f }
             .Require(v => v > 0 && float.IsFinite(v), "--temperature must be > 0.");
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed (same seed and inputs: same output).", DefaultValueFactory = _ => 1 };
+        var eosPenalty = CommandSupport.MissingEosPenaltyOption();
         var batch = new Option<int>("--batch") { Description = "Sequences generated and scored together.", DefaultValueFactory = _ => 32 }
             .Require(v => v >= 1, "--batch must be at least 1.");
 
         var command = new Command("bon", "Best-of-N: sample N responses per prompt, keep the reward model's best; report the analytic KL log N − (N−1)/N, "
             + "optionally write the winners as SFT data and the reward-vs-√KL curve.")
         {
-            policy, rewardModels, prompts, n, output, writeSft, gold, curve, json, maxNew, temperature, seed, batch,
+            policy, rewardModels, prompts, n, output, writeSft, gold, curve, json, maxNew, temperature, seed, batch, eosPenalty,
         };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
@@ -91,7 +92,7 @@ public static class BonCommand
 
             // 2. sample N per prompt, select by the proxy
             int samples = parse.GetValue(n);
-            var groups = BestOfNSampler.Run(gpt, template, promptList, samples, config, proxy, goldReward, new Rng(parse.GetValue(seed)), parse.GetValue(batch));
+            var groups = BestOfNSampler.Run(gpt, template, promptList, samples, config, proxy, goldReward, new Rng(parse.GetValue(seed)), parse.GetValue(batch), parse.GetValue(eosPenalty));
 
             // 3. write best.jsonl (+ SFT data, + curve), then summary.json
             string outDir = parse.GetValue(output)!;
@@ -114,7 +115,7 @@ public static class BonCommand
                 groups.Average(gr => gr.Best.Proxy), groups.Average(gr => gr.Candidates.Average(c => c.Proxy)),
                 goldReward is null ? null : groups.Average(gr => gr.Best.Gold!.Value),
                 goldReward is null ? null : groups.Average(gr => gr.Candidates.Average(c => c.Gold!.Value)),
-                bestPath, sftPath, written, skipped, curvePath);
+                bestPath, sftPath, written, skipped, curvePath, MissingEosPenalty.TruncatedFraction(groups.SelectMany(gr => gr.Candidates.Select(c => c.Sample)).ToList()));
             AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(summary, Json) + "\n");
 
             // 4. report
@@ -126,6 +127,7 @@ public static class BonCommand
             stdout.WriteLine($"bon: {summary.Prompts} prompts × N = {samples}; KL_bon = log N − (N−1)/N = {F(summary.KlBon)} nats (√KL {F(Math.Sqrt(summary.KlBon))}; an upper bound)");
             stdout.WriteLine($"proxy ({proxy.Name}): best {F(summary.ProxyBest)} vs all {F(summary.ProxyAll)}");
             if (goldReward is not null) stdout.WriteLine($"gold ({goldReward.Name}): best {F(summary.GoldBest!.Value)} vs all {F(summary.GoldAll!.Value)}");
+            stdout.WriteLine($"unfinished (cut at --max-new-tokens without end-of-text): {summary.TruncatedFrac:P1} of the samples{(parse.GetValue(eosPenalty) is { } pen ? $", their proxy lowered by {pen:G3}" : "")}");
             stdout.WriteLine($"wrote {bestPath}");
             if (sftPath is not null) stdout.WriteLine($"wrote {written} SFT examples to {sftPath}{(skipped > 0 ? $" ({skipped} empty winners skipped)" : "")}");
             if (curvePath is not null) stdout.WriteLine($"wrote {curvePath} and curve.svg");

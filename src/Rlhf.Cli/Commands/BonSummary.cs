@@ -27,4 +27,5 @@ public sealed record BonSummary(
     [property: JsonPropertyName("sft")] string? Sft,
     [property: JsonPropertyName("sft_written")] int SftWritten,
     [property: JsonPropertyName("sft_skipped")] int SftSkipped,
-    [property: JsonPropertyName("curve")] string? Curve);
+    [property: JsonPropertyName("curve")] string? Curve,
+    [property: JsonPropertyName("truncated_frac")] double TruncatedFrac = double.NaN);

@@ -33,19 +33,34 @@ internal static class CommandSupport
 
     /// <summary>What <c>--gold</c> accepts, for its option check.</summary>
     public static readonly string GoldNameMessage =
-        $"--gold must be '{LabelingRun.LexiconGold}' or '{LabelingRun.RewardModelGoldPrefix}<reward model directory>'.";
+        $"--gold must be '{LabelingRun.LexiconGold}', '{LabelingRun.RewardModelGoldPrefix}<reward model directory>', an http(s):// scoring URL or '{ExternalScorerSpec.CommandPrefix}<program>'.";
 
-    /// <summary>True for a gold scorer name <see cref="LabelingRun.CreateGold"/> knows: <c>lexicon</c> or <c>rm:&lt;dir&gt;</c>.</summary>
+    /// <summary>True for a gold scorer name <see cref="CreateGold"/> knows: <c>lexicon</c>, <c>rm:&lt;dir&gt;</c>, an http(s) URL or <c>cmd:&lt;program&gt;</c>.</summary>
     public static bool IsGoldName(string? name) =>
         name == LabelingRun.LexiconGold
-        || (name is not null && name.StartsWith(LabelingRun.RewardModelGoldPrefix, StringComparison.Ordinal) && name.Length > LabelingRun.RewardModelGoldPrefix.Length);
+        || (name is not null && name.StartsWith(LabelingRun.RewardModelGoldPrefix, StringComparison.Ordinal) && name.Length > LabelingRun.RewardModelGoldPrefix.Length)
+        || ExternalScorerSpec.IsExternal(name);
 
-    /// <summary>The gold scorer called <paramref name="name"/>, with the scorer's own error turned into a user error.</summary>
+    /// <summary>The gold scorer called <paramref name="name"/>, with the scorer's own error turned into a user error (dispose it when it is <see cref="IDisposable"/>).</summary>
     public static IGoldScorer CreateGold(string name)
     {
         try { return LabelingRun.CreateGold(name); }
         catch (ArgumentException e) { throw new TrainingException($"--gold: {e.Message}", e); }
     }
+
+    /// <summary>The external reward (http(s) URL or <c>cmd:</c>) <paramref name="spec"/> names, given to <paramref name="option"/>; a bad spec is a user error.</summary>
+    public static ExternalReward CreateExternalReward(string option, string spec, ExternalScorerPolicy policy)
+    {
+        try { return ExternalScorerSpec.CreateReward(spec, policy); }
+        catch (ArgumentException e) { throw new TrainingException($"{option} '{spec}': {e.Message}", e); }
+    }
+
+    /// <summary><c>--missing-eos-penalty</c>: subtracted from the reward of a response cut at --max-new-tokens without end-of-text (default: off).</summary>
+    public static Option<float?> MissingEosPenaltyOption() => new Option<float?>("--missing-eos-penalty")
+    {
+        Description = "Subtract this from the reward of a response cut at --max-new-tokens without end-of-text (TRL missing_eos_penalty; e.g. 1). Default: off. "
+            + "The fraction of such responses is logged as truncated_frac either way.",
+    }.Require(v => v is null || float.IsFinite(v.Value), "--missing-eos-penalty must be a finite number.");
 
     /// <summary>Adds a range check to <paramref name="option"/>; values that do not even convert are left to the parser's own error.</summary>
     public static Option<T> Require<T>(this Option<T> option, Func<T, bool> valid, string message)

@@ -29,7 +29,8 @@ public static class GrpoCommand
         var reward = new Option<string>("--reward")
         {
             Description = "boxed (exact \\boxed{} answer), final-line (exact '#### answer'), numeric (number within --tolerance), format-boxed, format-final-line, "
-                + "judge:local:<model dir> (one of our models answers yes/no), judge:<http(s) endpoint>#<model> (OpenAI-compatible chat API; key from OPENAI_API_KEY).",
+                + "judge:local:<model dir> (one of our models answers yes/no), judge:<http(s) endpoint>#<model> (OpenAI-compatible chat API; key from OPENAI_API_KEY), "
+                + "or your own reward: an http(s):// URL (POSTed a JSON batch of {prompt, response, answer}, answers a list of numbers) or cmd:<program> (one JSON line per batch each way; --judge-timeout/--judge-retries apply; a failed batch is skipped, never scored 0).",
             DefaultValueFactory = _ => "final-line",
         };
         var accuracy = new Option<string?>("--accuracy") { Description = "Checker for held-out accuracy: boxed, final-line or numeric (default: --reward when it is a checker, else numeric)." };
@@ -37,7 +38,7 @@ public static class GrpoCommand
         var judgeTimeout = new Option<double>("--judge-timeout") { Description = "Seconds per judge request.", DefaultValueFactory = _ => 30 }.Require(v => v > 0, "--judge-timeout must be positive.");
         var judgeRetries = new Option<int>("--judge-retries") { Description = "Retries of a failed judge request (then the sample scores 0).", DefaultValueFactory = _ => 2 }.Require(v => v >= 0, "--judge-retries must be ≥ 0.");
         var group = new Option<int>("--group") { Description = "Samples per prompt, G.", DefaultValueFactory = _ => defaults.Group }.Require(v => v >= 2, "--group must be at least 2.");
-        var advantage = new Option<string>("--advantage") { Description = "group: (r − mean)/std over the group (GRPO); rloo: r − mean of the other samples (RLOO).", DefaultValueFactory = _ => "group" };
+        var advantage = new Option<string>("--advantage") { Description = "group: (r − mean)/std over the group (GRPO); rloo: r − mean of the other samples (RLOO; with --beta > 0 the sequence KL is subtracted from the reward first, Ahmadian et al. 2024, instead of a k3 loss term).", DefaultValueFactory = _ => "group" };
         advantage.AcceptOnlyFromAmong("group", "rloo");
         var noStd = new Option<bool>("--no-std") { Description = "Group advantage without the std division (Dr. GRPO)." };
         var clip = new Option<float>("--clip") { Description = "Clip range ε of the ratio.", DefaultValueFactory = _ => defaults.ClipEpsilon }.Require(v => v > 0 && v < 1, "--clip must be in (0, 1).");
@@ -48,11 +49,21 @@ public static class GrpoCommand
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature of the rollouts.", DefaultValueFactory = _ => defaults.Temperature }.Require(v => v > 0, "--temperature must be positive.");
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens }.Require(v => v >= 1, "--max-new-tokens must be at least 1.");
 
+        var eosPenalty = CommandSupport.MissingEosPenaltyOption();
+        var aggregation = new Option<string>("--loss-aggregation")
+        {
+            Description = "How per-token losses are averaged: token-mean (Σ over the batch's tokens / their count; DAPO, TRL 'dapo'), "
+                + "sequence-mean (mean per response, then per group, then over groups; DeepSeekMath eq. 3, TRL 'grpo'), "
+                + "constant (Σ / (responses × --max-new-tokens); Dr. GRPO, TRL 'dr_grpo').",
+            DefaultValueFactory = _ => "token-mean",
+        };
+        aggregation.AcceptOnlyFromAmong(AggregationNames.Keys.ToArray());
+
         var command = new Command("grpo", "GRPO / RLOO with a verifiable reward: G samples per prompt through the shared rollout sampler, group-relative advantages, "
             + "clipped token-level loss (DAPO aggregation), optional k3 KL to the reference, held-out exact-match accuracy, metrics.jsonl, checkpoints with exact --resume.")
         {
             policy, tokenizer, prompts, evalPrompts, reward, accuracy, tolerance, judgeTimeout, judgeRetries,
-            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew,
+            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew, eosPenalty, aggregation,
         };
         training.AddTo(command);
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
@@ -78,6 +89,8 @@ public static class GrpoCommand
                 if (Use(miniBatch)) c = c with { MiniBatchSize = parse.GetValue(miniBatch) };
                 if (Use(temperature)) c = c with { Temperature = parse.GetValue(temperature) };
                 if (Use(maxNew)) c = c with { MaxNewTokens = parse.GetValue(maxNew) };
+                if (Use(eosPenalty)) c = c with { MissingEosPenalty = parse.GetValue(eosPenalty) };
+                if (Use(aggregation)) c = c with { LossAggregation = AggregationNames[parse.GetValue(aggregation)!] };
                 if (Use(reward)) c = c with { Reward = parse.GetValue(reward)! };
                 if (Use(accuracy)) c = c with { Accuracy = parse.GetValue(accuracy) };
                 if (Use(tolerance)) c = c with { Tolerance = parse.GetValue(tolerance) };
@@ -90,6 +103,7 @@ public static class GrpoCommand
                 : Grpo(training.Apply(parse, saved, onlyGiven: true), onlyGiven: true);
             string promptsPath = runConfig.Data?.SingleOrDefault() ?? throw new TrainingException("--prompts is required: the training prompts JSONL");
             var rewardFn = CreateReward(runConfig.Reward, runConfig.Tolerance, TimeSpan.FromSeconds(parse.GetValue(judgeTimeout)), parse.GetValue(judgeRetries));
+            using var rewardResources = rewardFn as IDisposable; // an external scorer's process or HTTP client
             string accuracySpec = runConfig.Accuracy ?? (rewardFn is AnswerChecker ? runConfig.Reward : "numeric");
             if (accuracySpec is not ("boxed" or "final-line" or "numeric")) throw new TrainingException($"--accuracy '{accuracySpec}': expected an answer checker: boxed, final-line or numeric");
             var accuracyFn = CreateReward(accuracySpec, runConfig.Tolerance, TimeSpan.FromSeconds(1), 0);
@@ -104,6 +118,12 @@ public static class GrpoCommand
         return command;
     }
 
+    /// <summary>The <c>--loss-aggregation</c> names.</summary>
+    private static readonly Dictionary<string, LossAggregationKind> AggregationNames = new()
+    {
+        ["token-mean"] = LossAggregationKind.TokenMean, ["sequence-mean"] = LossAggregationKind.SequenceMean, ["constant"] = LossAggregationKind.Constant,
+    };
+
     /// <summary>The reward function named by <paramref name="spec"/> (see <c>--reward</c>).</summary>
     internal static IRewardFunction CreateReward(string spec, double tolerance, TimeSpan judgeTimeout, int judgeRetries)
     {
@@ -115,6 +135,8 @@ public static class GrpoCommand
             case "format-boxed": return FormatReward.Boxed();
             case "format-final-line": return FormatReward.FinalLine();
         }
+        if (ExternalScorerSpec.IsExternal(spec))
+            return CommandSupport.CreateExternalReward("--reward", spec, new ExternalScorerPolicy(judgeTimeout, judgeRetries, ExternalScorerPolicy.Default.RetryDelay));
         if (spec.StartsWith("judge:local:", StringComparison.Ordinal))
         {
             string dir = TrainingCheckpoint.ResolveModelDirectory(spec["judge:local:".Length..]);
@@ -129,6 +151,6 @@ public static class GrpoCommand
                 throw new TrainingException($"--reward '{spec}': expected judge:<http(s) endpoint>#<model>, e.g. judge:http://127.0.0.1:8000/v1#qwen2.5-7b");
             return new LlmJudgeReward(new OpenAiJudge(endpoint, rest[(hash + 1)..], Environment.GetEnvironmentVariable("OPENAI_API_KEY"), judgeTimeout, judgeRetries));
         }
-        throw new TrainingException($"--reward '{spec}': expected boxed, final-line, numeric, format-boxed, format-final-line, judge:local:<dir> or judge:<endpoint>#<model>");
+        throw new TrainingException($"--reward '{spec}': expected boxed, final-line, numeric, format-boxed, format-final-line, judge:local:<dir>, judge:<endpoint>#<model>, an http(s):// URL or cmd:<program>");
     }
 }

@@ -71,6 +71,8 @@ public static class LabelCommand
                 table.AddRow("length-matched kept / dropped / identical", $"{kept} / {s.LengthMatchedDropped} / {s.IdenticalDropped}");
             table.AddRow($"inter-labeler agreement ({s.AgreementSample} records)", P(s.InterLabelerAgreement));
             table.AddRow("ceiling vs gold", P(s.GoldCeiling));
+            table.AddRow("gold's agreement with these labels (ties ½)", P(s.LabelCeilingGold));
+            table.AddRow("biased utility's agreement with these labels", P(s.LabelCeilingUtility));
             table.AddRow("labels vs gold", P(s.LabelsGoldAgreement));
             table.AddRow("chosen / rejected chars mean", $"{F(s.ChosenCharsMean)} / {F(s.RejectedCharsMean)}");
             table.AddRow("chosen longer (length bias)", $"{F(100 * s.ChosenLongerFraction)}% of pairs");

@@ -53,11 +53,12 @@ public static class OnlineCommand
         var rmSteps = new Option<int>("--rm-steps") { Description = "Reward-model refresh steps per round (0 = one epoch over all rankings so far; --trainer ppo).", DefaultValueFactory = _ => 0 }.Require(v => v >= 0, "--rm-steps must be ≥ 0.");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out after its last completed round (an interrupted round is redone); only --loop may change." };
 
+        var eosPenalty = CommandSupport.MissingEosPenaltyOption(); // --trainer ppo: the PPO stage's reward (with dpo the labels decide)
         var command = new Command("online", "Iterated online preference training: each round samples K responses per prompt from the current policy, "
             + "ranks them with the chosen labeler, trains with DPO on the pairs, and logs gold reward, KL to the initial policy and length per round. "
             + "With --trainer ppo each round instead refreshes the reward model on all rankings so far and runs PPO against it.")
         {
-            outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, trainerOption, ppoIterations, ppoLr, ppoKl, rmSteps, resume,
+            outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, trainerOption, ppoIterations, ppoLr, ppoKl, rmSteps, resume, eosPenalty,
         };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
@@ -107,7 +108,7 @@ public static class OnlineCommand
                     {
                         OutDir = "", MaxSteps = parse.GetValue(ppoIterations), LearningRate = parse.GetValue(ppoLr), Beta = parse.GetValue(ppoKl),
                         BatchSize = Math.Min(64, config.PromptsPerRound), MinibatchSize = Math.Min(16, config.PromptsPerRound), MaxNewTokens = config.MaxNewTokens,
-                        Temperature = config.Temperature, SampleEvery = 0, CheckpointInterval = 0, Seed = s,
+                        Temperature = config.Temperature, SampleEvery = 0, CheckpointInterval = 0, Seed = s, MissingEosPenalty = parse.GetValue(eosPenalty),
                     }, tok, promptList, goldScorer, output, CommandSupport.Progress(output))
                 : new DpoOnlineTrainer(dpo, tok, goldScorer, output, CommandSupport.Progress(output));
             config = config with

@@ -20,7 +20,11 @@ public static class PpoCommand
     {
         var d = new PpoConfig { OutDir = "" };
         var policy = new Option<string?>("--policy") { Description = "Policy to train (an SFT model directory, HF GPT-2 layout, or a run directory with checkpoint/). Required unless --resume." };
-        var rewardModels = new Option<string[]>("--reward-model") { Description = "Reward model directory (rm train's run or checkpoint/); repeat it, or give an ensemble run (member-*/), for an ensemble: reward = mean of the normalised scores. Required unless --resume.", AllowMultipleArgumentsPerToken = true };
+        var rewardModels = new Option<string[]>("--reward-model", "--reward") { Description = "Reward model directory (rm train's run or checkpoint/); repeat it, or give an ensemble run (member-*/), for an ensemble: reward = mean of the normalised scores. "
+            + "Or bring your own reward: an http(s):// URL (POSTed a JSON batch of {prompt, response}, answers a list of numbers) or cmd:<program and arguments> (kept running; one JSON line per batch each way); "
+            + "a batch that fails after --reward-retries is skipped (its samples dropped and counted), never scored 0. Required unless --resume.", AllowMultipleArgumentsPerToken = true };
+        var rewardTimeout = new Option<double>("--reward-timeout") { Description = "Seconds an external reward (http/cmd) may take per batch (not saved with the run).", DefaultValueFactory = _ => ExternalScorerPolicy.Default.Timeout.TotalSeconds }.Require(v => v > 0 && double.IsFinite(v), "--reward-timeout must be positive.");
+        var rewardRetries = new Option<int>("--reward-retries") { Description = "Retries of a failed external reward batch before it is skipped (not saved with the run).", DefaultValueFactory = _ => ExternalScorerPolicy.Default.Retries }.Require(v => v >= 0, "--reward-retries must be ≥ 0.");
         var rewardWeights = new Option<float[]>("--reward-weight") { Description = "Combine the --reward-model arguments as r = Σ w_i·r_i (one weight per --reward-model, in order; each may itself be an ensemble) instead of one ensemble mean.", AllowMultipleArgumentsPerToken = true };
         var reference = new Option<string?>("--reference") { Description = "Frozen reference model for the KL penalty (default: the --policy model as given)." };
         var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} objects (extra fields ignored). Required unless --resume." };
@@ -52,6 +56,7 @@ public static class PpoCommand
         var heldOut = new Option<string[]>("--heldout-rm") { Description = "Held-out reward model (or ensemble run) measured on every sample but never trained against; logged as heldout_reward (overoptimisation without a gold scorer).", AllowMultipleArgumentsPerToken = true };
         var ptxData = new Option<string?>("--ptx-data") { Description = "Plain-text file of pretraining data for PPO-ptx (InstructGPT): its next-token loss is mixed into each minibatch." };
         var ptxCoef = new Option<float>("--ptx-coef") { Description = "Weight γ of the PPO-ptx term.", DefaultValueFactory = _ => d.PtxCoef }.Require(v => v >= 0 && float.IsFinite(v), "--ptx-coef must be ≥ 0.");
+        var eosPenalty = CommandSupport.MissingEosPenaltyOption();
         var sampleEvery = new Option<int>("--sample-every") { Description = "Print a (prompt, response, reward) table and append it to samples.jsonl every N iterations (0 = never).", DefaultValueFactory = _ => d.SampleEvery }.Require(v => v >= 0, "--sample-every must be ≥ 0.");
         var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full state every N iterations (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
@@ -71,7 +76,7 @@ public static class PpoCommand
             (entropy, (c, p) => c with { EntropyCoef = p.GetValue(entropy) }), (gamma, (c, p) => c with { Gamma = p.GetValue(gamma) }),
             (lambda, (c, p) => c with { Lambda = p.GetValue(lambda) }), (rewardClip, (c, p) => c with { RewardClip = p.GetValue(rewardClip) }),
             (sharedCritic, (c, p) => c with { SharedCritic = p.GetValue(sharedCritic) }), (criticFromRm, (c, p) => c with { CriticFromRewardModel = p.GetValue(criticFromRm) }),
-            (gold, (c, p) => c with { Gold = p.GetValue(gold) }),
+            (gold, (c, p) => c with { Gold = p.GetValue(gold) }), (eosPenalty, (c, p) => c with { MissingEosPenalty = p.GetValue(eosPenalty) }),
             (heldOut, (c, p) => c with { HeldOutPaths = p.GetValue(heldOut) is { Length: > 0 } h ? h : null }), (ptxData, (c, p) => c with { PtxPath = p.GetValue(ptxData) }),
             (ptxCoef, (c, p) => c with { PtxCoef = p.GetValue(ptxCoef) }), (sampleEvery, (c, p) => c with { SampleEvery = p.GetValue(sampleEvery) }),
             (checkpointInterval, (c, p) => c with { CheckpointInterval = p.GetValue(checkpointInterval) }), (seed, (c, p) => c with { Seed = p.GetValue(seed) }),
@@ -86,11 +91,12 @@ public static class PpoCommand
             + "clipped-surrogate + clipped-value minibatch updates (optional entropy bonus and PPO-ptx). Writes metrics.jsonl (reward, "
             + "KL, entropy, clip fraction, value loss, approx-KL, length, repetition, ensemble std, gold), samples.jsonl and "
             + "checkpoints with exact --resume.");
-        Option[] inputs = [policy, rewardModels, rewardWeights, reference, prompts, outDir, resume];
+        Option[] inputs = [policy, rewardModels, rewardWeights, rewardTimeout, rewardRetries, reference, prompts, outDir, resume];
         foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime)) command.Add(option);
         var guardOptions = GuardOptions.AddTo(command); // the reward-hacking guard: on by default, --no-guard turns it off
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
+            using var disposables = new DisposableStack();
             string outPath = parse.GetValue(outDir)!;
             bool resuming = parse.GetValue(resume);
             PpoConfig? saved = resuming ? PpoCheckpoint.ReadState(outPath).State.Config : null;
@@ -111,33 +117,44 @@ public static class PpoCommand
             var tokenizer = CommandSupport.LoadTokenizer(policyDir);
             var policyModel = HfCheckpoint.Load(policyDir);
             var referenceModel = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
-            var groups = rmPaths.Select(path => RunLayout.RewardModelDirectories(path).ToList()).ToList();
+            // reward models (directories, ensembles) and external rewards (http/cmd), each argument one part
+            var externalPolicy = new ExternalScorerPolicy(TimeSpan.FromSeconds(parse.GetValue(rewardTimeout)), parse.GetValue(rewardRetries), ExternalScorerPolicy.Default.RetryDelay);
+            var groups = rmPaths.Where(p => !ExternalScorerSpec.IsExternal(p)).Select(path => RunLayout.RewardModelDirectories(path).ToList()).ToList();
             var rmDirs = groups.SelectMany(g => g).ToList();
-            RewardModelReward first;
+            IRewardFunction Part(string path) => ExternalScorerSpec.IsExternal(path)
+                ? disposables.Push(CommandSupport.CreateExternalReward("--reward", path, externalPolicy)) : RewardModelReward.Load(RunLayout.RewardModelDirectories(path).ToList());
+            RewardModelReward? first;
             IRewardFunction reward;
-            if (config.RewardWeights is not { } weights) reward = first = RewardModelReward.Load(rmDirs);   // one ensemble: mean of all members
+            if (config.RewardWeights is not { } weights)
+            {
+                if (rmDirs.Count == 0 && rmPaths.Length == 1) { reward = Part(rmPaths[0]); first = null; } // one external reward
+                else if (rmDirs.Count < rmPaths.Length)
+                    throw new TrainingException("--reward: an external reward (http/cmd) cannot be averaged into a reward model ensemble; give one --reward-weight per --reward argument to combine them");
+                else reward = first = RewardModelReward.Load(rmDirs);   // one ensemble: mean of all members
+            }
             else
             {
                 if (weights.Length != rmPaths.Length)
                     throw new TrainingException($"--reward-weight: {weights.Length} weights for {rmPaths.Length} --reward-model arguments; give one per reward model");
-                var parts = groups.Select(g => RewardModelReward.Load(g)).ToList();
-                reward = new WeightedReward(parts.Select((r, i) => ((IRewardFunction)r, (double)weights[i])).ToList());
-                first = parts[0];
+                var parts = rmPaths.Select(Part).ToList();
+                reward = new WeightedReward(parts.Select((r, i) => (r, (double)weights[i])).ToList());
+                first = parts.OfType<RewardModelReward>().FirstOrDefault();
             }
-            if (!tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
+            if (rmDirs.Count > 0 && !tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
                 output.WriteLine("ppo: note: the reward model's tokenizer differs from the policy's; responses are re-tokenised through text for scoring");
             Gpt? criticInit = null;
             if (config.CriticFromRewardModel)
             {
                 if (config.SharedCritic) throw new TrainingException("--critic-from-rm needs a separate critic; drop --shared-critic");
+                if (first is null) throw new TrainingException("--critic-from-rm needs a reward model directory among --reward-model (an external reward has no trunk)");
                 if (!tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
                     throw new TrainingException("--critic-from-rm: the reward model's tokenizer differs from the policy's, so its trunk cannot read the policy's tokens");
                 criticInit = first.Members[0].Trunk;
             }
-            var goldReward = config.Gold is { } g ? new GoldScorerReward(CommandSupport.CreateGold(g)) : null;
+            var goldReward = config.Gold is { } g ? new GoldScorerReward(disposables.Push(CommandSupport.CreateGold(g))) : null;
             var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RunLayout.RewardModelDirectories)]) : null;
             int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
-            output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward models {string.Join(", ", rmDirs)}");
+            output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward {(rmDirs.Count == rmPaths.Length ? $"models {string.Join(", ", rmDirs)}" : reward.Name)}");
 
             using var stop = new StopSignal(error);
             var trainer = new PpoTrainer(config, tokenizer, policyModel, referenceModel, reward, promptList, output, CommandSupport.Progress(output))

@@ -36,7 +36,7 @@ public static class RmCommand
             .Require(v => v >= 1, "--ensemble must be at least 1.");
         var margin = new Option<float>("--margin") { Description = "Required score gap m in −log σ(r_better − r_worse − m).", DefaultValueFactory = _ => 0f }
             .Require(v => v >= 0 && float.IsFinite(v), "--margin must be ≥ 0.");
-        var center = new Option<bool>("--center") { Description = "Reward centering: add 0.01·mean(r)² to the loss (Eisenstein et al. 2023)." };
+        var center = new Option<bool>("--center") { Description = "Reward centering: add 0.01·mean over the compared pairs of (r_better + r_worse)², weighted like the pairs, to the loss (Eisenstein et al. 2023; TRL center_rewards_coefficient): each prompt's scores are pulled towards zero sum." };
         var reference = new Option<string?>("--reference") { Description = "JSONL of {\"prompt\", \"response\"} samples of the reference policy; after training, scores are normalised so these score mean 0, std 1 (default: the held-out completions)." };
 
         var command = new Command("train", "Trains a reward model: every completion of G prompts is scored in one pass and the ranking loss "

@@ -95,6 +95,8 @@ public static class HfCheckpoint
         string? type = obj["model_type"]?.GetValue<string>();
         if (type is not null && type != "gpt2") throw new InvalidDataException($"{path}: model_type is \"{type}\", only \"gpt2\" is supported");
         float eps = obj["layer_norm_epsilon"]?.GetValue<float>() ?? 1e-5f;
+        if (obj["activation_function"] is { } act && !GptConfig.Activations.Contains(act.ToString()))
+            throw new InvalidDataException($"{path}: activation_function is {act.ToJsonString()}; this GPT-2 implements only the tanh GELU ({string.Join(", ", GptConfig.Activations)})");
         var config = new GptConfig(Int("n_layer"), Int("n_head"), Int("n_embd"), Int("n_positions", "n_ctx"), Int("vocab_size"), eps);
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }

@@ -19,11 +19,12 @@ namespace Rlhf.Training.BestOfN;
 public static class BestOfNSampler
 {
     /// <summary>
-    /// Samples <paramref name="n"/> responses per prompt and selects the best by <paramref name="proxy"/>; rewards are
+    /// Samples <paramref name="n"/> responses per prompt and selects the best by <paramref name="proxy"/> (minus
+    /// <paramref name="missingEosPenalty"/> for unfinished responses, <see cref="MissingEosPenalty"/>); rewards are
     /// computed in batches of <paramref name="maxBatch"/>. Same seed, inputs and batch size: same result.
     /// </summary>
     public static List<BestOfNGroup> Run(Gpt policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int n,
-        GenerationConfig config, IRewardFunction proxy, IRewardFunction? gold, Rng rng, int maxBatch = 64)
+        GenerationConfig config, IRewardFunction proxy, IRewardFunction? gold, Rng rng, int maxBatch = 64, float? missingEosPenalty = null)
     {
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -31,7 +32,7 @@ public static class BestOfNSampler
         // 1. sample N responses per prompt (prompt-major: prompt p's candidates are p·N .. p·N + N − 1)
         var samples = RolloutSampler.Sample(policy, template, prompts, n, config, rng, maxBatch);
         // 2. score every sample with the proxy (and gold)
-        var proxyOut = ScoreAll(proxy, samples, maxBatch);
+        var proxyOut = MissingEosPenalty.Apply(samples, ScoreAll(proxy, samples, maxBatch), missingEosPenalty); // the selection's score; gold is never penalised
         var goldOut = gold is null ? null : ScoreAll(gold, samples, maxBatch);
         // 3. group by prompt and take the proxy's argmax
         var groups = new List<BestOfNGroup>(prompts.Count);

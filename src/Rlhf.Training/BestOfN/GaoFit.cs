@@ -10,6 +10,7 @@ namespace Rlhf.Training.BestOfN;
 /// [−Σd³   Σd⁴] [β] = [−Σ d²·R]
 /// </code>
 /// With β &gt; 0 the curve peaks at d* = α/(2β) with R* = α²/(4β): the gold curve's d* is where overoptimisation begins.
+/// <see cref="Rmse"/> and <see cref="Points"/> count the points with d &gt; 0 only (the same definition as GaoRlFit).
 /// </summary>
 public sealed record GaoFit(double Alpha, double Beta, double Rmse, int Points)
 {
@@ -37,8 +38,15 @@ public sealed record GaoFit(double Alpha, double Beta, double Rmse, int Points)
         if (!(det > 1e-12 * Math.Max(s2 * s4, 1e-300))) throw new ArgumentException("GaoFit: need at least two distinct non-zero distances");
         double alpha = (b1 * s4 + s3 * b2) / det;
         double beta = (s2 * b2 + s3 * b1) / det;
+        // RMSE over the points with d > 0, as GaoRlFit: the d = 0 point is R(0) = 0 by construction, not a measurement
         double sse = 0;
-        for (int i = 0; i < d.Count; i++) { double e = r[i] - d[i] * (alpha - beta * d[i]); sse += e * e; }
-        return new GaoFit(alpha, beta, Math.Sqrt(sse / d.Count), d.Count);
+        int n = 0;
+        for (int i = 0; i < d.Count; i++)
+        {
+            if (d[i] == 0) continue;
+            double e = r[i] - d[i] * (alpha - beta * d[i]);
+            (sse, n) = (sse + e * e, n + 1);
+        }
+        return new GaoFit(alpha, beta, Math.Sqrt(sse / n), n);
     }
 }

@@ -57,6 +57,12 @@ public sealed record GrpoConfig : TrainerConfig
     /// <summary>Most tokens a response may have.</summary>
     public int MaxNewTokens { get; init; } = 32;
 
+    /// <summary>How the per-token losses are averaged (<see cref="LossAggregationKind"/>); token-mean (DAPO) by default.</summary>
+    public LossAggregationKind LossAggregation { get; init; } = LossAggregationKind.TokenMean;
+
+    /// <summary>Subtracted from the reward of a response cut at <see cref="MaxNewTokens"/> without end-of-text (<see cref="Rl.MissingEosPenalty"/>); null = off.</summary>
+    public float? MissingEosPenalty { get; init; }
+
     /// <summary>The reward spec (<c>final-line</c>, <c>boxed</c>, <c>numeric</c>, <c>judge:…</c>; the CLI's <c>--reward</c>).</summary>
     public string Reward { get; init; } = "final-line";
 
@@ -85,9 +91,19 @@ public sealed record GrpoConfig : TrainerConfig
         Check(MiniBatchSize >= 1, $"mini-batch size {MiniBatchSize} must be ≥ 1");
         Check(Temperature > 0 && float.IsFinite(Temperature), $"temperature {Temperature} must be > 0");
         Check(MaxNewTokens >= 1, $"max new tokens {MaxNewTokens} must be ≥ 1");
+        Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
         if (problems.Count > 0) throw new TrainingException($"invalid GRPO settings: {string.Join("; ", problems)}");
         base.Validate();
     }
+
+    /// <summary>The loss aggregation these settings ask for.</summary>
+    public ILossAggregation Aggregation() => ILossAggregation.For(LossAggregation, MaxNewTokens);
+
+    /// <summary>
+    /// True when the KL to the reference goes into the reward (RLOO with β &gt; 0: r − β·KL_seq before the leave-one-out
+    /// baseline, Ahmadian et al. 2024) instead of a β·k3 term in the loss (GRPO).
+    /// </summary>
+    public bool KlInReward => Advantage == AdvantageKind.Rloo && Beta > 0;
 
     /// <summary>The advantage estimator these settings ask for.</summary>
     public IAdvantageEstimator Estimator() => Advantage == AdvantageKind.Rloo ? new RlooAdvantage() : new GroupNormalizedAdvantage(ScaleByStd);

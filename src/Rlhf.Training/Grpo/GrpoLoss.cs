@@ -33,6 +33,19 @@ public static class GrpoLoss
     public static (Tensor Loss, GrpoLossStats Stats) Compute(Tensor logProbs, float[] oldLogProbs, float[]? refLogProbs, float[] advantages,
         float[] mask, int batchTokens, float epsLow, float epsHigh, float beta)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchTokens, 1);
+        return Compute(logProbs, oldLogProbs, refLogProbs, advantages, mask, mask, 1f / batchTokens, epsLow, epsHigh, beta);
+    }
+
+    /// <summary>
+    /// As above with another aggregation (<see cref="ILossAggregation"/>): the chunk's loss is
+    /// <paramref name="scale"/>·Σ_{i,t} <paramref name="tokenWeights"/>_{i,t}·ℓ_{i,t} (B·L weights, 0 on padding) instead of
+    /// Σ ℓ / N. Token-mean is weights = mask, scale = 1/N.
+    /// </summary>
+    public static (Tensor Loss, GrpoLossStats Stats) Compute(Tensor logProbs, float[] oldLogProbs, float[]? refLogProbs, float[] advantages,
+        float[] mask, float[] tokenWeights, float scale, float epsLow, float epsHigh, float beta)
+    {
+        ArgumentNullException.ThrowIfNull(tokenWeights);
         ArgumentNullException.ThrowIfNull(logProbs);
         ArgumentNullException.ThrowIfNull(oldLogProbs);
         ArgumentNullException.ThrowIfNull(advantages);
@@ -41,7 +54,7 @@ public static class GrpoLoss
         if (oldLogProbs.Length != B * L || mask.Length != B * L || advantages.Length != B || (refLogProbs is not null && refLogProbs.Length != B * L))
             throw new ArgumentException($"GrpoLoss: shapes disagree with log-probs ({B}, {L})");
         if (beta > 0 && refLogProbs is null) throw new ArgumentException("GrpoLoss: β > 0 needs reference log-probs");
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchTokens, 1);
+        if (tokenWeights.Length != B * L) throw new ArgumentException($"GrpoLoss: {tokenWeights.Length} token weights for log-probs ({B}, {L})");
 
         // 1. ratio ρ = exp(log π_θ − log π_old) per token                                    (B, L)
         var ratio = Ops.Exp(logProbs - Tensor.FromArray(oldLogProbs, B, L));
@@ -60,8 +73,8 @@ public static class GrpoLoss
             for (int i = 0; i < k3Values.Length; i++) klSum += mask[i] * k3Values[i];
             if (beta > 0) perToken = perToken + beta * k3;
         }
-        // 5. token-level sum over real tokens, divided by the whole batch's token count N (DAPO)
-        var loss = Ops.MaskedSum(perToken, Tensor.FromArray(mask, B, L)) * (1f / batchTokens);
+        // 5. weighted sum over real tokens (DAPO: weight 1, scale 1/N with N the whole batch's token count)
+        var loss = Ops.MaskedSum(perToken, Tensor.FromArray(tokenWeights, B, L)) * scale;
 
         var u = unclipped.ToArray();
         var c = clipped.ToArray();

@@ -112,7 +112,7 @@ public sealed class GrpoTrainer
         }
         bool evaluate = cfg.EvalBatches > 0 && _evalPrompts.Count > 0;
         _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(policy)}");
-        _log.WriteLine($"{Kind}: {_prompts.Count} prompts, {cfg.BatchSize} × G={cfg.Group} samples per iteration, reward {_reward.Name}, advantage {estimator.Name}, "
+        _log.WriteLine($"{Kind}: {_prompts.Count} prompts, {cfg.BatchSize} × G={cfg.Group} samples per iteration, reward {_reward.Name}, advantage {estimator.Name}{(cfg.KlInReward ? " (KL in the reward)" : "")}, loss {cfg.Aggregation().Name}, "
             + $"clip [{1 - epsLow:G3}, {1 + epsHigh:G3}], β {cfg.Beta:G3}, μ {cfg.UpdateEpochs}, T {cfg.Temperature:G3}, ≤ {cfg.MaxNewTokens} new tokens");
         _log.WriteLine($"{Kind}: lr {schedule.MaxLr:G4} → {schedule.MinLr:G4}, {cfg.MaxSteps} iterations"
             + (evaluate ? $", held-out accuracy on {_evalPrompts.Count} prompts every {cfg.EvalInterval}" : ", no evaluation")
@@ -120,6 +120,8 @@ public sealed class GrpoTrainer
 
         // ---- one iteration: prompts → G rollouts each → rewards → group advantages → μ clipped policy-gradient steps
         RewardOutcome[] outcomes = [];
+        var dropWatch = new DroppedIterationWatch(Kind);
+        var aggregation = cfg.Aggregation();
         StepOutcome Step(int it, List<(string Name, double Value)> values, ITrainingProgress progress)
         {
             long start = Stopwatch.GetTimestamp();
@@ -129,7 +131,7 @@ public sealed class GrpoTrainer
             var samples = RolloutSampler.Sample(policy, _template, batchPrompts, cfg.Group, generation, rng);
 
             // 3. rewards; unusable samples are dropped here, with the reason logged
-            outcomes = RewardScoring.ScoreOrSkip(_reward, samples, out string? failure);
+            outcomes = MissingEosPenalty.Apply(samples, RewardScoring.ScoreOrSkip(_reward, samples, out string? failure), cfg.MissingEosPenalty);
             if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
             var keep = new List<int>();
             for (int i = 0; i < samples.Count; i++)
@@ -138,6 +140,7 @@ public sealed class GrpoTrainer
                 else if (failure is null && i - keep.Count <= 3) // the first few per iteration
                     progress.Log($"{Kind}: iteration {it + 1}: sample {i} skipped: reward {outcomes[i].Reward}{(outcomes[i].Note is { } n ? $" ({n})" : "")}");
             }
+            dropWatch.Observe(it + 1, keep.Count, samples.Count, failure ?? outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null));
             iteration = it + 1;
             if (keep.Count > 0)
             {
@@ -145,17 +148,22 @@ public sealed class GrpoTrainer
                 var rewards = keep.Select(i => (double)outcomes[i].Reward).ToList();
                 var groups = kept.Select(s => s.Group).ToList();
 
-                // 4. group-relative advantages, one per response. When every group is flat (all advantages 0) and
-                //    there is no KL term the gradient is exactly 0: no optimizer step then, since Adam's momentum
-                //    would keep moving the weights without any signal
-                var advantages = estimator.Compute(rewards, groups).Select(a => (float)a).ToArray();
-                bool signal = cfg.Beta > 0 || advantages.Any(a => a != 0);
-
-                // 5. μ clipped policy-gradient steps over all kept samples (chunks only bound memory)
                 var batch = SequenceBatch.Build(kept, _tokenizer.EndOfTextId);
                 int B = batch.Batch, L = batch.ResponseLength;
                 int batchTokens = Math.Max(1, batch.ResponseLengths.Sum());
                 var refLogProbs = PolicyForward.LogProbs(reference, batch, cfg.Temperature);
+
+                // 4. group-relative advantages, one per response (RLOO with β > 0: of r − β·KL_seq, and no KL term
+                //    in the loss). When every group is flat (all advantages 0) and there is no KL term the gradient
+                //    is exactly 0: no optimizer step then, since Adam's momentum would keep moving the weights without any signal
+                var shaped = cfg.KlInReward ? SequenceKlReward.Subtract(rewards, kept, refLogProbs, L, cfg.Beta) : (IReadOnlyList<double>)rewards;
+                var advantages = estimator.Compute(shaped, groups).Select(a => (float)a).ToArray();
+                float lossBeta = cfg.KlInReward ? 0f : cfg.Beta;
+                bool signal = lossBeta > 0 || advantages.Any(a => a != 0);
+
+                // 5. μ clipped policy-gradient steps over all kept samples (chunks only bound memory), the per-token
+                //    losses averaged as cfg.LossAggregation says (weights over the whole batch, so chunks add up)
+                var weights = aggregation.Weights(batch.ResponseLengths, L, groups);
                 var oldLogProbs = new float[B * L];
                 double loss = 0, gradNorm = 0, klSum = 0;
                 int clipped = 0, counted = 0;
@@ -170,7 +178,7 @@ public sealed class GrpoTrainer
                         var logProbs = PolicyForward.Run(policy, chunk, cfg.Temperature).LogProbs;   // (n, L)
                         if (epoch == 0) logProbs.ToArray().CopyTo(oldLogProbs, r0 * L);              // π_old = the sampling policy, exactly
                         var (chunkLoss, stats) = GrpoLoss.Compute(logProbs, oldLogProbs[(r0 * L)..((r0 + n) * L)], refLogProbs[(r0 * L)..((r0 + n) * L)],
-                            advantages[r0..(r0 + n)], chunk.ResponseMask, batchTokens, epsLow, epsHigh, cfg.Beta);
+                            advantages[r0..(r0 + n)], chunk.ResponseMask, weights.Rows(r0, n, L), weights.Scale, epsLow, epsHigh, lossBeta);
                         chunkLoss.Backward();
                         if (epoch == epochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
                         if (epoch == 0) klSum += stats.KlSum;
@@ -195,6 +203,7 @@ public sealed class GrpoTrainer
                     values.Add((RlMetricNames.FormatRate, kept.Count(s => checker.Extract(s.CompletionText, out _) is not null) / (double)kept.Count));
             }
             values.Add(("skipped", samples.Count - keep.Count));
+            values.Add((MissingEosPenalty.MetricName, MissingEosPenalty.TruncatedFraction(samples)));
             double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
             values.Add(("tokens_per_s", tokensPerSecond));
             return new StepOutcome(double.IsNaN(lastReward) ? 0 : lastReward, tokensPerSecond);

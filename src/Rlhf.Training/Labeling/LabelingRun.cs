@@ -22,10 +22,11 @@ public static class LabelingRun
     /// <summary>Name of the <see cref="LexiconSentimentScorer"/> gold.</summary>
     public const string LexiconGold = "lexicon";
 
-    /// <summary>The gold scorer called <paramref name="name"/> (only <see cref="LexiconGold"/> so far).</summary>
+    /// <summary>The gold scorer called <paramref name="name"/>: <see cref="LexiconGold"/>, <c>rm:&lt;dir&gt;</c>, or an external scorer (http(s) URL, <c>cmd:</c>; dispose it).</summary>
     public static IGoldScorer CreateGold(string name) => name switch
     {
         LexiconGold => new LexiconSentimentScorer(),
+        _ when ExternalScorerSpec.IsExternal(name) => ExternalScorerSpec.CreateGold(name),
         _ when name.StartsWith(RewardModelGoldPrefix, StringComparison.Ordinal) => RewardModelScorer.Load(name[RewardModelGoldPrefix.Length..]),
         _ => throw new ArgumentException($"LabelingRun: unknown gold scorer '{name}' (expected '{LexiconGold}' or '{RewardModelGoldPrefix}<reward model directory>')", nameof(name)),
     };
@@ -48,6 +49,7 @@ public static class LabelingRun
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.AgreementSample);
         var gold = CreateGold(options.Gold);
+        using var _ = gold as IDisposable;
         var panel = LabelerPanel.Simulated(gold, options.Labeler, options.Labelers, options.Seed);
 
         var records = new List<RankedCompletions>(groups.Count);
@@ -79,11 +81,15 @@ public static class LabelingRun
             (kept, dropped, identical) = (matched.Pairs.Count, matched.Dropped, matched.Identical);
         }
         var stats = PreferenceStats.Compute(data);
+        // the ceilings on the written pairs (what an RM's pairwise accuracy is measured on), gold ties ½
+        double ceilingGold = LabelCeiling.Agreement(data.Records, (p, c) => LabelCeiling.Gold(gold, p, c));
+        double ceilingUtility = LabelCeiling.Agreement(data.Records, (p, c) => LabelCeiling.Utility(gold, options.Labeler.LengthBias, p, c));
         return (data, new LabelingSummary(
             groups.Count, options.Labelers, data.Format, stats.Pairs, s,
             options.Labelers < 2 ? null : inter / s, NullIfNaN(ceiling),
             comparable == 0 ? null : (double)concordant / comparable,
-            stats.ChosenLongerFraction, stats.ChosenCharsMean, stats.RejectedCharsMean, kept, dropped, identical));
+            stats.ChosenLongerFraction, stats.ChosenCharsMean, stats.RejectedCharsMean, kept, dropped, identical,
+            NullIfNaN(ceilingGold), NullIfNaN(ceilingUtility)));
     }
 
     private static double? NullIfNaN(double v) => double.IsNaN(v) ? null : v;

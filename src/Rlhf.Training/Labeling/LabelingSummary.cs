@@ -21,6 +21,8 @@ namespace Rlhf.Training.Labeling;
 /// <param name="RejectedCharsMean">Mean length of the worse response, characters.</param>
 /// <param name="LengthMatchedKept">Pairs kept by the length-matched filter (null without it).</param>
 /// <param name="LengthMatchedDropped">Pairs dropped for differing in length by more than the ratio (null without it).</param>
+/// <param name="LabelCeilingGold"><see cref="LabelCeiling"/> of the gold scorer on the written pairs (gold ties ½): an RM's held-out accuracy is to be read against it.</param>
+/// <param name="LabelCeilingUtility"><see cref="LabelCeiling"/> of the labelers' biased utility gold + b·len/100 on the written pairs: the ceiling with a length bias.</param>
 /// <param name="IdenticalDropped">Pairs dropped because both texts are the same (pairwise files cannot hold them; null without the filter).</param>
 public sealed record LabelingSummary(
     [property: JsonPropertyName("records")] int Records,
@@ -36,4 +38,6 @@ public sealed record LabelingSummary(
     [property: JsonPropertyName("rejected_chars_mean")] double RejectedCharsMean,
     [property: JsonPropertyName("length_matched_kept")] int? LengthMatchedKept,
     [property: JsonPropertyName("length_matched_dropped")] int? LengthMatchedDropped,
-    [property: JsonPropertyName("identical_dropped")] int? IdenticalDropped);
+    [property: JsonPropertyName("identical_dropped")] int? IdenticalDropped,
+    [property: JsonPropertyName("label_ceiling_gold")] double? LabelCeilingGold = null,
+    [property: JsonPropertyName("label_ceiling_utility")] double? LabelCeilingUtility = null);

@@ -1,5 +1,6 @@
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
+using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Logging;
 using Rlhf.Training.Ppo;
@@ -14,7 +15,8 @@ namespace Rlhf.Training.Online;
 /// <summary>
 /// Online round training the InstructGPT / Anthropic HH way (Ouyang et al. 2022 §3; Bai et al. 2022 "iterated online
 /// RLHF"): (1) refresh the reward model on ALL rankings collected so far (this round's and every earlier round's
-/// <c>round_NNN/rankings.jsonl</c>), initialised from the reference model, in <c>round_NNN/rm/</c>; (2) run PPO from the
+/// <c>round_NNN/rankings.jsonl</c>), initialised from the reference model, in <c>round_NNN/rm/</c>, its scores normalised
+/// on this round's samples (drawn by the round's policy, where PPO starts); (2) run PPO from the
 /// round's policy against that reward model, with the KL penalty to the round's reference, in <c>round_NNN/ppo/</c>.
 /// The next policy is PPO's final checkpoint. Seeds are offset by the round so rounds differ but stay deterministic.
 /// </summary>
@@ -45,7 +47,11 @@ public sealed class PpoOnlineTrainer(RewardConfig rewardTemplate, PpoConfig ppoT
             OutDir = Path.Combine(round.Directory, "rm"), InitCheckpoint = round.ReferenceDirectory, Model = null,
             Seed = rewardTemplate.Seed + (ulong)round.Round,
         };
-        var rm = new RewardTrainer(rmConfig, tokenizer, new PreferenceData(PreferenceFormat.Ranked, records), log ?? TextWriter.Null, progress).Run(cancel: cancel);
+        // normalised on this round's samples, which the round's starting policy drew: PPO starts from that policy, so its
+        // rewards start at mean 0, std 1 (not on earlier rounds' policies' completions)
+        var roundSamples = round.Rankings.Records.SelectMany(r => r.Completions.Select(c => new SftExample(r.Prompt, c))).ToList();
+        var rm = new RewardTrainer(rmConfig, tokenizer, new PreferenceData(PreferenceFormat.Ranked, records), log ?? TextWriter.Null, progress)
+            { ReferenceSamples = roundSamples }.Run(cancel: cancel);
         if (rm.Stopped) return new OnlineTrainResult(round.PolicyDirectory, new Dictionary<string, double>());
 
         // 2. PPO from the round's policy against the refreshed reward model

@@ -123,6 +123,9 @@ public sealed record PpoConfig : TrainerConfig
     /// <summary>Pretraining text file for PPO-ptx, null = off.</summary>
     public string? PtxPath { get; init; }
 
+    /// <summary>Subtracted from the reward of a response cut at <see cref="MaxNewTokens"/> without end-of-text (<see cref="Rl.MissingEosPenalty"/>); null = off.</summary>
+    public float? MissingEosPenalty { get; init; }
+
     /// <summary>The separate critic's trunk starts from the (first) reward model's trunk instead of the policy.</summary>
     public bool CriticFromRewardModel { get; init; }
 
@@ -174,6 +177,7 @@ public sealed record PpoConfig : TrainerConfig
         Check(Pos(Temperature), $"temperature {Temperature} must be positive");
         Check(SampleEvery >= 0, $"sample interval {SampleEvery} must be ≥ 0");
         Check(SampleRows >= 1, $"sample rows {SampleRows} must be ≥ 1");
+        Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
         if (problems.Count > 0) throw new TrainingException($"invalid PPO settings: {string.Join("; ", problems)}");
         base.Validate();
     }

@@ -46,7 +46,8 @@ public sealed class PpoEpochs(PpoConfig config, Gpt policy, Critic critic, AdamW
                     experience.Gather(experience.Returns, rows), mb.ResponseMask, config.ValueClipRange);
                 var loss = policyLoss.Loss + config.ValueCoef * valueLoss.Loss;
 
-                // 6c. entropy: a bonus in the loss when c₂ > 0 (Schulman et al. 2017, eq. 9), else only measured (first epoch)
+                // 6c. entropy: a bonus in the loss when c₂ > 0 (Schulman et al. 2017, eq. 9), else only measured; the logged
+                //     value is the first epoch's either way (the policy that sampled the rollout)
                 double h = double.NaN;
                 if (config.EntropyCoef > 0)
                 {
@@ -95,7 +96,7 @@ public sealed class PpoEpochs(PpoConfig config, Gpt policy, Critic critic, AdamW
                 approxKl += policyLoss.ApproxKl;
                 norm += gp;
                 if (!double.IsNaN(ptxValue)) ptxLoss += ptxValue;
-                if (!double.IsNaN(h)) { entropy += h; entropyCount++; }
+                if (epoch == 0 && !double.IsNaN(h)) { entropy += h; entropyCount++; } // always the first epoch's: the rollout policy's entropy
             }
         }
         double Mean(double sum, int count) => count > 0 ? sum / count : double.NaN;

@@ -145,6 +145,7 @@ public sealed class PpoTrainer
             + $"{cfg.MaxSteps} iterations" + (state is null ? "" : $"; resuming after iteration {iteration}"));
 
         double lastReward = double.NaN, lastKl = double.NaN;
+        var dropWatch = new DroppedIterationWatch(Kind);
 
         // ---- one iteration: rollout → score → KL penalty → values → GAE → PPO epochs, then metrics, guard and samples
         StepOutcome Step(int it, List<(string Name, double Value)> metrics, ITrainingProgress progress)
@@ -159,7 +160,7 @@ public sealed class PpoTrainer
 
             // 2. score each response once, at its end (InstructGPT: the RM returns one scalar per prompt/response)
             //    a reward that fails gives NaN for the batch (the samples are dropped below), as in GRPO (RewardScoring)
-            var outcomes = RewardScoring.ScoreOrSkip(_reward, samples, out string? failure);
+            var outcomes = MissingEosPenalty.Apply(samples, RewardScoring.ScoreOrSkip(_reward, samples, out string? failure), cfg.MissingEosPenalty);
             if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
             RewardOutcome[]? Measure(IRewardFunction? scorer)
             {
@@ -186,7 +187,9 @@ public sealed class PpoTrainer
             var kept = Enumerable.Range(0, samples.Count).Where(b => Finite(outcomes[b].Reward, oldLogProbs, refLogProbs, values, b * L, full.ResponseLengths[b])).ToArray();
             int dropped = samples.Count - kept.Length;
             skippedSamples += dropped;
-            if (dropped > 0) progress.Log($"{Kind}: iteration {it + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob)");
+            string? note = failure ?? outcomes.Select(o => o.Note).FirstOrDefault(n => n is not null);
+            if (dropped > 0) progress.Log($"{Kind}: iteration {it + 1}: {dropped} of {samples.Count} samples dropped (non-finite reward or log-prob){(note is null ? "" : $"; {note}")}");
+            dropWatch.Observe(it + 1, kept.Length, samples.Count, note ?? $"reward {outcomes.FirstOrDefault().Reward}");
             PpoUpdateStats? update = null;
             double meanKl = double.NaN, meanK3 = double.NaN;
             long t2 = tReward, t3 = tReward;
@@ -226,6 +229,7 @@ public sealed class PpoTrainer
                 ["clip_frac"] = update?.ClipFraction ?? double.NaN, ["value_clip_frac"] = update?.ValueClipFraction ?? double.NaN,
                 ["approx_kl"] = update?.ApproxKl ?? double.NaN, ["grad_norm"] = update?.GradNorm ?? double.NaN,
                 ["skipped_samples"] = dropped, ["skipped_updates"] = update?.Skipped ?? 0,
+                [MissingEosPenalty.MetricName] = MissingEosPenalty.TruncatedFraction(samples),
             };
             if (gold is not null) m[RlMetricNames.GoldReward] = MeanOf(kept, b => gold[b].Reward);
             if (heldOut is not null) m[RlMetricNames.HeldOutReward] = MeanOf(kept, b => heldOut[b].Reward);

@@ -8,8 +8,10 @@ namespace Rlhf.Training.Reporting;
 /// <summary>
 /// One RL run as Gao et al.'s over-optimisation picture: per iteration √KL(π ‖ π_ref) against the proxy reward (what
 /// RL maximised) and the gold reward (what we wanted), each smoothed by a centred moving average over
-/// <c>window</c> iterations (a 32-sample iteration is noisy), plus the gold peak and R_RL fits of the gains over
-/// iteration 1 (whose samples come from the initial policy, so they are the d = 0 baseline).
+/// <c>window</c> iterations for display (a 32-sample iteration is noisy), plus the gold peak (of the smoothed gold) and
+/// R_RL fits. The fits use the UNSMOOTHED per-iteration points (√KL_i, R_i − R_1), as the paper fits its measured
+/// points: iteration 1's samples come from the initial policy, so it is the d = 0 baseline; smoothing would mix that
+/// baseline into later points and bend the curve.
 /// </summary>
 public sealed record OveroptimizationCurve(
     [property: JsonPropertyName("label")] string Label,
@@ -36,8 +38,14 @@ public sealed record OveroptimizationCurve(
         var d = kl.Select(Math.Sqrt).ToArray();
         var iterations = rows.Select(e => e.Step).ToArray();
         int? peak = gold is null ? null : iterations[Array.IndexOf(gold, gold.Max())];
-        GaoRlFit? Fit(double[] r) => TryFit(d, r.Select(v => v - r[0]).ToArray());
-        return new OveroptimizationCurve(label, iterations, d, proxy, gold, peak, Fit(proxy), gold is null ? null : Fit(gold));
+        // the fits: raw points, gains over iteration 1 (d = 0)
+        var rawD = rows.Select(e => Math.Sqrt(Math.Max(0, e.Get(RlMetricNames.Kl)!.Value))).ToArray();
+        GaoRlFit? Fit(string metric)
+        {
+            var r = rows.Select(e => e.Get(metric)!.Value).ToArray();
+            return TryFit(rawD, r.Select(v => v - r[0]).ToArray());
+        }
+        return new OveroptimizationCurve(label, iterations, d, proxy, gold, peak, Fit(RlMetricNames.ProxyReward), gold is null ? null : Fit(RlMetricNames.GoldReward));
     }
 
     /// <summary>Centred moving average over <paramref name="window"/> points (shorter at the ends).</summary>

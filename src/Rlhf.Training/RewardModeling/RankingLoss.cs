@@ -5,7 +5,7 @@ namespace Rlhf.Training.RewardModeling;
 /// <summary>
 /// Reward-model ranking loss (Ouyang et al. 2022, eq. 1; Bradley–Terry):
 /// loss = −(1/G) Σ_pairs w · log σ(r_better − r_worse − margin), where r are the scores of the batch's completions,
-/// w the pair weights (1/C(K,2) within a K-wise ranking, 1 for a plain pair) and G the number of groups (prompts)
+/// w the pair weights (1/(untied pairs) within a K-wise ranking — 1/C(K,2) without ties —, 1 for a plain pair) and G the number of groups (prompts)
 /// in the batch, so every prompt contributes equally. Built from ops (gather via <see cref="Ops.Embedding(int[], Tensor)"/>,
 /// <see cref="Ops.LogSigmoid"/>), so its gradient comes from their backward passes:
 /// ∂loss/∂r_better = −(w/G)·σ(−(r_b − r_w − m)) and ∂loss/∂r_worse = +(w/G)·σ(−(r_b − r_w − m)).

@@ -31,8 +31,9 @@ public sealed record RewardConfig : TrainerConfig
     public float Margin { get; init; }
 
     /// <summary>
-    /// Weight c of the reward-centering term c·mean(r)² added to the loss (Eisenstein et al. 2023: keeps scores
-    /// near zero mean, which the ranking loss alone leaves free); 0 = off, the CLI's <c>--center</c> sets 0.01.
+    /// Weight c of the reward-centering term c·(1/G)·Σ_pairs w·(r_better + r_worse)² added to the loss
+    /// (<see cref="CenteringPenalty"/>; Eisenstein et al. 2023, TRL's center_rewards_coefficient: pulls each prompt's
+    /// scores towards zero sum, which the ranking loss alone leaves free); 0 = off, the CLI's <c>--center</c> sets 0.01.
     /// </summary>
     public float CenterCoefficient { get; init; }
 

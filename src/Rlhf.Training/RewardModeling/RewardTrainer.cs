@@ -17,7 +17,7 @@ namespace Rlhf.Training.RewardModeling;
 /// <see cref="PreferenceData"/>) split by prompt into train and held-out sets; each step takes G =
 /// <see cref="TrainerConfig.BatchSize"/> prompts from a shuffled epoch, scores all their completions in one forward
 /// pass (<see cref="RewardCollator"/>) and minimises <see cref="RankingLoss"/> over all their pairs (weight
-/// 1/#pairs of the prompt, optional <see cref="RewardConfig.Margin"/>), plus c·mean(r)² with
+/// 1/#pairs of the prompt, optional <see cref="RewardConfig.Margin"/>), plus the centering penalty (<see cref="CenteringPenalty"/>) with
 /// <see cref="RewardConfig.CenterCoefficient"/>; AdamW, gradient clipping and the warmup + cosine schedule as the
 /// other trainers. Held-out loss and pairwise accuracy every <see cref="TrainerConfig.EvalInterval"/> steps, on the
 /// first <see cref="TrainerConfig.EvalBatches"/>·G held-out prompts.
@@ -136,11 +136,7 @@ public sealed class RewardTrainer
             long start = Stopwatch.GetTimestamp();
             var scores = model.Scores(batch.Ids, batch.Rows, batch.SeqLen, batch.Mask);          // (N)
             var loss = RankingLoss.Compute(scores, batch.Pairs, batch.Groups);                    // scalar
-            if (cfg.CenterCoefficient > 0)
-            {
-                var mean = Ops.Mean(scores);
-                loss = loss + Ops.Scale(mean * mean, cfg.CenterCoefficient);
-            }
+            if (cfg.CenterCoefficient > 0) loss = loss + CenteringPenalty.Compute(scores, batch.Pairs, batch.Groups, cfg.CenterCoefficient);
             loss.Backward();
             var (norm, finite) = OptimizerStep.ClipAndUpdate(optimizer, lr, cfg.GradClip);
             double tokensPerSecond = batch.Mask.Count(m => m) / Stopwatch.GetElapsedTime(start).TotalSeconds;

@@ -72,6 +72,25 @@ public sealed class OnlineLoopTests : IDisposable
     }
 
     [Fact]
+    public void Ppo_rounds_normalise_each_rounds_reward_model_on_that_rounds_samples()
+    {
+        string dir = _tmp.File("ppo");
+        var gold = new LexiconSentimentScorer();
+        var config = new OnlineConfig { OutDir = dir, InitCheckpoint = InitModel(), Rounds = 2, PromptsPerRound = 4, SamplesPerPrompt = 3, MaxNewTokens = 6, Seed = 3 };
+        var trainer = new PpoOnlineTrainer(new Rlhf.Training.RewardModeling.RewardConfig { OutDir = "", MaxSteps = 3, BatchSize = 2, Seed = 5 },
+            new Rlhf.Training.Ppo.PpoConfig { OutDir = "", MaxSteps = 1, BatchSize = 4, MinibatchSize = 2, Epochs = 1, MaxNewTokens = 6, SampleEvery = 0, CheckpointInterval = 0, Seed = 6 },
+            TrainingFixtures.Tokenizer, Prompts, gold, TextWriter.Null, TrainingFixtures.Quiet);
+        new OnlineLoop(config, TrainingFixtures.Tokenizer, Prompts, round => LabelerPanel.Simulated(gold, new(0.1), 2, 100 + (ulong)round), trainer, gold, TextWriter.Null).Run();
+        // round 1's RM was trained on rounds 0 and 1; its scores have mean 0 and std 1 on round 1's samples (the policy PPO starts from)
+        string round = OnlineLoop.RoundDirectory(dir, 1);
+        var samples = PreferenceData.Load(Path.Combine(round, "rankings.jsonl")).Records.SelectMany(r => r.Completions.Select(c => new RewardRequest(r.Prompt, c))).ToList();
+        var scores = RewardModelReward.Load([TrainingCheckpoint.ResolveModelDirectory(Path.Combine(round, "rm"))]).Score(samples).Select(o => (double)o.Reward).ToList();
+        double mean = scores.Average();
+        Assert.Equal(0, mean, 3);
+        Assert.Equal(1, Math.Sqrt(scores.Average(s => (s - mean) * (s - mean))), 2);
+    }
+
+    [Fact]
     public void Reward_labeler_ranks_by_score_best_first()
     {
         var labeler = new RewardLabeler(new GoldScorerReward(new LexiconSentimentScorer()));

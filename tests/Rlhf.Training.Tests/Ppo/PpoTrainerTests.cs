@@ -89,6 +89,11 @@ public sealed class PpoTrainerTests : IDisposable
         var last = MetricsReader.Read(_tmp.File("nan-all/metrics.jsonl"))[^1];
         Assert.Equal(8, last.Get("skipped_samples"));
         Assert.True(double.IsNaN(last.Get("policy_loss")!.Value));
+
+        // ... but three such iterations in a row end the run with a clear error, not a "successful" NaN run
+        var e = Assert.Throws<TrainingException>(() => Trainer(PpoTestKit.Config(_tmp.File("nan-all-long"), 5), new PoisonedReward(1, all: true)).Run());
+        Assert.Contains("every sample of 3 iterations in a row (up to iteration 3) was dropped", e.Message);
+        Assert.Equal(2, MetricsReader.Read(_tmp.File("nan-all-long/metrics.jsonl")).Count);
     }
 
     [Fact]
@@ -124,6 +129,18 @@ public sealed class PpoTrainerTests : IDisposable
     }
 
     /// <summary>Same steps and bit-identical values, ignoring the timing fields.</summary>
+    [Fact]
+    public void Logged_entropy_is_the_first_epochs_also_with_an_entropy_bonus()
+    {
+        // the first epoch of a 3-epoch update sees the same minibatches as a 1-epoch update: the same entropy must be logged
+        var cfg = PpoTestKit.Config(_tmp.File("e1"), 1) with { EntropyCoef = 0.05f, Epochs = 1 };
+        Trainer(cfg, new SayTokenReward()).Run();
+        Trainer(cfg with { OutDir = _tmp.File("e3"), Epochs = 3 }, new SayTokenReward()).Run();
+        double one = MetricsReader.Read(_tmp.File("e1/metrics.jsonl"))[0].Get(RlMetricNames.Entropy)!.Value;
+        double three = MetricsReader.Read(_tmp.File("e3/metrics.jsonl"))[0].Get(RlMetricNames.Entropy)!.Value;
+        Assert.Equal(one, three, 12);
+    }
+
     private static void AssertSameMetrics(string expectedPath, string actualPath)
     {
         var a = MetricsReader.Read(expectedPath);

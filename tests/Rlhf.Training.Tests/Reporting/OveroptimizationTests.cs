@@ -42,4 +42,40 @@ public class OveroptimizationTests
         Assert.Equal(6, smoothed.GoldPeakIteration);
         Assert.Throws<ArgumentException>(() => OveroptimizationCurve.FromMetrics("empty", entries.Take(1).ToList()));
     }
+
+    [Fact]
+    public void Curve_fits_the_unsmoothed_gains_over_iteration_one_and_smooths_only_the_display()
+    {
+        // exact Gao RL curves: gold gain = d(0.8 − 0.5 ln d), proxy gain = d(1 − 0.1 ln d) over baselines 0.3 and −0.2,
+        // with iteration 1 at d = 0 (samples of the initial policy); a smoothed fit could not recover α and β
+        var entries = new List<MetricsEntry>();
+        for (int i = 0; i < 12; i++)
+        {
+            double d = 0.25 * i;
+            double Gain(double a, double b) => d == 0 ? 0 : d * (a - b * Math.Log(d));
+            entries.Add(new(i + 1, new Dictionary<string, double> { ["kl"] = d * d, ["proxy_reward"] = -0.2 + Gain(1, 0.1), ["gold_reward"] = 0.3 + Gain(0.8, 0.5) }));
+        }
+        var curve = OveroptimizationCurve.FromMetrics("run", entries, window: 5);
+        Assert.Equal(0.8, curve.GoldFit!.Alpha, 6);
+        Assert.Equal(0.5, curve.GoldFit.Beta, 6);
+        Assert.Equal(1.0, curve.ProxyFit!.Alpha, 6);
+        Assert.Equal(0.1, curve.ProxyFit.Beta, 6);
+        Assert.Equal(11, curve.GoldFit.Points);
+        Assert.NotEqual(entries[1].Get("gold_reward")!.Value, curve.Gold![1]); // the plotted values are smoothed
+    }
+
+    [Fact]
+    public void Both_fits_define_rmse_over_the_points_with_d_above_zero()
+    {
+        double[] d = [0, 1, 2, 3], r = [0, 1, 1, 0];
+        var bon = Rlhf.Training.BestOfN.GaoFit.Fit(d, r);
+        double sse = 0;
+        for (int i = 1; i < 4; i++) sse += Math.Pow(r[i] - bon.Predict(d[i]), 2);
+        Assert.Equal(3, bon.Points);
+        Assert.Equal(Math.Sqrt(sse / 3), bon.Rmse, 12);
+        var rl = GaoRlFit.Fit(d, r);
+        double sseRl = 0;
+        for (int i = 1; i < 4; i++) sseRl += Math.Pow(r[i] - rl.Predict(d[i]), 2);
+        Assert.Equal((3, Math.Sqrt(sseRl / 3)), (rl.Points, rl.Rmse));
+    }
 }
