@@ -42,6 +42,13 @@ public sealed class Gpt
         LnF = new Layers.LayerNorm("ln_f", config.NEmbd, config.LayerNormEpsilon);
     }
 
+    /// <summary>
+    /// Activation (gradient) checkpointing per block: when on, a training forward keeps only each block's input and
+    /// recomputes the block's activations during backward (<see cref="Ops.Checkpoint"/>): about one block's
+    /// activations resident instead of all L, for one extra forward per step. Gradients are the same.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>All parameters (wte, wpe, blocks, ln_f), each named with its checkpoint key.</summary>
     public IReadOnlyList<Tensor> Parameters() =>
         [Wte, Wpe, .. Blocks.SelectMany(b => b.Parameters()), LnF.Weight, LnF.Bias];
@@ -65,12 +72,22 @@ public sealed class Gpt
             throw new ArgumentException($"Gpt.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var positions = PositionIds(attentionMask, batch, time);
         var x = Ops.Embedding(ids, [batch, time], Wte) + Ops.Embedding(positions, [batch, time], Wpe); // (B, T, C)
-        foreach (var block in Blocks) x = block.Forward(x, attentionMask);
+        foreach (var block in Blocks)
+            x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, attentionMask), x, [.. block.Parameters()]) : block.Forward(x, attentionMask);
         return LnF.Forward(x);                                                                          // (B, T, C)
     }
 
     /// <summary>LM head: (…, C) → (…, V) = h·wteᵀ (weight tying).</summary>
     public Tensor Logits(Tensor hidden) => Ops.MatMul(hidden, Wte, transB: true);
+
+    /// <summary>
+    /// Mean next-token cross-entropy of the LM head on <paramref name="hidden"/> (…, C), one target per position:
+    /// the same value and gradients as <c>Ops.CrossEntropy(Logits(hidden), targets, ignoreIndex, weights)</c>, but
+    /// fused (<see cref="Ops.LinearCrossEntropy"/>): the (positions × vocabulary) logits and their gradient are never
+    /// held whole, which at a 50k vocabulary saves hundreds of MB per step.
+    /// </summary>
+    public Tensor LanguageModelLoss(Tensor hidden, int[] targets, int ignoreIndex = -100, float[]? weights = null) =>
+        Ops.LinearCrossEntropy(hidden, Wte, targets, ignoreIndex, weights);
 
     /// <summary>
     /// Position ids (B·T): 0..T−1 without a mask; with one, cumsum(mask) − 1 clamped at 0 per row, so a left-padded
