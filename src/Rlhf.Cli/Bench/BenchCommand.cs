@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Rlhf.Tensors.Kernels;
+using Rlhf.Tensors.Autograd;
 using Spectre.Console;
 
 namespace Rlhf.Cli.Bench;
@@ -180,9 +181,11 @@ public static class BenchCommand
                 bool checkpoint = parse.GetValue(gradCheckpoint);
                 error.WriteLine($"bench train config {configName}, batch {batch} × {T}{(checkpoint ? ", grad checkpoint" : "")}: {n} steps after {w} warm-up...");
                 var r = ModelBench.Train(gpt, batch, T, n, w, checkpoint, fusedHead: !parse.GetValue(unfused));
+                if (r.Profile is not null) error.WriteLine($"per-op time over the {n} timed steps (RLHF_PROFILE=1):{Environment.NewLine}{r.Profile}");
                 records.Add(new ModelRecord("train", configName, Math.Round(r.TokensPerSecond, 1), "rlhf", Math.Round(r.MsPerStep, 1), parameters, threads,
                     batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory));
                 error.WriteLine($"bench forward config {configName}...");
+                MemoryPolicy.AfterBackward(); // the training model is garbage now
                 records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, batch, T, n), 1), "rlhf", null, parameters, threads,
                     batch, T, PeakRssMb()));
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Models;
 using Rlhf.Models.Generation;
 using Rlhf.Tensors;
+using Rlhf.Tensors.Autograd;
 using Rlhf.Tensors.Optim;
 
 namespace Rlhf.Cli.Bench;
@@ -62,6 +63,7 @@ public static class ModelBench
         var (ids, targets) = RandomBatch(config, batch, T, seed: 2);
         var times = new List<double>();
         long graphBytes = 0;
+        double optimizerMs = 0;
         for (int s = 0; s < steps + warmup; s++)
         {
             var sw = Stopwatch.StartNew();
@@ -76,16 +78,21 @@ public static class ModelBench
                 sw.Start();
             }
             loss.Backward();
+            double beforeStep = sw.Elapsed.TotalMilliseconds;
             optimizer.Step();
+            if (s >= warmup) optimizerMs += sw.Elapsed.TotalMilliseconds - beforeStep;
             if (s >= warmup) times.Add(sw.Elapsed.TotalSeconds);
+            OpProfiler.Mark(); // the next step's first op does not count the optimizer
+            if (s == warmup - 1 && OpProfiler.Enabled) OpProfiler.Report(); // drop the warm-up's timings
         }
+        string? profile = OpProfiler.Enabled ? OpProfiler.Report() + Environment.NewLine + $"{"AdamW.Step",-22} total {optimizerMs,9:F1} ms" : null;
         double median = Median(times);
         long weights = model.Parameters().Sum(p => (long)p.Size) * sizeof(float);
         long grads = model.Parameters().Sum(p => (long)(p.Grad?.Size ?? 0)) * sizeof(float);
         var memory = new MemoryBreakdown(Mb(weights), Mb(grads), Mb(2 * weights), Mb(graphBytes),
             Mb(MemoryUsage.PooledGradientBytes), Mb(GC.GetGCMemoryInfo().HeapSizeBytes), Mb(MemoryUsage.PeakRssBytes() ?? 0));
         GC.KeepAlive(optimizer);
-        return new TrainResult(batch * T / median, median * 1e3, memory);
+        return new TrainResult(batch * T / median, median * 1e3, memory, profile);
     }
 
     private static double Mb(long bytes) => Math.Round(bytes / (1024.0 * 1024.0), 1);

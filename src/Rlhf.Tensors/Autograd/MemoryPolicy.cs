@@ -20,8 +20,12 @@ public static class MemoryPolicy
     /// </summary>
     public static long CollectAfterBytes { get; set; } = 256L << 20;
 
-    /// <summary>Called by <see cref="Tensor.Backward"/> once the graph is freed.</summary>
-    internal static void AfterBackward()
+    /// <summary>
+    /// Called by <see cref="Tensor.Backward"/> once the graph is freed. Loops whose work has no backward pass
+    /// (generation, scoring under <see cref="Tensor.NoGrad"/>) can call it at the end of an iteration, when that
+    /// iteration's large arrays are garbage: it collects only if enough was allocated since the last time.
+    /// </summary>
+    public static void AfterBackward()
     {
         if (CollectAfterBytes <= 0) return;
         long allocated = GC.GetTotalAllocatedBytes(precise: false);
