@@ -369,7 +369,7 @@ public sealed partial class Tensor
             t.RequiresGrad = false;
             order[i] = null!; // the activation is garbage once its node has run (unless the caller still holds it)
         }
-        MemoryPolicy.AfterBackward();
+        MemoryPolicy.MaybeCollect();
     }
 
     /// <summary>dst += src (src in row-major order of dst's logical shape).</summary>

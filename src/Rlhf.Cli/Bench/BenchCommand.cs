@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using Rlhf.Tensors.Kernels;
 using Rlhf.Tensors.Autograd;
+using Rlhf.Tensors.Kernels;
 using Spectre.Console;
 
 namespace Rlhf.Cli.Bench;
@@ -185,7 +185,7 @@ public static class BenchCommand
                 records.Add(new ModelRecord("train", configName, Math.Round(r.TokensPerSecond, 1), "rlhf", Math.Round(r.MsPerStep, 1), parameters, threads,
                     batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory));
                 error.WriteLine($"bench forward config {configName}...");
-                MemoryPolicy.AfterBackward(); // the training model is garbage now
+                MemoryPolicy.MaybeCollect(); // the training model is garbage now
                 records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, batch, T, n), 1), "rlhf", null, parameters, threads,
                     batch, T, PeakRssMb()));
             }

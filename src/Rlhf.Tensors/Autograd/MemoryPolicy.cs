@@ -4,7 +4,7 @@ namespace Rlhf.Tensors.Autograd;
 /// When the engine hands memory back to the garbage collector. A training step allocates its activations as large
 /// arrays (the GC's large-object heap), which .NET only reclaims in a full (gen 2) collection; left to its own
 /// budget the GC lets several steps' dead activations pile up before collecting (measured at GPT-2 124M, batch
-/// 4 × 256: a peak resident set of 5.4 GB where the live data is about 3 GB). At the end of
+/// 4 × 256: a peak resident set of 5.4 GB where the live data is under 3 GB). At the end of
 /// <see cref="Tensor.Backward"/> every activation of the step is garbage, so a full blocking collection there
 /// (non-compacting: float arrays hold no references, so marking is cheap — milliseconds) frees them before the next
 /// forward allocates. It runs only once at least <see cref="CollectAfterBytes"/> were allocated since the previous
@@ -21,11 +21,14 @@ public static class MemoryPolicy
     public static long CollectAfterBytes { get; set; } = 256L << 20;
 
     /// <summary>
-    /// Called by <see cref="Tensor.Backward"/> once the graph is freed. Loops whose work has no backward pass
-    /// (generation, scoring under <see cref="Tensor.NoGrad"/>) can call it at the end of an iteration, when that
-    /// iteration's large arrays are garbage: it collects only if enough was allocated since the last time.
+    /// A point where the large arrays allocated recently are garbage: collects if at least
+    /// <see cref="CollectAfterBytes"/> were allocated since the last time. Called by <see cref="Tensor.Backward"/>
+    /// once the graph is freed and by <see cref="Ops.Checkpoint"/> after a block's forward without recording (its
+    /// activations are dropped at once; without a collection they would still fill the heap, and checkpointing would
+    /// save nothing). Loops whose work has no backward pass (generation, scoring under <see cref="Tensor.NoGrad"/>)
+    /// can call it at the end of an iteration.
     /// </summary>
-    public static void AfterBackward()
+    public static void MaybeCollect()
     {
         if (CollectAfterBytes <= 0) return;
         long allocated = GC.GetTotalAllocatedBytes(precise: false);

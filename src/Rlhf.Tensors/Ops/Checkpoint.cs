@@ -26,6 +26,7 @@ public static partial class Ops
         if (!GradMode.IsEnabled) return f(x);
         Tensor y;
         using (Tensor.NoGrad()) y = f(x);
+        MemoryPolicy.MaybeCollect(); // f's intermediate arrays are garbage already: let them go before the next block
         var inputs = new Tensor[parameters.Count + 1];
         inputs[0] = x;
         for (int i = 0; i < parameters.Count; i++) inputs[i + 1] = parameters[i];

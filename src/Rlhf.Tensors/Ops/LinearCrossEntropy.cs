@@ -5,8 +5,12 @@ namespace Rlhf.Tensors;
 
 public static partial class Ops
 {
-    /// <summary>Rows per chunk are chosen so one chunk of logits holds about this many floats (32 MiB).</summary>
-    internal const int LinearCrossEntropyChunkFloats = 1 << 23;
+    /// <summary>
+    /// Rows per chunk are chosen so one chunk of logits holds at most about this many floats (64 MiB), rounded down
+    /// to a multiple of 256 rows when that many fit: each chunk adds its dzᵀ·h into the whole (V × C) weight gradient,
+    /// so fewer, taller chunks mean fewer passes over it, and 256 is the GEMM's depth slice.
+    /// </summary>
+    internal const int LinearCrossEntropyChunkFloats = 1 << 24;
 
     /// <summary>
     /// LM head + mean cross-entropy fused, without ever holding the (N × V) logits or their gradient:
@@ -15,7 +19,7 @@ public static partial class Ops
     /// hidden (..., C), weight (V, C) (the tied token embedding's layout), targets one per row of hidden.
     /// <para>
     /// The idea of Liger-Kernel's fused linear cross-entropy (linkedin/Liger-Kernel): rows are processed in chunks of
-    /// about 32 MiB of logits. Per chunk [r0, r1):
+    /// at most about 64 MiB of logits. Per chunk [r0, r1):
     /// 1. z = h[r0:r1]·Wᵀ (rows × V), a GEMM into a reused chunk buffer;
     /// 2. lse_i = logsumexp(z_i); the loss sum gets w_i·(lse_i − z_i[t_i]) (double, row order: deterministic);
     /// 3. when a gradient will be needed (grad mode on and hidden or weight requires grad), the chunk's logit
@@ -36,7 +40,7 @@ public static partial class Ops
     public static Tensor LinearCrossEntropy(Tensor hidden, Tensor weight, int[] targets, int ignoreIndex = -100, float[]? weights = null) =>
         LinearCrossEntropy(hidden, weight, targets, ignoreIndex, weights, chunkRows: 0);
 
-    /// <summary><see cref="LinearCrossEntropy(Tensor, Tensor, int[], int, float[])"/> with a given chunk height (0: about 32 MiB of logits; tests use small chunks).</summary>
+    /// <summary><see cref="LinearCrossEntropy(Tensor, Tensor, int[], int, float[])"/> with a given chunk height (0: at most about 64 MiB of logits; tests use small chunks).</summary>
     internal static Tensor LinearCrossEntropy(Tensor hidden, Tensor weight, int[] targets, int ignoreIndex, float[]? weights, int chunkRows)
     {
         ArgumentNullException.ThrowIfNull(hidden);
@@ -61,11 +65,13 @@ public static partial class Ops
         bool needDh = GradMode.IsEnabled && hc.RequiresGrad && wsum != 0;
         bool needDw = GradMode.IsEnabled && wc.RequiresGrad && wsum != 0;
 
-        int R = Math.Clamp(chunkRows > 0 ? chunkRows : LinearCrossEntropyChunkFloats / V, 1, Math.Max(1, N));
+        int R = chunkRows > 0 ? chunkRows : LinearCrossEntropyChunkFloats / V;
+        if (chunkRows <= 0 && R >= 256) R -= R % 256;
+        R = Math.Clamp(R, 1, Math.Max(1, N));
         var z = GradientPool.Rent(R * V, zeroed: false);
         var dz = needDh || needDw ? GradientPool.Rent(R * V, zeroed: false) : null;
         var dh = needDh ? GradientPool.Rent(N * C, zeroed: false) : null;
-        var dw = needDw ? GradientPool.Rent(V * C, zeroed: true) : null;
+        var dw = needDw ? GradientPool.Rent(V * C, zeroed: false) : null; // the first chunk overwrites it
         var t = new int[R];
         var lse = new float[R];
         var alpha = new float[R];
@@ -88,7 +94,7 @@ public static partial class Ops
             Array.Clear(dz, 0, n * V);                                                                         // 3. dz, dh, dW
             CrossEntropyKernel.SoftmaxMinusOneHotRows(z, 0, n, V, t, ignoreIndex, lse, alpha, dz, 0);
             if (dh is not null) Gemm.Multiply(false, false, n, C, V, dz, V, ws, C, dh.AsSpan(r0 * C), C, accumulate: false);
-            if (dw is not null) Gemm.Multiply(true, false, V, C, n, dz, V, hs.Slice(r0 * C), C, dw, C, accumulate: true);
+            if (dw is not null) Gemm.Multiply(true, false, V, C, n, dz, V, hs.Slice(r0 * C), C, dw, C, accumulate: r0 > 0);
         }
         GradientPool.Return(z);
         if (dz is not null) GradientPool.Return(dz);
