@@ -74,7 +74,11 @@ public sealed class Gpt
         var x = Ops.Embedding(ids, [batch, time], Wte) + Ops.Embedding(positions, [batch, time], Wpe); // (B, T, C)
         foreach (var block in Blocks)
             x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, attentionMask), x, [.. block.Parameters()]) : block.Forward(x, attentionMask);
-        return LnF.Forward(x);                                                                          // (B, T, C)
+        var hidden = LnF.Forward(x);                                                                    // (B, T, C)
+        // without a graph every intermediate array is garbage now: let the GC take them before the caller's next
+        // forward allocates (inference loops: scoring, reference log-probs, evaluation)
+        if (!Rlhf.Tensors.Autograd.GradMode.IsEnabled) Rlhf.Tensors.Autograd.MemoryPolicy.MaybeCollect();
+        return hidden;
     }
 
     /// <summary>LM head: (…, C) → (…, V) = h·wteᵀ (weight tying).</summary>

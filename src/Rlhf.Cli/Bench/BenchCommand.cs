@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using Rlhf.Tensors.Autograd;
 using Rlhf.Tensors.Kernels;
 using Spectre.Console;
 
@@ -185,7 +184,7 @@ public static class BenchCommand
                 records.Add(new ModelRecord("train", configName, Math.Round(r.TokensPerSecond, 1), "rlhf", Math.Round(r.MsPerStep, 1), parameters, threads,
                     batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory));
                 error.WriteLine($"bench forward config {configName}...");
-                MemoryPolicy.MaybeCollect(); // the training model is garbage now
+                GC.Collect(); // the training model and its optimizer are garbage now
                 records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, batch, T, n), 1), "rlhf", null, parameters, threads,
                     batch, T, PeakRssMb()));
             }

@@ -25,8 +25,8 @@ public static class MemoryPolicy
     /// <see cref="CollectAfterBytes"/> were allocated since the last time. Called by <see cref="Tensor.Backward"/>
     /// once the graph is freed and by <see cref="Ops.Checkpoint"/> after a block's forward without recording (its
     /// activations are dropped at once; without a collection they would still fill the heap, and checkpointing would
-    /// save nothing). Loops whose work has no backward pass (generation, scoring under <see cref="Tensor.NoGrad"/>)
-    /// can call it at the end of an iteration.
+    /// save nothing), and by the GPT forward under <see cref="Tensor.NoGrad"/> (scoring, reference log-probs). Other loops
+    /// whose work has no backward pass can call it at the end of an iteration.
     /// </summary>
     public static void MaybeCollect()
     {
