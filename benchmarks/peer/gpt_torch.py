@@ -11,6 +11,9 @@ GELU (tanh approximation) -> Linear -> residual); final LayerNorm; LM head tied 
 dropout 0; GPT-2 init (normal(0, 0.02), biases 0, residual projections scaled by 1/sqrt(2 * layers)).
   config A: 6 layers, 6 heads, d=384, T=256, vocab 8192 (~13.9M parameters), batch 8
   config B: 4 layers, 4 heads, d=256, T=128, vocab 4096 (~4.2M parameters), batch 8
+  config G: GPT-2 124M shapes: 12 layers, 12 heads, d=768, 1024 positions, vocab 50257, trained at batch 4 x T=256
+            (generation: batch 8 as above)
+Every line carries peak_rss_mb: the process's peak resident set so far (ru_maxrss), as `rlhf bench` reports it.
 
 Benches:
   train     random (B, T) token batches (fixed seed), cross-entropy over all positions, loss.backward(),
@@ -38,6 +41,8 @@ import time
 CONFIGS = {
     "A": dict(layers=6, heads=6, d=384, ctx=256, vocab=8192, expected_params=13.9e6),
     "B": dict(layers=4, heads=4, d=256, ctx=128, vocab=4096, expected_params=4.2e6),
+    # GPT-2 124M shapes (`rlhf bench train --preset gpt2-124m`): 1024 positions, trained at batch 4 x 256 tokens
+    "G": dict(layers=12, heads=12, d=768, ctx=1024, vocab=50257, expected_params=124.4e6, batch=4, seq=256),
 }
 BATCH = 8
 PROMPT = 64
@@ -48,7 +53,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--bench", choices=["train", "forward", "generate", "all"], default="train",
                    help="train (also prints forward), forward, generate or all (default train)")
-    p.add_argument("--config", choices=["A", "B"], default="A", help="model size (default A)")
+    p.add_argument("--config", choices=["A", "B", "G"], default="A", help="model size (default A; G = GPT-2 124M)")
     p.add_argument("--repeats", type=int, default=5, help="timed steps / passes / generations; median reported (default 5)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                    help="torch.set_num_threads and OPENBLAS_NUM_THREADS (default: number of cores)")
@@ -169,6 +174,8 @@ def median_time(fn, warmup, repeats):
 
 
 def emit(row):
+    import resource
+    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
     print(json.dumps(row, separators=(",", ":")), flush=True)
 
 
@@ -197,12 +204,12 @@ def main():
     for lib in loaded_blas():
         print(f"  loaded: {lib}", file=sys.stderr)
     print(f"config {args.config}: {cfg['layers']} layers, {cfg['heads']} heads, d={cfg['d']}, T={cfg['ctx']}, "
-          f"vocab {cfg['vocab']}, batch {BATCH}: {params:,} parameters (tied embeddings)", file=sys.stderr)
+          f"vocab {cfg['vocab']}, batch {cfg.get('batch', BATCH)} x {cfg.get('seq', cfg['ctx'])}: {params:,} parameters (tied embeddings)", file=sys.stderr)
     if abs(params - cfg["expected_params"]) > 0.02 * cfg["expected_params"]:
         sys.exit(f"gpt_torch.py: parameter count {params:,} is not ~{cfg['expected_params']:,.0f}: model is wrong")
 
     gen = torch.Generator().manual_seed(args.seed)
-    b, t, vocab = BATCH, cfg["ctx"], cfg["vocab"]
+    b, t, vocab = cfg.get("batch", BATCH), cfg.get("seq", cfg["ctx"]), cfg["vocab"]
     base = dict(config=args.config, impl="pytorch", params=params, batch=b, threads=torch.get_num_threads(),
                 omp_wait=os.environ.get("OMP_WAIT_POLICY", "unset").lower())
 
@@ -261,6 +268,8 @@ def main():
 
     if args.bench in ("generate", "all"):
         model.eval()
+        b = BATCH
+        base["batch"] = b
         h, hs = cfg["heads"], cfg["d"] // cfg["heads"]
         total = PROMPT + NEW_TOKENS
         assert total - 1 <= cfg["ctx"], "the last sampled token is never fed, so positions 0..total-2 must fit"

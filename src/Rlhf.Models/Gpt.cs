@@ -42,6 +42,13 @@ public sealed class Gpt : ICausalLm
         LnF = new Layers.LayerNorm("ln_f", config.NEmbd, config.LayerNormEpsilon);
     }
 
+    /// <summary>
+    /// Activation (gradient) checkpointing per block: when on, a training forward keeps only each block's input and
+    /// recomputes the block's activations during backward (<see cref="Ops.Checkpoint"/>): about one block's
+    /// activations resident instead of all L, for one extra forward per step. Gradients are the same.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>All parameters (wte, wpe, blocks, ln_f), each named with its checkpoint key.</summary>
     public IReadOnlyList<Tensor> Parameters() =>
         [Wte, Wpe, .. Blocks.SelectMany(b => b.Parameters()), LnF.Weight, LnF.Bias];
@@ -77,8 +84,13 @@ public sealed class Gpt : ICausalLm
             throw new ArgumentException($"Gpt.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var pass = new FullAttention(attentionMask, batch, time);
         var x = Ops.Embedding(ids, [batch, time], Wte) + Ops.Embedding(pass.Positions, [batch, time], Wpe); // (B, T, C)
-        foreach (var block in Blocks) x = block.Forward(x, pass);
-        return LnF.Forward(x);                                                                              // (B, T, C)
+        foreach (var block in Blocks)
+            x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters()]) : block.Forward(x, pass);
+        var hidden = LnF.Forward(x);                                                                        // (B, T, C)
+        // without a graph every intermediate array is garbage now: let the GC take them before the caller's next
+        // forward allocates (inference loops: scoring, reference log-probs, evaluation)
+        if (!Rlhf.Tensors.Autograd.GradMode.IsEnabled) Rlhf.Tensors.Autograd.MemoryPolicy.MaybeCollect();
+        return hidden;
     }
 
     /// <summary>LM head: (…, C) → (…, V) = h·wteᵀ (weight tying).</summary>
@@ -86,6 +98,15 @@ public sealed class Gpt : ICausalLm
 
     /// <inheritdoc />
     public KvCache NewCache(int batch, int capacity) => new(Config, batch, capacity);
+
+    /// <summary>
+    /// Mean next-token cross-entropy of the LM head on <paramref name="hidden"/> (…, C), one target per position:
+    /// the same value and gradients as <c>Ops.CrossEntropy(Logits(hidden), targets, ignoreIndex, weights)</c>, but
+    /// fused (<see cref="Ops.LinearCrossEntropy"/>): the (positions × vocabulary) logits and their gradient are never
+    /// held whole, which at a 50k vocabulary saves hundreds of MB per step.
+    /// </summary>
+    public Tensor LanguageModelLoss(Tensor hidden, int[] targets, int ignoreIndex = -100, float[]? weights = null) =>
+        Ops.LinearCrossEntropy(hidden, Wte, targets, ignoreIndex, weights);
 
     /// <summary>
     /// Incremental (KV-cache) forward without autograd: appends <paramref name="newTokens"/> new positions per row

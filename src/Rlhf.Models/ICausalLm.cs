@@ -31,6 +31,13 @@ public interface ICausalLm
     /// <summary>LM head: (…, C) → (…, V).</summary>
     Tensor Logits(Tensor hidden);
 
+    /// <summary>
+    /// Mean next-token cross-entropy of the LM head on <paramref name="hidden"/> (…, C), one target per position: the
+    /// value and gradients of <c>Ops.CrossEntropy(Logits(hidden), targets, ignoreIndex, weights)</c>, fused
+    /// (<see cref="Ops.LinearCrossEntropy"/>) so the (positions × vocabulary) logits are never held whole.
+    /// </summary>
+    Tensor LanguageModelLoss(Tensor hidden, int[] targets, int ignoreIndex = -100, float[]? weights = null);
+
     /// <summary>An empty KV cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions.</summary>
     KvCache NewCache(int batch, int capacity);
 

@@ -88,6 +88,10 @@ public sealed class Llama : ICausalLm
     public Tensor Logits(Tensor hidden) => Ops.MatMul(hidden, LmHead, transB: true);
 
     /// <inheritdoc />
+    public Tensor LanguageModelLoss(Tensor hidden, int[] targets, int ignoreIndex = -100, float[]? weights = null) =>
+        Ops.LinearCrossEntropy(hidden, LmHead, targets, ignoreIndex, weights);
+
+    /// <inheritdoc />
     public KvCache NewCache(int batch, int capacity) => new(Config.NumLayers, Config.KvWidth, Config.MaxPositions, batch, capacity);
 
     /// <inheritdoc />

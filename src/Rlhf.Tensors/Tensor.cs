@@ -38,7 +38,20 @@ public sealed partial class Tensor
     public bool RequiresGrad { get; set; }
 
     /// <summary>Accumulated gradient, contiguous, same shape; null until a backward pass reaches this tensor.</summary>
-    public Tensor? Grad { get; set; }
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            _grad = value;
+            _gradPooled = false; // a gradient set from outside belongs to its maker: never recycled
+        }
+    }
+
+    private Tensor? _grad;
+
+    /// <summary>True while <see cref="Grad"/>'s storage was rented from <see cref="GradientPool"/> by the engine.</summary>
+    private bool _gradPooled;
 
     /// <summary>The op that produced this tensor (null for leaves and for tensors made under <see cref="NoGrad"/>).</summary>
     internal Node? Node { get; set; }
@@ -278,16 +291,42 @@ public sealed partial class Tensor
     /// </summary>
     public Span<float> GradBufferForWrite(out bool overwrite)
     {
-        overwrite = Grad is null;
-        Grad ??= new Tensor(GradientPool.Rent(Size, zeroed: false), _shape);
-        return Grad.Span;
+        overwrite = _grad is null;
+        if (overwrite) AdoptPooledGrad(GradientPool.Rent(Size, zeroed: false));
+        return _grad!.Span;
     }
 
     /// <summary>The gradient storage of this tensor as a span, allocated (zeros) on first use.</summary>
     public Span<float> GradBuffer()
     {
-        Grad ??= new Tensor(GradientPool.Rent(Size, zeroed: true), _shape);
-        return Grad.Span;
+        if (_grad is null) AdoptPooledGrad(GradientPool.Rent(Size, zeroed: true));
+        return _grad!.Span;
+    }
+
+    private void AdoptPooledGrad(float[] buffer)
+    {
+        _grad = new Tensor(buffer, _shape);
+        _gradPooled = true;
+    }
+
+    /// <summary>
+    /// Grad += <paramref name="scale"/>·<paramref name="pooled"/>, where <paramref name="pooled"/> (this tensor's size,
+    /// row-major) was rented from <see cref="GradientPool"/> by an op that computed the gradient early (fused ops);
+    /// the buffer is taken over as the gradient when there is none yet, else returned to the pool.
+    /// </summary>
+    internal void AccumulateGrad(float[] pooled, float scale)
+    {
+        var src = pooled.AsSpan(0, Size);
+        if (_grad is null)
+        {
+            if (scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(src, scale, src);
+            AdoptPooledGrad(pooled);
+            return;
+        }
+        var dst = _grad.Span;
+        if (scale == 1f) System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
+        else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(src, scale, dst, dst);
+        GradientPool.Return(pooled);
     }
 
     /// <summary>
@@ -325,10 +364,12 @@ public sealed partial class Tensor
             // free the graph and interior gradients (PyTorch's retain_graph=False, retain_grad=False); the
             // interior gradient buffer was made by GradBuffer and nobody else holds it, so it is recycled
             t.Node = null;
-            if (t.Grad is { Offset: 0 } grad && grad.Storage.Length == grad.Size) GradientPool.Return(grad.Storage);
+            if (t._grad is { Offset: 0 } grad && grad.Storage.Length == grad.Size) GradientPool.Return(grad.Storage);
             t.Grad = null;
             t.RequiresGrad = false;
+            order[i] = null!; // the activation is garbage once its node has run (unless the caller still holds it)
         }
+        MemoryPolicy.MaybeCollect();
     }
 
     /// <summary>dst += src (src in row-major order of dst's logical shape).</summary>
@@ -366,7 +407,33 @@ public sealed partial class Tensor
     }
 
     /// <summary>Sets <see cref="Grad"/> to null (call before accumulating a new step's gradients).</summary>
-    public void ZeroGrad() => Grad = null;
+    /// <remarks>
+    /// A gradient buffer the engine allocated goes back to its pool, so the next step's backward reuses it instead
+    /// of a fresh (page-faulting, zeroing) allocation: do not keep a reference to <see cref="Grad"/> across this call.
+    /// </remarks>
+    public void ZeroGrad()
+    {
+        if (_gradPooled && _grad is { Offset: 0 } g && g.Storage.Length == g.Size) GradientPool.Return(g.Storage);
+        Grad = null;
+    }
+
+    /// <summary>
+    /// Bytes of the distinct arrays the recorded graph under this tensor holds for backward: every node's output and
+    /// the inputs that are themselves graph tensors (activations), without leaves (parameters, data). Arrays captured
+    /// only inside backward closures (per-row statistics, masks) are not counted. For memory reports.
+    /// </summary>
+    public long GraphStorageBytes()
+    {
+        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        long bytes = 0;
+        foreach (var t in TopologicalOrder(this))
+        {
+            if (seen.Add(t.Storage)) bytes += (long)t.Storage.Length * sizeof(float);
+            foreach (var input in t.Node!.Inputs)
+                if (!input.IsLeaf && seen.Add(input.Storage)) bytes += (long)input.Storage.Length * sizeof(float);
+        }
+        return bytes;
+    }
 
     /// <summary>Disables graph recording until the returned scope is disposed (inference, reference models).</summary>
     public static GradMode.Scope NoGrad() => GradMode.Disable();

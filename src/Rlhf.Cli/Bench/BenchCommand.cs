@@ -153,60 +153,87 @@ public static class BenchCommand
         var json = JsonOption();
         var config = new Option<string>("--config")
         {
-            Description = "Model config: A (6 layers, d=384, T=256, vocab 8192) or B (4 layers, d=256, T=128, vocab 4096).",
+            Description = "Model config: A (6 layers, d=384, T=256, vocab 8192), B (4 layers, d=256, T=128, vocab 4096) or G (GPT-2 124M shapes, trained at batch 4 × 256).",
             DefaultValueFactory = _ => "A",
         };
-        config.AcceptOnlyFromAmong("A", "B", "a", "b");
-        var repeats = new Option<int>("--repeats")
-        {
-            Description = "Timed steps (train) or runs (generate) after warm-up; the median is reported.",
-            DefaultValueFactory = _ => 10,
-        };
-        Require(repeats, r => r >= 1, "--repeats must be at least 1.");
+        config.AcceptOnlyFromAmong("A", "B", "G", "a", "b", "g");
+        var preset = new Option<string?>("--preset") { Description = "A named real-size model instead of --config: gpt2-124m (= config G)." };
+        preset.AcceptOnlyFromAmong("gpt2-124m");
+        var repeats = new Option<int?>("--repeats") { Description = "Timed steps (train) or runs (generate) after warm-up; the median is reported (default 10; 3 for G)." };
+        Require(repeats, r => r is null or >= 1, "--repeats must be at least 1.");
+        var warmup = new Option<int?>("--warmup") { Description = $"Untimed training steps first (default {ModelBench.WarmupSteps}; 2 for G)." };
+        Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
+        var gradCheckpoint = new Option<bool>("--grad-checkpoint") { Description = "Train with activation checkpointing per block (recompute each block's activations in backward)." };
+        var unfused = new Option<bool>("--unfused-head") { Description = "Train with logits then cross-entropy (full positions × vocabulary logits) instead of the fused LM-head loss." };
         var profile = ProfileOption();
-        var command = new Command(name, description) { json, config, repeats, profile };
+        var command = new Command(name, description) { json, config, preset, repeats, profile };
+        if (name == "train") { command.Add(warmup); command.Add(gradCheckpoint); command.Add(unfused); }
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            string configName = parse.GetValue(config)!.ToUpperInvariant();
+            string configName = parse.GetValue(preset) is string p ? ModelBench.PresetConfig(p) : parse.GetValue(config)!.ToUpperInvariant();
+            bool big = configName == "G";
             var gpt = ModelBench.Config(configName);
             long parameters = new Rlhf.Models.Gpt(gpt).ParameterCount;
-            int n = parse.GetValue(repeats), threads = Environment.ProcessorCount;
-            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, gpt, n, parameters, threads, error));
+            int n = parse.GetValue(repeats) ?? (big ? 3 : 10), threads = Environment.ProcessorCount;
+            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, gpt, n, parameters, threads, parse.GetValue(warmup) ?? (big ? 2 : ModelBench.WarmupSteps), parse.GetValue(gradCheckpoint), !parse.GetValue(unfused), error));
             if (parse.GetValue(json))
             {
                 foreach (var r in records) output.WriteLine(BenchJson.Line(r));
                 return 0;
             }
-            var table = new Table().Title($"GPT config {configName} ({parameters:N0} parameters), batch {ModelBench.Batch}, {threads} threads")
-                .AddColumns("Bench", "Tokens/s", "ms/step");
-            foreach (var r in records) table.AddRow(r.Bench, F(r.TokensPerS), r.MsPerStep is double m ? F(m) : "");
+            var table = new Table().Title($"GPT config {configName} ({parameters:N0} parameters), {threads} threads")
+                .AddColumns("Bench", "Batch × T", "Tokens/s", "ms/step", "Peak RSS (MiB)");
+            foreach (var r in records)
+                table.AddRow(r.Bench, r.Batch is int bb ? $"{bb} × {r.Seq?.ToString(CultureInfo.InvariantCulture) ?? "-"}" : "", F(r.TokensPerS),
+                    r.MsPerStep is double m ? F(m) : "", r.PeakRssMb is double rss ? F(rss, "0") : "");
             Console(output).Write(table);
+            if (records[0].Memory is { } mem)
+            {
+                var breakdown = new Table().Title("Training memory (MiB)").AddColumns("Part", "MiB");
+                breakdown.AddRow("weights", F(mem.WeightsMb, "0"));
+                breakdown.AddRow("gradients", F(mem.GradsMb, "0"));
+                breakdown.AddRow("optimizer (AdamW moments)", F(mem.OptimizerMb, "0"));
+                breakdown.AddRow("activations held for backward", F(mem.ActivationsMb, "0"));
+                breakdown.AddRow("idle pooled gradient buffers", F(mem.GradPoolMb, "0"));
+                breakdown.AddRow("other (runtime, transients, uncollected heap)", F(mem.OtherMb, "0"));
+                breakdown.AddRow("peak resident set", F(mem.PeakRssMb, "0"));
+                Console(output).Write(breakdown);
+            }
             return 0;
         });
         return command;
     }
 
     /// <summary>The records of bench <paramref name="name"/> (train: train + forward; generate), with progress lines on <paramref name="error"/>.</summary>
-    private static List<ModelRecord> ModelRecords(string name, string configName, Rlhf.Models.GptConfig gpt, int n, long parameters, int threads, TextWriter error)
+    private static List<ModelRecord> ModelRecords(string name, string configName, Rlhf.Models.GptConfig gpt, int n, long parameters, int threads,
+        int w, bool checkpoint, bool fused, TextWriter error)
     {
         var records = new List<ModelRecord>();
         if (name == "train")
         {
-            error.WriteLine($"bench train config {configName}: {n} steps after {ModelBench.WarmupSteps} warm-up...");
-            var (tps, ms) = ModelBench.Train(gpt, n);
-            records.Add(new ModelRecord("train", configName, Math.Round(tps, 1), "rlhf", Math.Round(ms, 1), parameters, threads));
+            var (batch, T) = ModelBench.TrainShape(configName);
+            error.WriteLine($"bench train config {configName}, batch {batch} × {T}{(checkpoint ? ", grad checkpoint" : "")}: {n} steps after {w} warm-up...");
+            var r = ModelBench.Train(gpt, batch, T, n, w, checkpoint, fusedHead: fused);
+            if (r.Profile is not null) error.WriteLine($"per-op time over the {n} timed steps (RLHF_PROFILE=1):{Environment.NewLine}{r.Profile}");
+            records.Add(new ModelRecord("train", configName, Math.Round(r.TokensPerSecond, 1), "rlhf", Math.Round(r.MsPerStep, 1), parameters, threads,
+                batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory));
             error.WriteLine($"bench forward config {configName}...");
-            records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, n), 1), "rlhf", null, parameters, threads));
+            GC.Collect(); // the training model and its optimizer are garbage now
+            records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, batch, T, n), 1), "rlhf", null, parameters, threads,
+                batch, T, PeakRssMb()));
         }
         else
         {
             error.WriteLine($"bench generate config {configName}: {n} runs after 1 warm-up...");
-            records.Add(new ModelRecord("generate", configName, Math.Round(ModelBench.Generate(gpt, n), 1), "rlhf", null, parameters, threads));
+            records.Add(new ModelRecord("generate", configName, Math.Round(ModelBench.Generate(gpt, n), 1), "rlhf", null, parameters, threads,
+                ModelBench.Batch, null, PeakRssMb()));
         }
         return records;
     }
+
+    private static double? PeakRssMb() => Rlhf.Tensors.MemoryUsage.PeakRssBytes() is long b ? Math.Round(b / (1024.0 * 1024.0), 1) : null;
 
     private static Command CreatePpo()
     {

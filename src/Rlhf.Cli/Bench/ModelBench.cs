@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Models;
 using Rlhf.Models.Generation;
 using Rlhf.Tensors;
+using Rlhf.Tensors.Autograd;
 using Rlhf.Tensors.Optim;
 
 namespace Rlhf.Cli.Bench;
@@ -27,50 +28,89 @@ public static class ModelBench
     /// </summary>
     public const int WarmupSteps = 5;
 
-    /// <summary>Config A or B by name.</summary>
+    /// <summary>Config A, B or G (GPT-2 124M shapes) by name.</summary>
     public static GptConfig Config(string name) => name.ToUpperInvariant() switch
     {
         "A" => GptConfig.A,
         "B" => GptConfig.B,
-        _ => throw new ArgumentException($"unknown config '{name}': expected A or B"),
+        "G" => Gpt2Small,
+        _ => throw new ArgumentException($"unknown config '{name}': expected A, B or G"),
     };
 
-    /// <summary>Median training tokens/s over <paramref name="steps"/> timed steps (after <see cref="WarmupSteps"/> warm-up steps).</summary>
-    public static (double TokensPerSecond, double MsPerStep) Train(GptConfig config, int steps)
+    /// <summary>GPT-2 124M (HF <c>gpt2</c>): 12 layers, 12 heads, d 768, 1024 positions, vocabulary 50257.</summary>
+    public static GptConfig Gpt2Small => new(12, 12, 768, 1024, 50257);
+
+    /// <summary>The config name a <c>--preset</c> stands for (gpt2-124m → G).</summary>
+    public static string PresetConfig(string preset) => preset.ToLowerInvariant() switch
     {
-        var model = new Gpt(config, seed: 1);
+        "gpt2-124m" => "G",
+        _ => throw new ArgumentException($"unknown preset '{preset}': expected gpt2-124m"),
+    };
+
+    /// <summary>Training batch × sequence length of a config: batch 8 × n_positions for A and B, 4 × 256 for G.</summary>
+    public static (int Batch, int Time) TrainShape(string config) => config.ToUpperInvariant() == "G" ? (4, 256) : (Batch, Config(config).NPositions);
+
+    /// <summary>
+    /// Median training tokens/s over <paramref name="steps"/> timed steps after <paramref name="warmup"/> warm-up steps,
+    /// with the memory breakdown of the last step. <paramref name="fusedHead"/>: LM head + cross-entropy as one op
+    /// (<see cref="Gpt.LanguageModelLoss"/>) instead of logits then <see cref="Ops.CrossEntropy"/>.
+    /// </summary>
+    public static TrainResult Train(GptConfig config, int batch, int T, int steps, int warmup = WarmupSteps,
+        bool gradCheckpoint = false, bool fusedHead = true)
+    {
+        var model = new Gpt(config, seed: 1) { GradientCheckpointing = gradCheckpoint };
         var optimizer = new AdamW(model.Parameters(), new AdamWConfig(LearningRate: 3e-4f, WeightDecay: 0.1f));
-        int T = config.NPositions;
-        var (ids, targets) = RandomBatch(config, T, seed: 2);
+        var (ids, targets) = RandomBatch(config, batch, T, seed: 2);
         var times = new List<double>();
-        for (int s = 0; s < steps + WarmupSteps; s++)
+        long graphBytes = 0;
+        double optimizerMs = 0;
+        for (int s = 0; s < steps + warmup; s++)
         {
             var sw = Stopwatch.StartNew();
             optimizer.ZeroGrad();
-            var loss = Ops.CrossEntropy(model.Logits(model.Forward(ids, Batch, T)), targets);
+            var hidden = model.Forward(ids, batch, T);
+            var loss = fusedHead ? model.LanguageModelLoss(hidden, targets) : Ops.CrossEntropy(model.Logits(hidden), targets);
+            hidden = null;
+            if (s == steps + warmup - 1)
+            {
+                sw.Stop();
+                graphBytes = loss.GraphStorageBytes(); // not timed: walks the graph
+                sw.Start();
+            }
             loss.Backward();
+            double beforeStep = sw.Elapsed.TotalMilliseconds;
             optimizer.Step();
-            if (s >= WarmupSteps) times.Add(sw.Elapsed.TotalSeconds);
+            if (s >= warmup) optimizerMs += sw.Elapsed.TotalMilliseconds - beforeStep;
+            if (s >= warmup) times.Add(sw.Elapsed.TotalSeconds);
+            OpProfiler.Mark(); // the next step's first op does not count the optimizer
+            if (s == warmup - 1 && OpProfiler.Enabled) OpProfiler.Report(); // drop the warm-up's timings
         }
+        string? profile = OpProfiler.Enabled ? OpProfiler.Report() + Environment.NewLine + $"{"AdamW.Step",-22} total {optimizerMs,9:F1} ms" : null;
         double median = Median(times);
-        return (Batch * T / median, median * 1e3);
+        long weights = model.Parameters().Sum(p => (long)p.Size) * sizeof(float);
+        long grads = model.Parameters().Sum(p => (long)(p.Grad?.Size ?? 0)) * sizeof(float);
+        var memory = new MemoryBreakdown(Mb(weights), Mb(grads), Mb(2 * weights), Mb(graphBytes),
+            Mb(MemoryUsage.PooledGradientBytes), Mb(GC.GetGCMemoryInfo().HeapSizeBytes), Mb(MemoryUsage.PeakRssBytes() ?? 0));
+        GC.KeepAlive(optimizer);
+        return new TrainResult(batch * T / median, median * 1e3, memory, profile);
     }
 
+    private static double Mb(long bytes) => Math.Round(bytes / (1024.0 * 1024.0), 1);
+
     /// <summary>Median forward-only (no autograd) tokens/s.</summary>
-    public static double Forward(GptConfig config, int repeats)
+    public static double Forward(GptConfig config, int batch, int T, int repeats)
     {
         var model = new Gpt(config, seed: 1);
-        int T = config.NPositions;
-        var (ids, _) = RandomBatch(config, T, seed: 2);
+        var (ids, _) = RandomBatch(config, batch, T, seed: 2);
         var times = new List<double>();
         using var noGrad = Tensor.NoGrad();
         for (int s = 0; s < repeats + 2; s++)
         {
             var sw = Stopwatch.StartNew();
-            model.Logits(model.Forward(ids, Batch, T));
+            model.Logits(model.Forward(ids, batch, T));
             if (s >= 2) times.Add(sw.Elapsed.TotalSeconds);
         }
-        return Batch * T / Median(times);
+        return batch * T / Median(times);
     }
 
     /// <summary>Median generation tokens/s (8 × 64 new tokens after a 64-token prompt).</summary>
@@ -96,11 +136,11 @@ public static class ModelBench
         return Batch * newTokens / Median(times);
     }
 
-    private static (int[] Ids, int[] Targets) RandomBatch(GptConfig config, int T, ulong seed)
+    private static (int[] Ids, int[] Targets) RandomBatch(GptConfig config, int batch, int T, ulong seed)
     {
         var rng = new Rng(seed);
-        var ids = new int[Batch * T];
-        var targets = new int[Batch * T];
+        var ids = new int[batch * T];
+        var targets = new int[batch * T];
         for (int i = 0; i < ids.Length; i++)
         {
             ids[i] = rng.NextInt(config.VocabSize);

@@ -18,6 +18,20 @@ public static class GradMode
         return new Scope();
     }
 
+    /// <summary>Turns recording on (whatever the enclosing scopes say) until the returned scope is disposed (recomputation in backward).</summary>
+    public static EnabledScope Enable()
+    {
+        int saved = t_disabledDepth;
+        t_disabledDepth = 0;
+        return new EnabledScope(saved);
+    }
+
+    /// <summary>Restores the recording state that <see cref="Enable"/> overrode.</summary>
+    public readonly struct EnabledScope(int savedDepth) : IDisposable
+    {
+        public void Dispose() => t_disabledDepth = savedDepth;
+    }
+
     /// <summary>Re-enables recording when disposed (nesting-safe).</summary>
     public readonly struct Scope : IDisposable
     {

@@ -13,6 +13,12 @@ internal static class GradientPool
     private static readonly Dictionary<int, Stack<float[]>> Free = [];
     private static long _bytes;
 
+    /// <summary>Bytes held by idle buffers now.</summary>
+    public static long IdleBytes
+    {
+        get { lock (Free) return _bytes; }
+    }
+
     /// <summary>Upper bound on memory held by idle buffers.</summary>
     public const long MaxBytes = 2L << 30;
 

@@ -24,8 +24,8 @@ public static class Evaluator
             int n = 0;
             foreach (int target in targets) if (target != SftCollator.IgnoreIndex) n++;
             if (n == 0) continue;
-            var logits = model.Logits(model.Forward(inputs, b, t)); // (B, T, V)
-            sum += (double)Ops.CrossEntropy(logits, targets).Item() * n;
+            // fused LM head + cross-entropy: the (B·T × V) logits are never held whole
+            sum += (double)model.LanguageModelLoss(model.Forward(inputs, b, t), targets).Item() * n;
             count += n;
         }
         return count == 0 ? double.NaN : sum / count;

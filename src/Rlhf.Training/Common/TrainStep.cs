@@ -15,7 +15,8 @@ public readonly record struct StepResult(double Loss, double GradNorm, float Lea
 public static class TrainStep
 {
     /// <summary>
-    /// Forward → logits (B, T, V) → mean cross-entropy over targets ≠ −100 → backward → clip the global gradient norm
+    /// Forward → mean cross-entropy of the LM head over targets ≠ −100 (fused: the (B·T × V) logits and their
+    /// gradient are never held whole, <see cref="Gpt.LanguageModelLoss"/>) → backward → clip the global gradient norm
     /// to <paramref name="gradClip"/> (0: no clipping) → AdamW update at <paramref name="learningRate"/> → drop the
     /// gradients. Non-finite gradients skip the update (the step still counts) rather than poison the weights.
     /// No attention mask is needed for right-padded rows: causal attention never lets a real position see the
@@ -25,8 +26,7 @@ public static class TrainStep
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
-        var logits = model.Logits(model.Forward(inputs, batch, time)); // (B, T, V)
-        var loss = Ops.CrossEntropy(logits, targets);                   // scalar
+        var loss = model.LanguageModelLoss(model.Forward(inputs, batch, time), targets); // scalar
         loss.Backward();
         var (norm, finite) = OptimizerStep.ClipAndUpdate(optimizer, learningRate, gradClip);
         return new StepResult(loss.Item(), norm, learningRate, !finite);
