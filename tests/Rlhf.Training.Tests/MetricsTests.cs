@@ -1,5 +1,5 @@
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data;
 using Rlhf.Data.Metrics;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Metrics;
 

@@ -1,4 +1,4 @@
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;

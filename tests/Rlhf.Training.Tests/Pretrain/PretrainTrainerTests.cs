@@ -1,6 +1,6 @@
 using Rlhf.Models.Checkpoints;
 using Rlhf.Training.Common;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Pretrain;
 using Rlhf.Training.Tests.Common;
 using Rlhf.Data.Metrics;

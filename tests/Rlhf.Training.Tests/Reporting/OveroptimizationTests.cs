@@ -1,4 +1,4 @@
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Reporting;
 using Rlhf.Data.Metrics;
 

@@ -1,4 +1,4 @@
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Demo.Report;
