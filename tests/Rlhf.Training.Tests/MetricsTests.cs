@@ -1,5 +1,4 @@
 using Rlhf.Training.Data;
-using Rlhf.Data.Progress;
 using Rlhf.Data;
 using Rlhf.Data.Metrics;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Rlhf.Data.Progress;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Metrics;
 

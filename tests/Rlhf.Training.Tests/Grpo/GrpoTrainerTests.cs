@@ -4,7 +4,6 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Grpo;
-using Rlhf.Data.Progress;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;

@@ -1,4 +1,3 @@
-using Rlhf.Data.Progress;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;

@@ -1,6 +1,5 @@
 using Rlhf.Models.Checkpoints;
 using Rlhf.Training.Common;
-using Rlhf.Data.Progress;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;

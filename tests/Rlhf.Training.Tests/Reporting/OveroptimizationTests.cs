@@ -1,4 +1,3 @@
-using Rlhf.Data.Progress;
 using Rlhf.Training.Reporting;
 using Rlhf.Data.Metrics;
 

@@ -1,4 +1,3 @@
-using Rlhf.Data.Progress;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Demo.Report;
