@@ -1,7 +1,7 @@
 using System.Globalization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Games;
@@ -35,7 +35,7 @@ public static class AlphaZeroTrainer
     /// stops after that many total iterations (resume tests); <paramref name="cancel"/> stops at the next snapshot.
     /// </summary>
     public static AlphaZeroResult Run(string outDir, string initFile, AlphaZeroConfig config, bool resume = false, int? stopAfter = null,
-        TrainingProgressOptions? progress = null, CancellationToken cancel = default)
+        IProgressReporter? progress = null, CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(config.SnapshotEvery, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(config.Simulations, 1);
@@ -67,7 +67,7 @@ public static class AlphaZeroTrainer
             net.Save(SnapshotPath(outDir, 0), new Dictionary<string, string> { ["init"] = Path.GetFullPath(initFile) });
         }
         using var metrics = resume ? MetricsWriter.Resume(Path.Combine(outDir, "metrics.jsonl"), it) : MetricsWriter.Create(Path.Combine(outDir, "metrics.jsonl"));
-        using var bar = TrainingProgress.Start("selfplay", config.Iterations, it, progress);
+        using var bar = (progress ?? NullProgress.Instance).Start("selfplay", config.Iterations, it);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long positionsSeen = 0;
         var mcts = new Mcts(net, new MctsConfig(config.Simulations, config.CPuct));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Games;
@@ -24,7 +24,7 @@ public static class ImitationTrainer
     /// (tests of resume); <paramref name="cancel"/> stops at the next epoch end, saving a checkpoint.
     /// </summary>
     public static ImitationResult Run(string outDir, IReadOnlyList<ExpertGame> games, ImitationConfig config, bool resume = false,
-        int? stopAfterSteps = null, TrainingProgressOptions? progress = null, CancellationToken cancel = default)
+        int? stopAfterSteps = null, IProgressReporter? progress = null, CancellationToken cancel = default)
     {
         // 1. data: the last ValidationFraction of games held out
         int nVal = (int)Math.Round(games.Count * config.ValidationFraction);
@@ -54,7 +54,7 @@ public static class ImitationTrainer
             opt = NewOptimizer(net);
         }
         using var metrics = resume ? MetricsWriter.Resume(Path.Combine(outDir, "metrics.jsonl"), step) : MetricsWriter.Create(Path.Combine(outDir, "metrics.jsonl"));
-        using var bar = TrainingProgress.Start("imitate", total, step, progress);
+        using var bar = (progress ?? NullProgress.Instance).Start("imitate", total, step);
 
         // 3. the loop: one minibatch per step, validation + snapshot + checkpoint at each epoch end
         int[] perm = [];

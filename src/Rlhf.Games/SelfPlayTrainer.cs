@@ -1,7 +1,7 @@
 using System.Globalization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Games;
@@ -32,7 +32,7 @@ public static class SelfPlayTrainer
     /// stops after that many total iterations (resume tests); <paramref name="cancel"/> stops at the next snapshot.
     /// </summary>
     public static SelfPlayResult Run(string outDir, string initFile, SelfPlayConfig config, bool resume = false, int? stopAfter = null,
-        TrainingProgressOptions? progress = null, CancellationToken cancel = default)
+        IProgressReporter? progress = null, CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(config.SnapshotEvery, 1);
         var experts = config.ExpertOpponents.Select(Experts.Create).ToArray();
@@ -64,7 +64,7 @@ public static class SelfPlayTrainer
         var pool = Enumerable.Range(0, it / config.SnapshotEvery + 1)
             .Select(k => new NetPlayer($"selfplay@{k * config.SnapshotEvery}", PolicyValueNet.Load(SnapshotPath(outDir, k * config.SnapshotEvery)), sample: true)).ToList();
         using var metrics = resume ? MetricsWriter.Resume(Path.Combine(outDir, "metrics.jsonl"), it) : MetricsWriter.Create(Path.Combine(outDir, "metrics.jsonl"));
-        using var bar = TrainingProgress.Start("selfplay", config.Iterations, it, progress);
+        using var bar = (progress ?? NullProgress.Instance).Start("selfplay", config.Iterations, it);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long movesSeen = 0;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Rlhf.Cli.Demo;
-using Rlhf.Training.Logging;
 using Xunit;
 using Rlhf.Cli.Demo.Report;
 using Rlhf.Data.Metrics;

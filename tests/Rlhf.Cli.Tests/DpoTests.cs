@@ -2,7 +2,6 @@ using System.Text.Json;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
-using Rlhf.Training.Logging;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Tests;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Rlhf.Cli;
 using Rlhf.Models.Checkpoints;
-using Rlhf.Training.Logging;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Tests;

@@ -3,7 +3,6 @@ using Rlhf.Cli;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
-using Rlhf.Training.Logging;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Tests;

@@ -1,12 +1,12 @@
 using Rlhf.Tensors;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data;
 
 namespace Rlhf.Games.Tests;
 
 public class TrainerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly TrainingProgressOptions Quiet = new() { PlainOutput = TextWriter.Null, Interactive = false };
+    private static readonly IProgressReporter Quiet = NullProgress.Instance;
 
     private static float[][] Weights(string file) => [.. PolicyValueNet.Load(file).Parameters.Select(p => p.ToArray())];
 

@@ -1,5 +1,4 @@
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
 using Rlhf.Data;
 using Rlhf.Data.Metrics;
 

@@ -2,7 +2,7 @@ using System.Text;
 using Rlhf.Models;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Metrics;
@@ -54,7 +54,7 @@ public static class PpoBench
             };
             progress.WriteLine($"bench ppo config {configName}: {warmup} warm-up + 1 timed iteration of {prompts} prompts × {newTokens} new tokens, "
                 + $"{ppo.Epochs} epochs × minibatch {ppo.MinibatchSize}...");
-            new PpoTrainer(ppo, tokenizer, policy, reference, reward, promptList, TextWriter.Null, new TrainingProgressOptions { PlainOutput = TextWriter.Null, Interactive = false }).Run();
+            new PpoTrainer(ppo, tokenizer, policy, reference, reward, promptList, TextWriter.Null, NullProgress.Instance).Run();
             var last = MetricsReader.Read(Path.Combine(outDir, "metrics.jsonl"))[^1];
             double gen = last.Get("time_generate_s")!.Value, rm = last.Get("time_reward_s")!.Value;
             double refValues = last.Get("time_score_s")!.Value - rm, update = last.Get("time_update_s")!.Value;

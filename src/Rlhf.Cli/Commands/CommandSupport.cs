@@ -1,8 +1,9 @@
 using System.CommandLine;
 using Rlhf.Models.Tokenization;
+using Rlhf.Cli.Progress;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Common;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Scoring;
 
 namespace Rlhf.Cli.Commands;
@@ -79,8 +80,8 @@ internal static class CommandSupport
     public static bool Given(this ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary>Progress display: auto-detected on the real console, plain lines into any other writer (tests, redirection by callers).</summary>
-    public static TrainingProgressOptions? Progress(TextWriter output) =>
-        ReferenceEquals(output, Console.Out) ? null : new TrainingProgressOptions { PlainOutput = output, Interactive = false };
+    public static IProgressReporter Progress(TextWriter output) =>
+        new ConsoleProgressReporter(ReferenceEquals(output, Console.Out) ? null : new TrainingProgressOptions { PlainOutput = output, Interactive = false });
 
     /// <summary>Throws <see cref="FileNotFoundException"/> naming <paramref name="path"/> when it is not an existing file; returns it.</summary>
     public static string ExistingFile(string path) =>

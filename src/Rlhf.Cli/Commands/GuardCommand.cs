@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Rlhf.Training.Guard;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Metrics;
 

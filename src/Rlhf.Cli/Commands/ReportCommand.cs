@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.BestOfN;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Reporting;
 using Spectre.Console;
 using Rlhf.Data.Metrics;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 
 namespace Rlhf.Training.Common;
 
@@ -27,12 +27,12 @@ public static class TrainingLoop
     /// <paramref name="startStep"/> instead of starting it anew, and skips the step-0 evaluation.
     /// </summary>
     public static LoopResult Run(TrainingMethod method, LoopSettings settings, int startStep, bool resumed, TextWriter log,
-        TrainingProgressOptions? progressOptions, CancellationToken cancel, Action<int>? afterStep = null)
+        IProgressReporter? reporter, CancellationToken cancel, Action<int>? afterStep = null)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(log);
-        var clock = progressOptions?.Clock ?? TimeProvider.System;
+        var clock = settings.Clock ?? TimeProvider.System;
         long started = clock.GetTimestamp();
         int step = startStep, total = settings.TotalSteps;
         var values = new List<(string Name, double Value)>();
@@ -48,7 +48,7 @@ public static class TrainingLoop
         int saved = resumed ? startStep : -1;
         bool stopped = false;
         string? stopReason = null, checkpoint = null;
-        using (var progress = TrainingProgress.Start(method.Kind, total, step, progressOptions))
+        using (var progress = (reporter ?? NullProgress.Instance).Start(method.Kind, total, step))
         {
             while (step < total)
             {

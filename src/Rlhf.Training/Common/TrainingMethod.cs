@@ -1,4 +1,4 @@
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 
 namespace Rlhf.Training.Common;
 

@@ -1,7 +1,6 @@
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
-using Rlhf.Training.Logging;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Common;

@@ -8,7 +8,7 @@ using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Preferences;
 using Rlhf.Data.Prompts;
@@ -48,10 +48,10 @@ public sealed class DpoTrainer
     private readonly BpeTokenizer _tokenizer;
     private readonly PreferenceData _data;
     private readonly TextWriter _log;
-    private readonly TrainingProgressOptions? _progress;
+    private readonly IProgressReporter? _progress;
 
     /// <summary>A trainer on <paramref name="data"/>; <see cref="TrainerConfig.ValFraction"/> of its prompts are held out.</summary>
-    public DpoTrainer(DpoConfig config, BpeTokenizer tokenizer, PreferenceData data, TextWriter? log = null, TrainingProgressOptions? progress = null)
+    public DpoTrainer(DpoConfig config, BpeTokenizer tokenizer, PreferenceData data, TextWriter? log = null, IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -100,7 +100,7 @@ public sealed class DpoTrainer
         if (state is null)
         {
             Directory.CreateDirectory(outDir);
-            using (var p = TrainingProgress.Start("dpo reference log-probs", train.SequenceCount + held.SequenceCount, 0, _progress))
+            using (var p = (_progress ?? NullProgress.Instance).Start("dpo reference log-probs", train.SequenceCount + held.SequenceCount, 0))
             {
                 int done = 0;
                 cache = ReferenceLogProbCache.Compute(Reference(), train, held, T, pad, n => p.Update(done += n, double.NaN, 0));

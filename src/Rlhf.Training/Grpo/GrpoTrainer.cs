@@ -6,7 +6,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Prompts;
 using Rlhf.Training.Scoring;
@@ -42,7 +42,7 @@ public sealed class GrpoTrainer
     private readonly IRewardFunction _reward;
     private readonly IRewardFunction _accuracy;
     private readonly TextWriter _log;
-    private readonly TrainingProgressOptions? _progress;
+    private readonly IProgressReporter? _progress;
 
     /// <summary>
     /// A trainer on <paramref name="prompts"/> with <paramref name="reward"/>; held-out accuracy on
@@ -50,7 +50,7 @@ public sealed class GrpoTrainer
     /// <paramref name="accuracy"/> (default: the reward) scores ≥ 0.5.
     /// </summary>
     public GrpoTrainer(GrpoConfig config, BpeTokenizer tokenizer, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<RlPrompt>? evalPrompts,
-        IRewardFunction reward, IRewardFunction? accuracy = null, TextWriter? log = null, TrainingProgressOptions? progress = null)
+        IRewardFunction reward, IRewardFunction? accuracy = null, TextWriter? log = null, IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);

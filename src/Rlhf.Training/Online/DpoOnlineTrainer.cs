@@ -2,7 +2,7 @@ using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Scoring;
 
 namespace Rlhf.Training.Online;
@@ -14,7 +14,7 @@ namespace Rlhf.Training.Online;
 /// settings and seed + round. A round whose pairs are all unusable (identical or empty samples) keeps the policy.
 /// </summary>
 public sealed class DpoOnlineTrainer(DpoConfig template, BpeTokenizer tokenizer, IGoldScorer? gold = null, TextWriter? log = null,
-    TrainingProgressOptions? progress = null) : IOnlineTrainer
+    IProgressReporter? progress = null) : IOnlineTrainer
 {
     /// <summary>Settings of every round's DPO run (out, init and reference directories are set per round).</summary>
     public DpoConfig Template { get; } = template;

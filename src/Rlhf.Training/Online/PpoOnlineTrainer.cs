@@ -2,7 +2,7 @@ using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Preferences;
@@ -21,7 +21,7 @@ namespace Rlhf.Training.Online;
 /// The next policy is PPO's final checkpoint. Seeds are offset by the round so rounds differ but stay deterministic.
 /// </summary>
 public sealed class PpoOnlineTrainer(RewardConfig rewardTemplate, PpoConfig ppoTemplate, BpeTokenizer tokenizer, IReadOnlyList<RlPrompt> prompts,
-    IGoldScorer? gold = null, TextWriter? log = null, TrainingProgressOptions? progress = null) : IOnlineTrainer
+    IGoldScorer? gold = null, TextWriter? log = null, IProgressReporter? progress = null) : IOnlineTrainer
 {
     /// <summary>Name in logs.</summary>
     public const string TrainerName = "rm+ppo";

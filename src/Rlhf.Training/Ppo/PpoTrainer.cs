@@ -5,7 +5,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Training.Guard;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Prompts;
@@ -45,14 +45,14 @@ public sealed class PpoTrainer
     private readonly IRewardFunction _reward;
     private readonly IReadOnlyList<RlPrompt> _prompts;
     private readonly TextWriter _log;
-    private readonly TrainingProgressOptions? _progress;
+    private readonly IProgressReporter? _progress;
 
     /// <summary>
     /// A trainer of <paramref name="policy"/> (updated in place; on resume its weights are replaced by the checkpoint's)
     /// against <paramref name="reward"/>, leashed to the frozen <paramref name="reference"/> (a separate copy, usually the SFT model).
     /// </summary>
     public PpoTrainer(PpoConfig config, BpeTokenizer tokenizer, Gpt policy, Gpt reference, IRewardFunction reward, IReadOnlyList<RlPrompt> prompts,
-        TextWriter? log = null, TrainingProgressOptions? progress = null)
+        TextWriter? log = null, IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);

@@ -3,7 +3,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 
 namespace Rlhf.Training.Pretrain;
 
@@ -34,7 +34,7 @@ public sealed class PretrainTrainer
     private readonly BpeTokenizer _tokenizer;
     private readonly TokenDataset _corpus;
     private readonly TextWriter _log;
-    private readonly TrainingProgressOptions? _progress;
+    private readonly IProgressReporter? _progress;
 
     /// <summary>
     /// A trainer over <paramref name="corpus"/> (tokens of <paramref name="tokenizer"/>, which is saved with every
@@ -42,7 +42,7 @@ public sealed class PretrainTrainer
     /// progress display.
     /// </summary>
     public PretrainTrainer(PretrainConfig config, BpeTokenizer tokenizer, TokenDataset corpus, TextWriter? log = null,
-        TrainingProgressOptions? progress = null)
+        IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Metrics;
 

@@ -5,7 +5,7 @@ using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.RewardModeling;
@@ -42,7 +42,7 @@ public sealed class RewardTrainer
     private readonly BpeTokenizer _tokenizer;
     private readonly PreferenceData _data;
     private readonly TextWriter _log;
-    private readonly TrainingProgressOptions? _progress;
+    private readonly IProgressReporter? _progress;
 
     /// <summary>A trainer on <paramref name="data"/>; <see cref="TrainerConfig.ValFraction"/> of its prompts are held out.</summary>
     /// <summary>
@@ -51,7 +51,7 @@ public sealed class RewardTrainer
     /// </summary>
     public IReadOnlyList<Data.SftExample>? ReferenceSamples { get; init; }
 
-    public RewardTrainer(RewardConfig config, BpeTokenizer tokenizer, PreferenceData data, TextWriter? log = null, TrainingProgressOptions? progress = null)
+    public RewardTrainer(RewardConfig config, BpeTokenizer tokenizer, PreferenceData data, TextWriter? log = null, IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);

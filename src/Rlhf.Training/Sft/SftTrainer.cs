@@ -3,7 +3,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 
 namespace Rlhf.Training.Sft;
 
@@ -29,7 +29,7 @@ public sealed class SftTrainer
     private readonly IReadOnlyList<TokenizedSft> _examples;
     private readonly IReadOnlyList<TokenizedSft>? _valExamples;
     private readonly TextWriter _log;
-    private readonly TrainingProgressOptions? _progress;
+    private readonly IProgressReporter? _progress;
 
     /// <summary>
     /// A trainer over tokenized <paramref name="examples"/> (<see cref="SftData.Load"/>). With
@@ -37,7 +37,7 @@ public sealed class SftTrainer
     /// the examples are held out.
     /// </summary>
     public SftTrainer(SftConfig config, BpeTokenizer tokenizer, IReadOnlyList<TokenizedSft> examples, IReadOnlyList<TokenizedSft>? valExamples = null,
-        TextWriter? log = null, TrainingProgressOptions? progress = null)
+        TextWriter? log = null, IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);

@@ -3,7 +3,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Common;
@@ -14,8 +14,19 @@ internal static class TrainingFixtures
     /// <summary>A byte-level tokenizer with 32 merges learned from <see cref="Text"/> (vocab 289).</summary>
     public static readonly BpeTokenizer Tokenizer = BpeTrainer.Train(Text(), 256 + 32 + 1);
 
-    /// <summary>Plain progress lines into nowhere: tests never start a live display.</summary>
-    public static readonly TrainingProgressOptions Quiet = new() { PlainOutput = TextWriter.Null, Interactive = false };
+    /// <summary>No progress display: tests never start a live one.</summary>
+    public static readonly IProgressReporter Quiet = NullProgress.Instance;
+
+    /// <summary>Progress that writes only the messages a trainer logs beside the display into <paramref name="log"/>.</summary>
+    public static IProgressReporter MessagesTo(TextWriter log) => new MessageProgress(log);
+
+    private sealed class MessageProgress(TextWriter log) : IProgressReporter, ITrainingProgress
+    {
+        public ITrainingProgress Start(string title, int totalSteps, int startStep = 0) => this;
+        public void Update(int step, double loss, double tokensPerSecond) { }
+        public void Log(string message) => log.WriteLine(message);
+        public void Dispose() { }
+    }
 
     /// <summary>A small repetitive English text (a few sentences in a fixed rotation).</summary>
     public static string Text(int repeats = 40)

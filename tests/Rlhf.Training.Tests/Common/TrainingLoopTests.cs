@@ -1,5 +1,5 @@
 using Rlhf.Training.Common;
-using Rlhf.Training.Logging;
+using Rlhf.Data.Progress;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Training.Tests.Common;
@@ -46,7 +46,7 @@ public sealed class TrainingLoopTests : IDisposable
         };
     }
 
-    private TrainingProgressOptions Quiet(TimeProvider? clock = null) => TrainingFixtures.Quiet with { Clock = clock };
+    private static IProgressReporter Quiet() => TrainingFixtures.Quiet;
 
     [Fact]
     public void Evaluates_at_zero_every_interval_and_at_the_end_and_saves_every_interval_and_at_the_end()
@@ -85,8 +85,8 @@ public sealed class TrainingLoopTests : IDisposable
         var clock = new ManualClock();
         var script = new Script();
         var log = new StringWriter();
-        var settings = new LoopSettings(_tmp.File("run"), 10, 0, 0, MaxWallTime: TimeSpan.FromSeconds(25));
-        var r = TrainingLoop.Run(script.Method(evaluate: false), settings, 0, false, log, Quiet(clock), default,
+        var settings = new LoopSettings(_tmp.File("run"), 10, 0, 0, MaxWallTime: TimeSpan.FromSeconds(25), Clock: clock);
+        var r = TrainingLoop.Run(script.Method(evaluate: false), settings, 0, false, log, Quiet(), default,
             afterStep: _ => clock.Advance(TimeSpan.FromSeconds(10)));  // each step "takes" 10 s
         Assert.Equal([0, 1, 2], script.Steps);                          // 30 s ≥ 25 s after the third step
         Assert.Equal([3], script.Saves);

@@ -3,7 +3,6 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
 using Rlhf.Data.Metrics;

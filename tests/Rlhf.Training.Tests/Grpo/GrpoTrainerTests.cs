@@ -4,7 +4,6 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Grpo;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;
@@ -130,7 +129,7 @@ public sealed class GrpoTrainerTests : IDisposable
         var log = new StringWriter();
         var config = Config(_tmp.File("flaky")) with { MaxSteps = 3, EvalBatches = 0 };
         var result = new GrpoTrainer(config, Tok, ToyPrompts(), null, new FlakyReward(throwOnCall: 2), null, log,
-            TrainingFixtures.Quiet with { PlainOutput = log }).Run();
+            TrainingFixtures.MessagesTo(log)).Run();
         Assert.Equal(3, result.Iteration);
         var m = MetricsReader.Read(_tmp.File("flaky/metrics.jsonl"));
         Assert.Equal([1.0, 6, 1], m.Select(e => e.Get("skipped")));

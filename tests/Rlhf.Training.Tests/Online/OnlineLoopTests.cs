@@ -3,7 +3,6 @@ using Rlhf.Models.Checkpoints;
 using Rlhf.Training.Common;
 using Rlhf.Training.Dpo;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Online;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;

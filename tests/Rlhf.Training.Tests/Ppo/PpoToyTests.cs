@@ -1,4 +1,3 @@
-using Rlhf.Training.Logging;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;

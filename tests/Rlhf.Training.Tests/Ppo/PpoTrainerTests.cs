@@ -1,6 +1,5 @@
 using Rlhf.Models.Checkpoints;
 using Rlhf.Training.Common;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Ppo;
 using Rlhf.Training.Rl;
 using Rlhf.Training.Tests.Common;
@@ -185,7 +184,7 @@ public sealed class PpoTrainerTests : IDisposable
         var log = new StringWriter();
         var (policy, reference) = PpoTestKit.Models(3);
         var config = PpoTestKit.Config(dir, 3) with { Guard = null };
-        var result = new PpoTrainer(config, PpoTestKit.Tok, policy, reference, new FailingReward(failOn: 2), PpoTestKit.Prompts, log, TrainingFixtures.Quiet with { PlainOutput = log }).Run();
+        var result = new PpoTrainer(config, PpoTestKit.Tok, policy, reference, new FailingReward(failOn: 2), PpoTestKit.Prompts, log, TrainingFixtures.MessagesTo(log)).Run();
         Assert.Equal(3, result.Iteration);
         var m = MetricsReader.Read(Path.Combine(dir, TrainingSetup.MetricsFile));
         Assert.Equal(new double[] { 0, 8, 0 }, m.Select(e => e.Get("skipped_samples") ?? -1));     // iteration 2's whole batch of 8

@@ -1,6 +1,5 @@
 using Rlhf.Models.Checkpoints;
 using Rlhf.Training.Common;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Pretrain;
 using Rlhf.Training.Tests.Common;
 using Rlhf.Data.Metrics;

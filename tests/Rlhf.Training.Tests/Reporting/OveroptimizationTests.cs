@@ -1,4 +1,3 @@
-using Rlhf.Training.Logging;
 using Rlhf.Training.Reporting;
 using Rlhf.Data.Metrics;
 

@@ -5,7 +5,6 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Tests.Common;
 using Rlhf.Data.Metrics;
 using Rlhf.Data.Preferences;

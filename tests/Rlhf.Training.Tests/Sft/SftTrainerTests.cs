@@ -3,7 +3,6 @@ using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Sft;
 using Rlhf.Training.Tests.Common;
 using Rlhf.Data;

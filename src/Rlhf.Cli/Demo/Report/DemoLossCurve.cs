@@ -1,4 +1,3 @@
-using Rlhf.Training.Logging;
 using Rlhf.Data.Metrics;
 
 namespace Rlhf.Cli.Demo.Report;

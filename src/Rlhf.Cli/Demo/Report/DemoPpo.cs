@@ -1,4 +1,3 @@
-using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Metrics;
 using Rlhf.Training.Reporting;

@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using Rlhf.Training.BestOfN;
 using Rlhf.Training.Common;
 using Rlhf.Training.Labeling;
-using Rlhf.Training.Logging;
 using Rlhf.Training.Rl;
 using Spectre.Console;
 using static Rlhf.Cli.Demo.Report.DemoFormat;

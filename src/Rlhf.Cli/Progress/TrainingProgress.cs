@@ -1,8 +1,9 @@
 using System.Globalization;
+using Rlhf.Data.Progress;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace Rlhf.Training.Logging;
+namespace Rlhf.Cli.Progress;
 
 /// <summary>
 /// Training progress on the console: <c>using var p = TrainingProgress.Start("pretrain", 5000); p.Update(step, loss, tokensPerSecond);</c>
@@ -16,7 +17,7 @@ namespace Rlhf.Training.Logging;
 /// cannot start, this falls back to plain lines.
 /// </para>
 /// </summary>
-public sealed class TrainingProgress : ITrainingProgress, IDisposable
+public sealed class TrainingProgress : ITrainingProgress
 {
     private readonly string _title;
     private readonly int _total, _startStep;
@@ -192,23 +193,4 @@ public sealed class TrainingProgress : ITrainingProgress, IDisposable
                 $"{s.Step}/{owner._total} | {Stats(s)} | {Duration(s.Elapsed)} < {owner.Eta(s)}"));
         }
     }
-}
-
-/// <summary>Options of <see cref="TrainingProgress.Start"/>; the defaults suit a console app.</summary>
-public sealed record TrainingProgressOptions
-{
-    /// <summary>Force the live bar (true) or plain lines (false); null detects (live only when the console is interactive and not redirected, and no <see cref="PlainOutput"/> is given).</summary>
-    public bool? Interactive { get; init; }
-
-    /// <summary>Console for the live bar; null: <see cref="AnsiConsole.Console"/>.</summary>
-    public IAnsiConsole? Console { get; init; }
-
-    /// <summary>Where plain lines go; null: <see cref="System.Console.Out"/>.</summary>
-    public TextWriter? PlainOutput { get; init; }
-
-    /// <summary>Minimum time between plain lines (the first and last updates always print). Default 10 s.</summary>
-    public TimeSpan PlainInterval { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Clock for elapsed time and ETA (tests inject a fake); null: <see cref="TimeProvider.System"/>.</summary>
-    public TimeProvider? Clock { get; init; }
 }

@@ -1,7 +1,7 @@
-using Rlhf.Training.Logging;
+using Rlhf.Cli.Progress;
 using Spectre.Console;
 
-namespace Rlhf.Training.Tests;
+namespace Rlhf.Cli.Tests.Progress;
 
 public sealed class TrainingProgressTests
 {
