@@ -61,6 +61,13 @@ public sealed class DpoTests : IDisposable
         var missing = Run("dpo", "--data", P("same.jsonl"), "--out", P("run"));
         Assert.Equal(1, missing.Code);
         Assert.Contains("--policy is required", missing.Err);
+        // the config's own rules (one of them joins two options), reported under the option that sets the field
+        File.WriteAllText(P("good.jsonl"), "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n");
+        var beta = Run("dpo", "--policy", model, "--data", P("good.jsonl"), "--out", P("run"), "--beta", "0");
+        Assert.Equal(1, beta.Code);
+        Assert.Contains("--beta: beta 0 must be positive", beta.Err);
+        var smoothing = Run("dpo", "--policy", model, "--data", P("good.jsonl"), "--out", P("run"), "--loss", "ipo", "--label-smoothing", "0.1");
+        Assert.Contains("--label-smoothing: label smoothing applies to the 'sigmoid' loss only", smoothing.Err);
     }
 
     [Fact]

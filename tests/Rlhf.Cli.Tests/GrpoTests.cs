@@ -111,6 +111,9 @@ public sealed class GrpoTests : IDisposable
         Assert.Equal(1, spec.Code);
         Assert.Contains("expected judge:<http(s) endpoint>#<model>", spec.Err);
         Assert.Contains("--reward 'bogus'", Run(Grpo(policy, P("c"), "--reward", "bogus")).Err);
+        // the config's own rules, reported under the option that sets the field
+        Assert.Contains("--update-epochs: update epochs 0 must be ≥ 1", Run(Grpo(policy, P("d"), "--update-epochs", "0")).Err);
+        Assert.Contains("--tolerance: numeric tolerance -1 must be ≥ 0", Run(Grpo(policy, P("d"), "--tolerance", "-1")).Err);
 
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

@@ -89,13 +89,14 @@ public sealed class PpoTests : IDisposable
     [Theory]
     [InlineData("--policy is required")]
     [InlineData("nothing to resume", "--resume")]
-    [InlineData("--minibatch 8 must be", "--policy", "{dir}", "--minibatch", "8", "--batch", "4")]
+    [InlineData("--minibatch: minibatch 8 must be in [1, batch 4]", "--policy", "{dir}", "--minibatch", "8", "--batch", "4")]
+    [InlineData("--kl-coef: KL coefficient β -1 must be ≥ 0", "--policy", "{dir}", "--kl-coef", "-1")]
     [InlineData("--gold: ", "--policy", "{policy}", "--reward-model", "{rm}", "--prompts", "{prompts}", "--gold", "oracle")]
     public void BadArguments_FailWithAMessage(string expected, params string[] extra)
     {
         var (policy, rm, prompts) = Setup();
         var (code, _, error) = Run(["ppo", "--out", P("run"), .. extra.Select(a => a.Replace("{dir}", _dir).Replace("{policy}", policy).Replace("{rm}", rm).Replace("{prompts}", prompts))]);
         Assert.Equal(1, code);
-        Assert.Contains(expected.Replace("--minibatch 8 must be", "minibatch 8 must be"), error);
+        Assert.Contains(expected, error);
     }
 }

@@ -87,7 +87,8 @@ public sealed class PretrainTests : IDisposable
     [InlineData("--tokenizer is required")]
     [InlineData("not divisible", "--tokenizer", "{tok}", "--heads", "3")]
     [InlineData("no such file or directory", "--tokenizer", "{dir}/missing")]
-    [InlineData("--batch must be at least 1", "--tokenizer", "{tok}", "--batch", "0")]
+    [InlineData("--batch: batch size 0 must be ≥ 1", "--tokenizer", "{tok}", "--batch", "0")]
+    [InlineData("--lr: learning rate -1 must be positive", "--tokenizer", "{tok}", "--lr", "-1")]
     [InlineData("validation split", "--tokenizer", "{tok}", "--val-fraction", "0.0001")]
     public void BadInput_FailsWithAMessageAndExitCode1(string expected, params string[] extra)
     {

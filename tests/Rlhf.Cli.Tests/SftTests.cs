@@ -98,10 +98,12 @@ public sealed class SftTests : IDisposable
     [InlineData("--init is required")]
     [InlineData("nothing to resume", "--resume")]
     [InlineData("not a model directory", "--init", "{dir}")]
+    [InlineData("--epochs: epochs 0 must be ≥ 1", "--init", "{model}", "--epochs", "0")]
+    [InlineData("--val-fraction: validation fraction 1 must be in [0, 1)", "--init", "{model}", "--val-fraction", "1")]
     public void BadInput_FailsWithAMessage(string expected, params string[] extra)
     {
-        var (_, data) = Setup();
-        var (code, _, error) = Run(["sft", "--data", data, "--out", P("run"), .. extra.Select(a => a.Replace("{dir}", _dir))]);
+        var (model, data) = Setup();
+        var (code, _, error) = Run(["sft", "--data", data, "--out", P("run"), .. extra.Select(a => a.Replace("{dir}", _dir).Replace("{model}", model))]);
         Assert.Equal(1, code);
         Assert.Contains(expected, error);
     }

@@ -63,6 +63,18 @@ internal static class CommandSupport
             + "The fraction of such responses is logged as truncated_frac either way.",
     }.Require(v => v is null || float.IsFinite(v.Value), "--missing-eos-penalty must be a finite number.");
 
+    /// <summary>
+    /// Throws <see cref="TrainingException"/> listing <paramref name="problems"/> (a config's own checks), each under
+    /// the option that sets its field (<c>--batch: batch size 0 must be ≥ 1</c>); a field no option sets keeps the bare
+    /// message. Does nothing when there are none.
+    /// </summary>
+    public static void ThrowProblems(IReadOnlyList<ConfigProblem> problems, IReadOnlyDictionary<string, Option> optionOf)
+    {
+        if (problems.Count == 0) return;
+        var lines = problems.Select(p => optionOf.TryGetValue(p.Field, out var o) ? $"{o.Name}: {p.Message}" : p.Message);
+        throw new TrainingException(string.Join("; ", lines));
+    }
+
     /// <summary>Adds a range check to <paramref name="option"/>; values that do not even convert are left to the parser's own error.</summary>
     public static Option<T> Require<T>(this Option<T> option, Func<T, bool> valid, string message)
     {

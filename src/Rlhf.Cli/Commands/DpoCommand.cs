@@ -24,18 +24,12 @@ public static class DpoCommand
         var reference = new Option<string?>("--reference") { Description = "Reference model π_ref (default: the --policy model)." };
         var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]} (a ranking of K expands to its C(K,2) pairs). Required unless --resume." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --policy directory, or the checkpoint's with --resume)." };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training pairs when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
-            .Require(v => v >= 1, "--epochs must be at least 1.");
-        var beta = new Option<float>("--beta") { Description = "β of the implicit reward β·log(π/π_ref) (τ for --loss ipo).", DefaultValueFactory = _ => defaults.Beta }
-            .Require(v => v > 0 && float.IsFinite(v), "--beta must be positive.");
-        var loss = new Option<string>("--loss") { Description = "sigmoid (DPO, Rafailov et al. 2023) or ipo (Azar et al. 2023).", DefaultValueFactory = _ => defaults.Loss }
-            .Require(v => v is DpoLoss.LossName or IpoLoss.LossName, $"--loss must be '{DpoLoss.LossName}' or '{IpoLoss.LossName}'.");
-        var smoothing = new Option<float>("--label-smoothing") { Description = "cDPO: assumed label-flip probability ε in [0, 0.5) (sigmoid loss only).", DefaultValueFactory = _ => 0f }
-            .Require(v => v >= 0 && v < 0.5f, "--label-smoothing must be in [0, 0.5).");
-        var klPrompts = new Option<int>("--kl-prompts") { Description = "Held-out prompts sampled at each evaluation for KL(π ‖ π_ref) and gold reward (0 = none).", DefaultValueFactory = _ => defaults.KlPrompts }
-            .Require(v => v >= 0, "--kl-prompts must be ≥ 0.");
-        var klTokens = new Option<int>("--kl-max-new-tokens") { Description = "Most new tokens per KL sample.", DefaultValueFactory = _ => defaults.KlMaxNewTokens }
-            .Require(v => v >= 1, "--kl-max-new-tokens must be ≥ 1.");
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training pairs when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs };
+        var beta = new Option<float>("--beta") { Description = "β of the implicit reward β·log(π/π_ref) (τ for --loss ipo).", DefaultValueFactory = _ => defaults.Beta };
+        var loss = new Option<string>("--loss") { Description = "sigmoid (DPO, Rafailov et al. 2023) or ipo (Azar et al. 2023).", DefaultValueFactory = _ => defaults.Loss };
+        var smoothing = new Option<float>("--label-smoothing") { Description = "cDPO: assumed label-flip probability ε in [0, 0.5) (sigmoid loss only).", DefaultValueFactory = _ => 0f };
+        var klPrompts = new Option<int>("--kl-prompts") { Description = "Held-out prompts sampled at each evaluation for KL(π ‖ π_ref) and gold reward (0 = none).", DefaultValueFactory = _ => defaults.KlPrompts };
+        var klTokens = new Option<int>("--kl-max-new-tokens") { Description = "Most new tokens per KL sample.", DefaultValueFactory = _ => defaults.KlMaxNewTokens };
         var gold = new Option<string?>("--gold") { Description = "Gold scorer for the evaluation samples' gold_reward: 'lexicon' or 'rm:<dir>' (default: none; saved with the run)." };
 
         var command = new Command("dpo", "Direct preference optimisation: minimises −log σ(β[(log π(y⁺|x) − log π_ref(y⁺|x)) − (log π(y⁻|x) − log π_ref(y⁻|x))]) "
@@ -80,6 +74,8 @@ public static class DpoCommand
                 if (parse.Given(klTokens)) c = c with { KlMaxNewTokens = parse.GetValue(klTokens) };
                 config = training.Apply(parse, c, onlyGiven: true);
             }
+            training.Check(config, (nameof(DpoConfig.Epochs), epochs), (nameof(DpoConfig.Beta), beta), (nameof(DpoConfig.Loss), loss),
+                (nameof(DpoConfig.LabelSmoothing), smoothing), (nameof(DpoConfig.KlPrompts), klPrompts), (nameof(DpoConfig.KlMaxNewTokens), klTokens), (nameof(DpoConfig.Gold), gold));
             output.WriteLine($"dpo: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {dataPath}");
             using var stop = new StopSignal(error);
             var result = new DpoTrainer(config, tok, prefs, output, CommandSupport.Progress(output)) { Gold = goldScorer }.Run(resume, stop.Token);

@@ -34,20 +34,20 @@ public static class GrpoCommand
             DefaultValueFactory = _ => "final-line",
         };
         var accuracy = new Option<string?>("--accuracy") { Description = "Checker for held-out accuracy: boxed, final-line or numeric (default: --reward when it is a checker, else numeric)." };
-        var tolerance = new Option<double>("--tolerance") { Description = "Absolute tolerance of the numeric checker.", DefaultValueFactory = _ => 1e-6 }.Require(v => v >= 0, "--tolerance must be ≥ 0.");
+        var tolerance = new Option<double>("--tolerance") { Description = "Absolute tolerance of the numeric checker.", DefaultValueFactory = _ => 1e-6 };
         var judgeTimeout = new Option<double>("--judge-timeout") { Description = "Seconds per judge request.", DefaultValueFactory = _ => 30 }.Require(v => v > 0, "--judge-timeout must be positive.");
         var judgeRetries = new Option<int>("--judge-retries") { Description = "Retries of a failed judge request (then the sample scores 0).", DefaultValueFactory = _ => 2 }.Require(v => v >= 0, "--judge-retries must be ≥ 0.");
-        var group = new Option<int>("--group") { Description = "Samples per prompt, G.", DefaultValueFactory = _ => defaults.Group }.Require(v => v >= 2, "--group must be at least 2.");
+        var group = new Option<int>("--group") { Description = "Samples per prompt, G.", DefaultValueFactory = _ => defaults.Group };
         var advantage = new Option<string>("--advantage") { Description = "group: (r − mean)/std over the group (GRPO); rloo: r − mean of the other samples (RLOO; with --beta > 0 the sequence KL is subtracted from the reward first, Ahmadian et al. 2024, instead of a k3 loss term).", DefaultValueFactory = _ => "group" };
         advantage.AcceptOnlyFromAmong("group", "rloo");
         var noStd = new Option<bool>("--no-std") { Description = "Group advantage without the std division (Dr. GRPO)." };
-        var clip = new Option<float>("--clip") { Description = "Clip range ε of the ratio.", DefaultValueFactory = _ => defaults.ClipEpsilon }.Require(v => v > 0 && v < 1, "--clip must be in (0, 1).");
+        var clip = new Option<float>("--clip") { Description = "Clip range ε of the ratio.", DefaultValueFactory = _ => defaults.ClipEpsilon };
         var clipHigh = new Option<float?>("--clip-high") { Description = "Upper clip range (default: --clip; DAPO uses 0.28)." };
-        var beta = new Option<float>("--beta") { Description = "KL coefficient β of the k3 penalty to the reference (0 = off).", DefaultValueFactory = _ => defaults.Beta }.Require(v => v >= 0, "--beta must be ≥ 0.");
-        var epochs = new Option<int>("--update-epochs") { Description = "Policy updates μ per iteration.", DefaultValueFactory = _ => defaults.UpdateEpochs }.Require(v => v >= 1, "--update-epochs must be at least 1.");
-        var miniBatch = new Option<int>("--mini-batch") { Description = "Rows per forward/backward chunk (memory only).", DefaultValueFactory = _ => defaults.MiniBatchSize }.Require(v => v >= 1, "--mini-batch must be at least 1.");
-        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature of the rollouts.", DefaultValueFactory = _ => defaults.Temperature }.Require(v => v > 0, "--temperature must be positive.");
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens }.Require(v => v >= 1, "--max-new-tokens must be at least 1.");
+        var beta = new Option<float>("--beta") { Description = "KL coefficient β of the k3 penalty to the reference (0 = off).", DefaultValueFactory = _ => defaults.Beta };
+        var epochs = new Option<int>("--update-epochs") { Description = "Policy updates μ per iteration.", DefaultValueFactory = _ => defaults.UpdateEpochs };
+        var miniBatch = new Option<int>("--mini-batch") { Description = "Rows per forward/backward chunk (memory only).", DefaultValueFactory = _ => defaults.MiniBatchSize };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature of the rollouts.", DefaultValueFactory = _ => defaults.Temperature };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens };
 
         var eosPenalty = CommandSupport.MissingEosPenaltyOption();
         var aggregation = new Option<string>("--loss-aggregation")
@@ -98,9 +98,12 @@ public static class GrpoCommand
                 if (Use(evalPrompts)) c = c with { EvalPrompts = parse.GetValue(evalPrompts) };
                 return c;
             }
-            var runConfig = saved is null
-                ? Grpo(training.Apply(parse, defaults with { InitCheckpoint = policyDir }, onlyGiven: false), onlyGiven: false)
-                : Grpo(training.Apply(parse, saved, onlyGiven: true), onlyGiven: true);
+            bool onlyGiven = saved is not null;
+            var runConfig = Grpo(training.Apply(parse, saved ?? defaults with { InitCheckpoint = policyDir }, onlyGiven), onlyGiven);
+            training.Check(runConfig, (nameof(GrpoConfig.Group), group), (nameof(GrpoConfig.ClipEpsilon), clip), (nameof(GrpoConfig.ClipEpsilonHigh), clipHigh),
+                (nameof(GrpoConfig.Beta), beta), (nameof(GrpoConfig.UpdateEpochs), epochs), (nameof(GrpoConfig.MiniBatchSize), miniBatch),
+                (nameof(GrpoConfig.Temperature), temperature), (nameof(GrpoConfig.MaxNewTokens), maxNew), (nameof(GrpoConfig.MissingEosPenalty), eosPenalty),
+                (nameof(GrpoConfig.Tolerance), tolerance));
             string promptsPath = runConfig.Data?.SingleOrDefault() ?? throw new TrainingException("--prompts is required: the training prompts JSONL");
             var rewardFn = CreateReward(runConfig.Reward, runConfig.Tolerance, TimeSpan.FromSeconds(parse.GetValue(judgeTimeout)), parse.GetValue(judgeRetries));
             using var rewardResources = rewardFn as IDisposable; // an external scorer's process or HTTP client

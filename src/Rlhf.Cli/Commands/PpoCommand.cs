@@ -30,35 +30,35 @@ public static class PpoCommand
         var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} objects (extra fields ignored). Required unless --resume." };
         var outDir = new Option<string>("--out") { Description = "Run directory: metrics.jsonl, samples.jsonl, checkpoint/ (policy in HF layout + tokenizer, critic/, optimizer states, trainer_state.json), best/.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its checkpoint, bit-identical to an uninterrupted run. Models, prompts and settings come from the checkpoint; only --iterations, --sample-every and --checkpoint-interval may change." };
-        var iterations = new Option<int>("--iterations") { Description = "PPO iterations (rollout + update).", DefaultValueFactory = _ => d.MaxSteps }.Require(v => v >= 0, "--iterations must be ≥ 0.");
+        var iterations = new Option<int>("--iterations") { Description = "PPO iterations (rollout + update).", DefaultValueFactory = _ => d.MaxSteps };
         iterations.Aliases.Add("--steps");
-        var batch = new Option<int>("--batch") { Description = "Prompts per iteration (one response each).", DefaultValueFactory = _ => d.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
-        var minibatch = new Option<int>("--minibatch") { Description = "Rows per gradient step (≤ --batch).", DefaultValueFactory = _ => d.MinibatchSize }.Require(v => v >= 1, "--minibatch must be at least 1.");
-        var epochs = new Option<int>("--epochs") { Description = "PPO epochs over each rollout batch.", DefaultValueFactory = _ => d.Epochs }.Require(v => v >= 1, "--epochs must be at least 1.");
-        var lr = new Option<float>("--lr") { Description = "Policy learning rate (AdamW, constant).", DefaultValueFactory = _ => d.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be a positive number.");
-        var criticLr = new Option<float?>("--critic-lr") { Description = "Critic learning rate (default: --lr)." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--critic-lr must be a positive number.");
-        var klCoef = new Option<float>("--kl-coef") { Description = "β of the per-token KL penalty −β·(log π − log π_ref): fixed, or the adaptive controller's start.", DefaultValueFactory = _ => d.Beta }.Require(v => v >= 0 && float.IsFinite(v), "--kl-coef must be ≥ 0.");
+        var batch = new Option<int>("--batch") { Description = "Prompts per iteration (one response each).", DefaultValueFactory = _ => d.BatchSize };
+        var minibatch = new Option<int>("--minibatch") { Description = "Rows per gradient step (≤ --batch).", DefaultValueFactory = _ => d.MinibatchSize };
+        var epochs = new Option<int>("--epochs") { Description = "PPO epochs over each rollout batch.", DefaultValueFactory = _ => d.Epochs };
+        var lr = new Option<float>("--lr") { Description = "Policy learning rate (AdamW, constant).", DefaultValueFactory = _ => d.LearningRate };
+        var criticLr = new Option<float?>("--critic-lr") { Description = "Critic learning rate (default: --lr)." };
+        var klCoef = new Option<float>("--kl-coef") { Description = "β of the per-token KL penalty −β·(log π − log π_ref): fixed, or the adaptive controller's start.", DefaultValueFactory = _ => d.Beta };
         klCoef.Aliases.Add("--beta");
-        var klTarget = new Option<float?>("--kl-target") { Description = "Adaptive KL (Ziegler et al. 2019): steer the sequence KL towards this many nats (e.g. 6); default: fixed β." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--kl-target must be positive.");
-        var klHorizon = new Option<int>("--kl-horizon") { Description = "Adaptive KL horizon in episodes.", DefaultValueFactory = _ => d.KlHorizon }.Require(v => v >= 1, "--kl-horizon must be at least 1.");
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "Response length cap.", DefaultValueFactory = _ => d.MaxNewTokens }.Require(v => v >= 1, "--max-new-tokens must be at least 1.");
-        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (log-probs are recomputed at the same temperature).", DefaultValueFactory = _ => d.Temperature }.Require(v => v > 0 && float.IsFinite(v), "--temperature must be positive.");
-        var clip = new Option<float>("--clip-range") { Description = "ε of the clipped surrogate.", DefaultValueFactory = _ => d.ClipRange }.Require(v => v > 0 && v < 1, "--clip-range must be in (0, 1).");
-        var valueClip = new Option<float>("--value-clip") { Description = "Clip range of the value loss.", DefaultValueFactory = _ => d.ValueClipRange }.Require(v => v > 0 && float.IsFinite(v), "--value-clip must be positive.");
-        var vfCoef = new Option<float>("--vf-coef") { Description = "Weight of the value loss.", DefaultValueFactory = _ => d.ValueCoef }.Require(v => v >= 0 && float.IsFinite(v), "--vf-coef must be ≥ 0.");
-        var entropy = new Option<float>("--entropy-coef") { Description = "Entropy bonus weight (0 = off).", DefaultValueFactory = _ => d.EntropyCoef }.Require(v => v >= 0 && float.IsFinite(v), "--entropy-coef must be ≥ 0.");
-        var gamma = new Option<float>("--gamma") { Description = "Discount γ.", DefaultValueFactory = _ => d.Gamma }.Require(v => v >= 0 && v <= 1, "--gamma must be in [0, 1].");
-        var lambda = new Option<float>("--lambda") { Description = "GAE λ.", DefaultValueFactory = _ => d.Lambda }.Require(v => v >= 0 && v <= 1, "--lambda must be in [0, 1].");
-        var rewardClip = new Option<float?>("--reward-clip") { Description = "Clip the reward model's score to ±this (default: no clip)." }.Require(v => v is null || (v > 0 && float.IsFinite(v.Value)), "--reward-clip must be positive.");
+        var klTarget = new Option<float?>("--kl-target") { Description = "Adaptive KL (Ziegler et al. 2019): steer the sequence KL towards this many nats (e.g. 6); default: fixed β." };
+        var klHorizon = new Option<int>("--kl-horizon") { Description = "Adaptive KL horizon in episodes.", DefaultValueFactory = _ => d.KlHorizon };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Response length cap.", DefaultValueFactory = _ => d.MaxNewTokens };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (log-probs are recomputed at the same temperature).", DefaultValueFactory = _ => d.Temperature };
+        var clip = new Option<float>("--clip-range") { Description = "ε of the clipped surrogate.", DefaultValueFactory = _ => d.ClipRange };
+        var valueClip = new Option<float>("--value-clip") { Description = "Clip range of the value loss.", DefaultValueFactory = _ => d.ValueClipRange };
+        var vfCoef = new Option<float>("--vf-coef") { Description = "Weight of the value loss.", DefaultValueFactory = _ => d.ValueCoef };
+        var entropy = new Option<float>("--entropy-coef") { Description = "Entropy bonus weight (0 = off).", DefaultValueFactory = _ => d.EntropyCoef };
+        var gamma = new Option<float>("--gamma") { Description = "Discount γ.", DefaultValueFactory = _ => d.Gamma };
+        var lambda = new Option<float>("--lambda") { Description = "GAE λ.", DefaultValueFactory = _ => d.Lambda };
+        var rewardClip = new Option<float?>("--reward-clip") { Description = "Clip the reward model's score to ±this (default: no clip)." };
         var sharedCritic = new Option<bool>("--shared-critic") { Description = "Value head on the policy's trunk (one forward, one optimizer) instead of a separate critic trunk." };
         var criticFromRm = new Option<bool>("--critic-from-rm") { Description = "Start the separate critic's trunk from the (first) reward model instead of the policy (needs the same tokenizer)." };
         var gold = new Option<string?>("--gold") { Description = "Gold scorer measured on every sample (never trained against): 'lexicon' or 'rm:<dir>'. Logged as gold_reward." };
         var heldOut = new Option<string[]>("--heldout-rm") { Description = "Held-out reward model (or ensemble run) measured on every sample but never trained against; logged as heldout_reward (overoptimisation without a gold scorer).", AllowMultipleArgumentsPerToken = true };
         var ptxData = new Option<string?>("--ptx-data") { Description = "Plain-text file of pretraining data for PPO-ptx (InstructGPT): its next-token loss is mixed into each minibatch." };
-        var ptxCoef = new Option<float>("--ptx-coef") { Description = "Weight γ of the PPO-ptx term.", DefaultValueFactory = _ => d.PtxCoef }.Require(v => v >= 0 && float.IsFinite(v), "--ptx-coef must be ≥ 0.");
+        var ptxCoef = new Option<float>("--ptx-coef") { Description = "Weight γ of the PPO-ptx term.", DefaultValueFactory = _ => d.PtxCoef };
         var eosPenalty = CommandSupport.MissingEosPenaltyOption();
-        var sampleEvery = new Option<int>("--sample-every") { Description = "Print a (prompt, response, reward) table and append it to samples.jsonl every N iterations (0 = never).", DefaultValueFactory = _ => d.SampleEvery }.Require(v => v >= 0, "--sample-every must be ≥ 0.");
-        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full state every N iterations (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
+        var sampleEvery = new Option<int>("--sample-every") { Description = "Print a (prompt, response, reward) table and append it to samples.jsonl every N iterations (0 = never).", DefaultValueFactory = _ => d.SampleEvery };
+        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full state every N iterations (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval };
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary of the run at the end." };
         var maxWallTime = TrainingOptions.CreateMaxWallTime();
@@ -86,6 +86,33 @@ public static class PpoCommand
             (rewardWeights, (c, p) => c with { RewardWeights = p.GetValue(rewardWeights) is { Length: > 0 } w ? w : null }),
         };
 
+        // the option that sets each config field: the config's own checks (PpoConfig.Problems) are reported under it
+        var optionOf = new Dictionary<string, Option>(StringComparer.Ordinal)
+        {
+            [nameof(PpoConfig.MaxSteps)] = iterations,
+            [nameof(PpoConfig.BatchSize)] = batch,
+            [nameof(PpoConfig.MinibatchSize)] = minibatch,
+            [nameof(PpoConfig.Epochs)] = epochs,
+            [nameof(PpoConfig.LearningRate)] = lr,
+            [nameof(PpoConfig.CriticLearningRate)] = criticLr,
+            [nameof(PpoConfig.Beta)] = klCoef,
+            [nameof(PpoConfig.KlTarget)] = klTarget,
+            [nameof(PpoConfig.KlHorizon)] = klHorizon,
+            [nameof(PpoConfig.MaxNewTokens)] = maxNew,
+            [nameof(PpoConfig.Temperature)] = temperature,
+            [nameof(PpoConfig.ClipRange)] = clip,
+            [nameof(PpoConfig.ValueClipRange)] = valueClip,
+            [nameof(PpoConfig.ValueCoef)] = vfCoef,
+            [nameof(PpoConfig.EntropyCoef)] = entropy,
+            [nameof(PpoConfig.Gamma)] = gamma,
+            [nameof(PpoConfig.Lambda)] = lambda,
+            [nameof(PpoConfig.RewardClip)] = rewardClip,
+            [nameof(PpoConfig.PtxCoef)] = ptxCoef,
+            [nameof(PpoConfig.SampleEvery)] = sampleEvery,
+            [nameof(PpoConfig.CheckpointInterval)] = checkpointInterval,
+            [nameof(PpoConfig.MissingEosPenalty)] = eosPenalty, [nameof(PpoConfig.OutDir)] = outDir, [nameof(PpoConfig.MaxWallTime)] = maxWallTime,
+        };
+
         var command = new Command("ppo", "RLHF with PPO: each iteration samples one response per prompt, scores it with the reward model, "
             + "adds a per-token KL penalty to the frozen reference (fixed β or adaptive), computes GAE advantages and runs epochs of "
             + "clipped-surrogate + clipped-value minibatch updates (optional entropy bonus and PPO-ptx). Writes metrics.jsonl (reward, "
@@ -106,7 +133,7 @@ public static class PpoCommand
                 if (!resuming || parse.Given(option)) config = apply(config, parse);
             if (!resuming || guardOptions.AnyGiven(parse)) config = guardOptions.Config(parse) is { } guard ? config with { Guard = guard, GuardObserve = guardOptions.Observe(parse) } : config with { Guard = null, GuardObserve = false };
             config = config with { OutDir = outPath, MaxWallTime = parse.GetValue(maxWallTime) };
-            config.Validate();
+            CommandSupport.ThrowProblems(config.Problems(), optionOf);
             string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
             var rmPaths = config.RewardModelPaths ?? throw new TrainingException("--reward-model is required: the reward model (or ensemble) to train against");
             string promptsPath = config.PromptsPath ?? throw new TrainingException("--prompts is required: a JSONL file of {\"prompt\": ...} objects");

@@ -79,6 +79,7 @@ public static class PretrainCommand
             var runConfig = saved is null
                 ? training.Apply(parse, defaults with { Model = parse.Given(init) ? null : Model(), InitCheckpoint = parse.GetValue(init), Data = dataPaths, Separator = sep }, onlyGiven: false)
                 : training.Apply(parse, (modelGiven ? saved with { Model = Model() } : saved) with { Data = dataPaths, Separator = sep }, onlyGiven: true);
+            training.Check(runConfig);
             output.WriteLine($"pretrain: {files.Count} file(s), tokenizer {tokenizerDir} ({tok.VocabSize} tokens)");
             var corpus = PretrainCorpus.Load(files, tok, Path.Combine(outDir, PretrainCorpus.CacheFile), sep);
             if (corpus.Count == 0) throw new TrainingException("the input files hold no text");

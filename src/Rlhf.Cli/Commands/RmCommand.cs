@@ -30,12 +30,10 @@ public static class RmCommand
         var data = new Option<string>("--data") { Description = "Preference JSONL: {\"prompt\", \"chosen\", \"rejected\"} or {\"prompt\", \"completions\", \"ranking\"[, \"ties\"]}. Required unless --resume." };
         var init = new Option<string?>("--init") { Description = "Base or SFT model directory whose trunk the reward model starts from. Required unless --resume." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --init directory)." };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training prompts when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
-            .Require(v => v >= 1, "--epochs must be at least 1.");
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training prompts when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs };
         var ensemble = new Option<int>("--ensemble") { Description = "Train N members with seeds seed+i into <out>/member-i.", DefaultValueFactory = _ => 1 }
             .Require(v => v >= 1, "--ensemble must be at least 1.");
-        var margin = new Option<float>("--margin") { Description = "Required score gap m in −log σ(r_better − r_worse − m).", DefaultValueFactory = _ => 0f }
-            .Require(v => v >= 0 && float.IsFinite(v), "--margin must be ≥ 0.");
+        var margin = new Option<float>("--margin") { Description = "Required score gap m in −log σ(r_better − r_worse − m).", DefaultValueFactory = _ => 0f };
         var center = new Option<bool>("--center") { Description = "Reward centering: add 0.01·mean over the compared pairs of (r_better + r_worse)², weighted like the pairs, to the loss (Eisenstein et al. 2023; TRL center_rewards_coefficient): each prompt's scores are pulled towards zero sum." };
         var reference = new Option<string?>("--reference") { Description = "JSONL of {\"prompt\", \"response\"} samples of the reference policy; after training, scores are normalised so these score mean 0, std 1 (default: the held-out completions)." };
 
@@ -90,7 +88,7 @@ public static class RmCommand
                 if (parse.Given(center)) c = c with { CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f };
                 config = training.Apply(parse, c, onlyGiven: true);
             }
-            config.Validate();
+            training.Check(config, (nameof(RewardConfig.Epochs), epochs), (nameof(RewardConfig.Margin), margin), (nameof(RewardConfig.InitCheckpoint), init));
             output.WriteLine($"rm: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {dataPath}");
             using var stop = new StopSignal(error);
             for (int i = 0; i < members; i++)

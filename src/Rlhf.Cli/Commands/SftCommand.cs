@@ -19,8 +19,7 @@ public static class SftCommand
         var valData = new Option<string?>("--val-data") { Description = "Held-out JSONL file for the validation loss (default: hold out --val-fraction of --data)." };
         var init = new Option<string?>("--init") { Description = "Pretrained model directory to fine-tune (HF GPT-2 layout, e.g. a pretrain run's checkpoint/). Required unless --resume." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the --init directory, or the checkpoint's with --resume)." };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training examples when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs }
-            .Require(v => v >= 1, "--epochs must be at least 1.");
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training examples when --steps is 0.", DefaultValueFactory = _ => defaults.Epochs };
 
         var command = new Command("sft", "Supervised fine-tuning: each example becomes \"User: {prompt}\\nAssistant: {response}<|endoftext|>\" and the loss "
             + "covers only the response tokens and the end-of-text. Shuffled epochs, held-out loss, metrics.jsonl, checkpoints with exact --resume.")
@@ -44,9 +43,10 @@ public static class SftCommand
             string? valPath = parse.GetValue(valData) ?? saved?.ValData;
             var examples = SftData.Load(CommandSupport.ExistingFile(dataPath), template);
             var val = valPath is { } v ? SftData.Load(CommandSupport.ExistingFile(v), template) : null;
-            var runConfig = saved is null
-                ? training.Apply(parse, defaults with { InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Data = [dataPath], ValData = valPath }, onlyGiven: false)
-                : training.Apply(parse, (parse.Given(epochs) ? saved with { Epochs = parse.GetValue(epochs) } : saved) with { Data = [dataPath], ValData = valPath }, onlyGiven: true);
+            var start = saved ?? defaults with { InitCheckpoint = initDir };
+            if (saved is null || parse.Given(epochs)) start = start with { Epochs = parse.GetValue(epochs) };
+            var runConfig = training.Apply(parse, start with { Data = [dataPath], ValData = valPath }, onlyGiven: saved is not null);
+            training.Check(runConfig, (nameof(SftConfig.Epochs), epochs));
             output.WriteLine($"sft: {examples.Count} examples from {dataPath}" + (val is null ? "" : $", {val.Count} held-out from {valPath}"));
             using var stop = new StopSignal(error);
             var result = new SftTrainer(runConfig, template.Tokenizer, examples, val, output, CommandSupport.Progress(output)).Run(resume, stop.Token);

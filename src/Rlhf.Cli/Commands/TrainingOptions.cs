@@ -49,18 +49,16 @@ internal sealed class TrainingOptions
 
     public TrainingOptions(TrainerConfig d, string stepsDescription, string valDescription)
     {
-        Batch = new Option<int>("--batch") { Description = "Rows per optimizer step.", DefaultValueFactory = _ => d.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
-        SeqLen.Require(v => v is null or >= 2, "--seq-len must be at least 2.");
-        Steps = new Option<int>("--steps") { Description = stepsDescription, DefaultValueFactory = _ => d.MaxSteps }.Require(v => v >= 0, "--steps must be ≥ 0.");
-        Lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, β 0.9/0.95).", DefaultValueFactory = _ => d.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be a positive number.");
-        MinLr.Require(v => v is null || (v >= 0 && float.IsFinite(v.Value)), "--min-lr must be ≥ 0.");
-        Warmup = new Option<int>("--warmup") { Description = "Linear warmup steps before the cosine decay.", DefaultValueFactory = _ => d.WarmupSteps }.Require(v => v >= 0, "--warmup must be ≥ 0.");
-        WeightDecay = new Option<float>("--weight-decay") { Description = "AdamW decoupled weight decay (matrices and embeddings only).", DefaultValueFactory = _ => d.WeightDecay }.Require(v => v >= 0 && float.IsFinite(v), "--weight-decay must be ≥ 0.");
-        GradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0 = off).", DefaultValueFactory = _ => d.GradClip }.Require(v => v >= 0 && float.IsFinite(v), "--grad-clip must be ≥ 0.");
-        EvalInterval = new Option<int>("--eval-interval") { Description = "Evaluate the held-out loss every N steps (also at step 0 and at the end; 0 = only those).", DefaultValueFactory = _ => d.EvalInterval }.Require(v => v >= 0, "--eval-interval must be ≥ 0.");
-        EvalBatches = new Option<int>("--eval-batches") { Description = "Held-out batches per evaluation, the same ones each time (0 = no evaluation).", DefaultValueFactory = _ => d.EvalBatches }.Require(v => v >= 0, "--eval-batches must be ≥ 0.");
-        CheckpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full training state every N steps (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval }.Require(v => v >= 0, "--checkpoint-interval must be ≥ 0.");
-        ValFraction = new Option<double>("--val-fraction") { Description = valDescription, DefaultValueFactory = _ => d.ValFraction }.Require(v => v >= 0 && v < 1, "--val-fraction must be in [0, 1).");
+        Batch = new Option<int>("--batch") { Description = "Rows per optimizer step.", DefaultValueFactory = _ => d.BatchSize };
+        Steps = new Option<int>("--steps") { Description = stepsDescription, DefaultValueFactory = _ => d.MaxSteps };
+        Lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, β 0.9/0.95).", DefaultValueFactory = _ => d.LearningRate };
+        Warmup = new Option<int>("--warmup") { Description = "Linear warmup steps before the cosine decay.", DefaultValueFactory = _ => d.WarmupSteps };
+        WeightDecay = new Option<float>("--weight-decay") { Description = "AdamW decoupled weight decay (matrices and embeddings only).", DefaultValueFactory = _ => d.WeightDecay };
+        GradClip = new Option<float>("--grad-clip") { Description = "Clip the global gradient norm to this (0 = off).", DefaultValueFactory = _ => d.GradClip };
+        EvalInterval = new Option<int>("--eval-interval") { Description = "Evaluate the held-out loss every N steps (also at step 0 and at the end; 0 = only those).", DefaultValueFactory = _ => d.EvalInterval };
+        EvalBatches = new Option<int>("--eval-batches") { Description = "Held-out batches per evaluation, the same ones each time (0 = no evaluation).", DefaultValueFactory = _ => d.EvalBatches };
+        CheckpointInterval = new Option<int>("--checkpoint-interval") { Description = "Save the full training state every N steps (always at the end; 0 = only at the end).", DefaultValueFactory = _ => d.CheckpointInterval };
+        ValFraction = new Option<double>("--val-fraction") { Description = valDescription, DefaultValueFactory = _ => d.ValFraction };
         Seed = new Option<ulong>("--seed") { Description = "Seed of the model initialisation and the batch order.", DefaultValueFactory = _ => d.Seed };
     }
 
@@ -91,5 +89,37 @@ internal sealed class TrainingOptions
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
         c = c with { MaxWallTime = p.GetValue(MaxWallTime) }; // a setting of this session: never from the checkpoint
         return (T)c;
+    }
+
+    /// <summary>The option that sets each <see cref="TrainerConfig"/> field, to report the config's own checks under the name the user typed.</summary>
+    private Dictionary<string, Option> OptionOf() => new(StringComparer.Ordinal)
+    {
+        [nameof(TrainerConfig.OutDir)] = Out,
+        [nameof(TrainerConfig.BatchSize)] = Batch,
+        [nameof(TrainerConfig.SeqLen)] = SeqLen,
+        [nameof(TrainerConfig.MaxSteps)] = Steps,
+        [nameof(TrainerConfig.LearningRate)] = Lr,
+        [nameof(TrainerConfig.MinLearningRate)] = MinLr,
+        [nameof(TrainerConfig.WarmupSteps)] = Warmup,
+        [nameof(TrainerConfig.WeightDecay)] = WeightDecay,
+        [nameof(TrainerConfig.GradClip)] = GradClip,
+        [nameof(TrainerConfig.EvalInterval)] = EvalInterval,
+        [nameof(TrainerConfig.EvalBatches)] = EvalBatches,
+        [nameof(TrainerConfig.CheckpointInterval)] = CheckpointInterval,
+        [nameof(TrainerConfig.ValFraction)] = ValFraction,
+        [nameof(TrainerConfig.MaxWallTime)] = MaxWallTime,
+    };
+
+    /// <summary>
+    /// Throws <see cref="TrainingException"/> with every setting of the finished <paramref name="config"/> out of range,
+    /// each under its option (<c>--batch: batch size 0 must be ≥ 1</c>): the rules themselves are the config's
+    /// (<see cref="TrainerConfig.Problems"/>), stated once. <paramref name="methodOptions"/> names the options of the
+    /// method's own fields (<c>(nameof(DpoConfig.Beta), beta)</c>).
+    /// </summary>
+    public void Check(TrainerConfig config, params (string Field, Option Option)[] methodOptions)
+    {
+        var optionOf = OptionOf();
+        foreach (var (field, option) in methodOptions) optionOf[field] = option;
+        CommandSupport.ThrowProblems(config.Problems(), optionOf);
     }
 }

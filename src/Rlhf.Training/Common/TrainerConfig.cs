@@ -89,29 +89,54 @@ public abstract record TrainerConfig
     /// <summary>AdamW settings (β1 0.9, β2 0.95, ε 1e-8 as nanoGPT; decay on rank ≥ 2 parameters).</summary>
     public AdamWConfig Optimizer() => new(LearningRate, WeightDecay: WeightDecay);
 
-    /// <summary>Throws <see cref="TrainingException"/> listing every value out of range.</summary>
-    public virtual void Validate()
+    /// <summary>Throws <see cref="TrainingException"/> listing every value out of range (<see cref="Problems"/>).</summary>
+    public void Validate()
     {
-        var problems = new List<string>();
-        void Check(bool ok, string message) { if (!ok) problems.Add(message); }
-        Check(!string.IsNullOrWhiteSpace(OutDir), "the output directory is empty");
-        Check(!RequiresModel || Model is not null || InitCheckpoint is not null, "neither a model architecture nor an init checkpoint is given");
+        var problems = Problems();
+        if (problems.Count > 0) throw new TrainingException($"invalid {SettingsName} settings: {string.Join("; ", problems.Select(p => p.Message))}");
+    }
+
+    /// <summary>
+    /// Every setting out of range, each with the property it belongs to: the one statement of these rules
+    /// (<see cref="Validate"/> throws with them; the CLI reports them under its option names).
+    /// </summary>
+    public IReadOnlyList<ConfigProblem> Problems()
+    {
+        var problems = new List<ConfigProblem>();
+        AddProblems(problems);
+        return problems;
+    }
+
+    /// <summary>What <see cref="Validate"/> calls these settings in its message ("training", "PPO", …).</summary>
+    protected virtual string SettingsName => "training";
+
+    /// <summary>Adds a <see cref="ConfigProblem"/> for <paramref name="field"/> when <paramref name="ok"/> is false.</summary>
+    protected static void Check(List<ConfigProblem> problems, bool ok, string field, string message)
+    {
+        if (!ok) problems.Add(new ConfigProblem(field, message));
+    }
+
+    /// <summary>Adds the problems of the shared settings; a derived config adds its own fields' and calls this.</summary>
+    protected virtual void AddProblems(List<ConfigProblem> problems)
+    {
+        void Check(bool ok, string field, string message) => TrainerConfig.Check(problems, ok, field, message);
+        Check(!string.IsNullOrWhiteSpace(OutDir), nameof(OutDir), "the output directory is empty");
+        Check(!RequiresModel || Model is not null || InitCheckpoint is not null, nameof(Model), "neither a model architecture nor an init checkpoint is given");
         try { Model?.Validate(); }
-        catch (ArgumentException e) { problems.Add(e.Message); }
-        Check(BatchSize >= 1, $"batch size {BatchSize} must be ≥ 1");
-        Check(SeqLen is null or >= 2, $"sequence length {SeqLen} must be ≥ 2");
-        Check(MaxSteps >= 0, $"max steps {MaxSteps} must be ≥ 0");
-        Check(LearningRate > 0 && float.IsFinite(LearningRate), $"learning rate {LearningRate} must be positive");
-        Check(MinLearningRate is null || (MinLearningRate >= 0 && MinLearningRate <= LearningRate), $"min learning rate {MinLearningRate} must be in [0, learning rate]");
-        Check(WarmupSteps >= 0, $"warmup steps {WarmupSteps} must be ≥ 0");
-        Check(WeightDecay >= 0 && float.IsFinite(WeightDecay), $"weight decay {WeightDecay} must be ≥ 0");
-        Check(GradClip >= 0 && float.IsFinite(GradClip), $"grad clip {GradClip} must be ≥ 0 (0 = off)");
-        Check(EvalInterval >= 0, $"eval interval {EvalInterval} must be ≥ 0");
-        Check(EvalBatches >= 0, $"eval batches {EvalBatches} must be ≥ 0");
-        Check(CheckpointInterval >= 0, $"checkpoint interval {CheckpointInterval} must be ≥ 0");
-        Check(ValFraction >= 0 && ValFraction < 1, $"validation fraction {ValFraction} must be in [0, 1)");
-        Check(MaxWallTime is null || MaxWallTime >= TimeSpan.Zero, $"max wall time {MaxWallTime} must be ≥ 0");
-        if (problems.Count > 0) throw new TrainingException($"invalid training settings: {string.Join("; ", problems)}");
+        catch (ArgumentException e) { problems.Add(new ConfigProblem(nameof(Model), e.Message)); }
+        Check(BatchSize >= 1, nameof(BatchSize), $"batch size {BatchSize} must be ≥ 1");
+        Check(SeqLen is null or >= 2, nameof(SeqLen), $"sequence length {SeqLen} must be ≥ 2");
+        Check(MaxSteps >= 0, nameof(MaxSteps), $"max steps {MaxSteps} must be ≥ 0");
+        Check(LearningRate > 0 && float.IsFinite(LearningRate), nameof(LearningRate), $"learning rate {LearningRate} must be positive");
+        Check(MinLearningRate is null || (MinLearningRate >= 0 && MinLearningRate <= LearningRate), nameof(MinLearningRate), $"min learning rate {MinLearningRate} must be in [0, learning rate]");
+        Check(WarmupSteps >= 0, nameof(WarmupSteps), $"warmup steps {WarmupSteps} must be ≥ 0");
+        Check(WeightDecay >= 0 && float.IsFinite(WeightDecay), nameof(WeightDecay), $"weight decay {WeightDecay} must be ≥ 0");
+        Check(GradClip >= 0 && float.IsFinite(GradClip), nameof(GradClip), $"grad clip {GradClip} must be ≥ 0 (0 = off)");
+        Check(EvalInterval >= 0, nameof(EvalInterval), $"eval interval {EvalInterval} must be ≥ 0");
+        Check(EvalBatches >= 0, nameof(EvalBatches), $"eval batches {EvalBatches} must be ≥ 0");
+        Check(CheckpointInterval >= 0, nameof(CheckpointInterval), $"checkpoint interval {CheckpointInterval} must be ≥ 0");
+        Check(ValFraction >= 0 && ValFraction < 1, nameof(ValFraction), $"validation fraction {ValFraction} must be in [0, 1)");
+        Check(MaxWallTime is null || MaxWallTime >= TimeSpan.Zero, nameof(MaxWallTime), $"max wall time {MaxWallTime} must be ≥ 0");
     }
 
     /// <summary>Whether the config must name the model (architecture or init checkpoint); false where the trainer is handed its models (PPO).</summary>

@@ -57,18 +57,17 @@ public sealed record DpoConfig : TrainerConfig
     };
 
     /// <inheritdoc/>
-    public override void Validate()
+    protected override void AddProblems(List<ConfigProblem> problems)
     {
-        var problems = new List<string>();
-        if (Epochs < 1) problems.Add($"epochs {Epochs} must be ≥ 1");
-        if (!(Beta > 0 && float.IsFinite(Beta))) problems.Add($"beta {Beta} must be positive");
-        if (Loss is not (DpoLoss.LossName or IpoLoss.LossName)) problems.Add($"loss '{Loss}' must be '{DpoLoss.LossName}' or '{IpoLoss.LossName}'");
-        if (!(LabelSmoothing >= 0 && LabelSmoothing < 0.5f)) problems.Add($"label smoothing {LabelSmoothing} must be in [0, 0.5)");
-        if (LabelSmoothing > 0 && Loss != DpoLoss.LossName) problems.Add($"label smoothing applies to the '{DpoLoss.LossName}' loss only");
-        if (KlPrompts < 0) problems.Add($"KL prompts {KlPrompts} must be ≥ 0");
-        if (KlMaxNewTokens < 1) problems.Add($"KL max new tokens {KlMaxNewTokens} must be ≥ 1");
-        if (problems.Count > 0) throw new TrainingException($"invalid training settings: {string.Join("; ", problems)}");
-        base.Validate();
+        void Check(bool ok, string field, string message) => TrainerConfig.Check(problems, ok, field, message);
+        Check(Epochs >= 1, nameof(Epochs), $"epochs {Epochs} must be ≥ 1");
+        Check(Beta > 0 && float.IsFinite(Beta), nameof(Beta), $"beta {Beta} must be positive");
+        Check(Loss is DpoLoss.LossName or IpoLoss.LossName, nameof(Loss), $"loss '{Loss}' must be '{DpoLoss.LossName}' or '{IpoLoss.LossName}'");
+        Check(LabelSmoothing >= 0 && LabelSmoothing < 0.5f, nameof(LabelSmoothing), $"label smoothing {LabelSmoothing} must be in [0, 0.5)");
+        Check(LabelSmoothing == 0 || Loss == DpoLoss.LossName, nameof(LabelSmoothing), $"label smoothing applies to the '{DpoLoss.LossName}' loss only");
+        Check(KlPrompts >= 0, nameof(KlPrompts), $"KL prompts {KlPrompts} must be ≥ 0");
+        Check(KlMaxNewTokens >= 1, nameof(KlMaxNewTokens), $"KL max new tokens {KlMaxNewTokens} must be ≥ 1");
+        base.AddProblems(problems);
     }
 
     /// <inheritdoc/>

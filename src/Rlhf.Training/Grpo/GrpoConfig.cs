@@ -79,21 +79,23 @@ public sealed record GrpoConfig : TrainerConfig
     public GenerationConfig Generation() => new(MaxNewTokens, Temperature);
 
     /// <inheritdoc/>
-    public override void Validate()
+    protected override string SettingsName => "GRPO";
+
+    /// <inheritdoc/>
+    protected override void AddProblems(List<ConfigProblem> problems)
     {
-        var problems = new List<string>();
-        void Check(bool ok, string message) { if (!ok) problems.Add(message); }
-        Check(Group >= 2, $"group size {Group} must be ≥ 2 (advantages compare samples of one prompt)");
-        Check(ClipEpsilon > 0 && ClipEpsilon < 1, $"clip epsilon {ClipEpsilon} must be in (0, 1)");
-        Check(ClipEpsilonHigh is null || ClipEpsilonHigh > 0, $"upper clip epsilon {ClipEpsilonHigh} must be > 0");
-        Check(Beta >= 0 && float.IsFinite(Beta), $"KL coefficient {Beta} must be ≥ 0");
-        Check(UpdateEpochs >= 1, $"update epochs {UpdateEpochs} must be ≥ 1");
-        Check(MiniBatchSize >= 1, $"mini-batch size {MiniBatchSize} must be ≥ 1");
-        Check(Temperature > 0 && float.IsFinite(Temperature), $"temperature {Temperature} must be > 0");
-        Check(MaxNewTokens >= 1, $"max new tokens {MaxNewTokens} must be ≥ 1");
-        Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
-        if (problems.Count > 0) throw new TrainingException($"invalid GRPO settings: {string.Join("; ", problems)}");
-        base.Validate();
+        void Check(bool ok, string field, string message) => TrainerConfig.Check(problems, ok, field, message);
+        Check(Group >= 2, nameof(Group), $"group size {Group} must be ≥ 2 (advantages compare samples of one prompt)");
+        Check(ClipEpsilon > 0 && ClipEpsilon < 1, nameof(ClipEpsilon), $"clip epsilon {ClipEpsilon} must be in (0, 1)");
+        Check(ClipEpsilonHigh is null || ClipEpsilonHigh > 0, nameof(ClipEpsilonHigh), $"upper clip epsilon {ClipEpsilonHigh} must be > 0");
+        Check(Beta >= 0 && float.IsFinite(Beta), nameof(Beta), $"KL coefficient {Beta} must be ≥ 0");
+        Check(UpdateEpochs >= 1, nameof(UpdateEpochs), $"update epochs {UpdateEpochs} must be ≥ 1");
+        Check(MiniBatchSize >= 1, nameof(MiniBatchSize), $"mini-batch size {MiniBatchSize} must be ≥ 1");
+        Check(Temperature > 0 && float.IsFinite(Temperature), nameof(Temperature), $"temperature {Temperature} must be > 0");
+        Check(MaxNewTokens >= 1, nameof(MaxNewTokens), $"max new tokens {MaxNewTokens} must be ≥ 1");
+        Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), nameof(MissingEosPenalty), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
+        Check(Tolerance >= 0 && double.IsFinite(Tolerance), nameof(Tolerance), $"numeric tolerance {Tolerance} must be ≥ 0");
+        base.AddProblems(problems);
     }
 
     /// <summary>The loss aggregation these settings ask for.</summary>

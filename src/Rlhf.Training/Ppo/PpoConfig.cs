@@ -150,36 +150,37 @@ public sealed record PpoConfig : TrainerConfig
     [JsonIgnore]
     public float CriticLr => CriticLearningRate ?? LearningRate;
 
-    /// <summary>Throws <see cref="TrainingException"/> listing every value out of range.</summary>
-    public override void Validate()
+    /// <inheritdoc/>
+    protected override string SettingsName => "PPO";
+
+    /// <inheritdoc/>
+    protected override void AddProblems(List<ConfigProblem> problems)
     {
-        var problems = new List<string>();
-        void Check(bool ok, string message) { if (!ok) problems.Add(message); }
+        void Check(bool ok, string field, string message) => TrainerConfig.Check(problems, ok, field, message);
         static bool Pos(float v) => v > 0 && float.IsFinite(v);
         static bool NonNeg(float v) => v >= 0 && float.IsFinite(v);
-        Check(MinibatchSize >= 1 && MinibatchSize <= BatchSize, $"minibatch {MinibatchSize} must be in [1, batch {BatchSize}]");
-        Check(Epochs >= 1, $"epochs {Epochs} must be ≥ 1");
-        Check(CriticLearningRate is null || Pos(CriticLearningRate.Value), $"critic learning rate {CriticLearningRate} must be positive");
-        Check(ClipRange > 0 && ClipRange < 1, $"clip range {ClipRange} must be in (0, 1)");
-        Check(Pos(ValueClipRange), $"value clip range {ValueClipRange} must be positive");
-        Check(NonNeg(ValueCoef), $"value coefficient {ValueCoef} must be ≥ 0");
-        Check(NonNeg(EntropyCoef), $"entropy coefficient {EntropyCoef} must be ≥ 0");
-        Check(Gamma >= 0 && Gamma <= 1, $"γ {Gamma} must be in [0, 1]");
-        Check(Lambda >= 0 && Lambda <= 1, $"λ {Lambda} must be in [0, 1]");
-        Check(NonNeg(Beta), $"KL coefficient β {Beta} must be ≥ 0");
-        Check(KlTarget is null || Pos(KlTarget.Value), $"KL target {KlTarget} must be positive");
-        Check(KlHorizon >= 1, $"KL horizon {KlHorizon} must be ≥ 1");
-        Check(RewardClip is null || Pos(RewardClip.Value), $"reward clip {RewardClip} must be positive");
-        Check(NonNeg(PtxCoef), $"ptx coefficient {PtxCoef} must be ≥ 0");
-        Check(PtxBatchSize >= 1, $"ptx batch {PtxBatchSize} must be ≥ 1");
-        Check(PtxSeqLen >= 2, $"ptx sequence length {PtxSeqLen} must be ≥ 2");
-        Check(MaxNewTokens >= 1, $"max new tokens {MaxNewTokens} must be ≥ 1");
-        Check(Pos(Temperature), $"temperature {Temperature} must be positive");
-        Check(SampleEvery >= 0, $"sample interval {SampleEvery} must be ≥ 0");
-        Check(SampleRows >= 1, $"sample rows {SampleRows} must be ≥ 1");
-        Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
-        if (problems.Count > 0) throw new TrainingException($"invalid PPO settings: {string.Join("; ", problems)}");
-        base.Validate();
+        Check(MinibatchSize >= 1 && MinibatchSize <= BatchSize, nameof(MinibatchSize), $"minibatch {MinibatchSize} must be in [1, batch {BatchSize}]");
+        Check(Epochs >= 1, nameof(Epochs), $"epochs {Epochs} must be ≥ 1");
+        Check(CriticLearningRate is null || Pos(CriticLearningRate.Value), nameof(CriticLearningRate), $"critic learning rate {CriticLearningRate} must be positive");
+        Check(ClipRange > 0 && ClipRange < 1, nameof(ClipRange), $"clip range {ClipRange} must be in (0, 1)");
+        Check(Pos(ValueClipRange), nameof(ValueClipRange), $"value clip range {ValueClipRange} must be positive");
+        Check(NonNeg(ValueCoef), nameof(ValueCoef), $"value coefficient {ValueCoef} must be ≥ 0");
+        Check(NonNeg(EntropyCoef), nameof(EntropyCoef), $"entropy coefficient {EntropyCoef} must be ≥ 0");
+        Check(Gamma >= 0 && Gamma <= 1, nameof(Gamma), $"γ {Gamma} must be in [0, 1]");
+        Check(Lambda >= 0 && Lambda <= 1, nameof(Lambda), $"λ {Lambda} must be in [0, 1]");
+        Check(NonNeg(Beta), nameof(Beta), $"KL coefficient β {Beta} must be ≥ 0");
+        Check(KlTarget is null || Pos(KlTarget.Value), nameof(KlTarget), $"KL target {KlTarget} must be positive");
+        Check(KlHorizon >= 1, nameof(KlHorizon), $"KL horizon {KlHorizon} must be ≥ 1");
+        Check(RewardClip is null || Pos(RewardClip.Value), nameof(RewardClip), $"reward clip {RewardClip} must be positive");
+        Check(NonNeg(PtxCoef), nameof(PtxCoef), $"ptx coefficient {PtxCoef} must be ≥ 0");
+        Check(PtxBatchSize >= 1, nameof(PtxBatchSize), $"ptx batch {PtxBatchSize} must be ≥ 1");
+        Check(PtxSeqLen >= 2, nameof(PtxSeqLen), $"ptx sequence length {PtxSeqLen} must be ≥ 2");
+        Check(MaxNewTokens >= 1, nameof(MaxNewTokens), $"max new tokens {MaxNewTokens} must be ≥ 1");
+        Check(Pos(Temperature), nameof(Temperature), $"temperature {Temperature} must be positive");
+        Check(SampleEvery >= 0, nameof(SampleEvery), $"sample interval {SampleEvery} must be ≥ 0");
+        Check(SampleRows >= 1, nameof(SampleRows), $"sample rows {SampleRows} must be ≥ 1");
+        Check(MissingEosPenalty is null || float.IsFinite(MissingEosPenalty.Value), nameof(MissingEosPenalty), $"missing end-of-text penalty {MissingEosPenalty} must be finite");
+        base.AddProblems(problems);
     }
 
     /// <summary>The policy is handed to the trainer: no architecture or init checkpoint in the config.</summary>

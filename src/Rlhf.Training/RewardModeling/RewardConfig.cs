@@ -41,15 +41,14 @@ public sealed record RewardConfig : TrainerConfig
     public string? Reference { get; init; }
 
     /// <inheritdoc/>
-    public override void Validate()
+    protected override void AddProblems(List<ConfigProblem> problems)
     {
-        var problems = new List<string>();
-        if (Epochs < 1) problems.Add($"epochs {Epochs} must be ≥ 1");
-        if (!(Margin >= 0 && float.IsFinite(Margin))) problems.Add($"margin {Margin} must be ≥ 0");
-        if (!(CenterCoefficient >= 0 && float.IsFinite(CenterCoefficient))) problems.Add($"centering coefficient {CenterCoefficient} must be ≥ 0");
-        if (InitCheckpoint is null) problems.Add("an init checkpoint (base or SFT model) is required: the reward model's trunk starts from it");
-        if (problems.Count > 0) throw new TrainingException($"invalid training settings: {string.Join("; ", problems)}");
-        base.Validate();
+        void Check(bool ok, string field, string message) => TrainerConfig.Check(problems, ok, field, message);
+        Check(Epochs >= 1, nameof(Epochs), $"epochs {Epochs} must be ≥ 1");
+        Check(Margin >= 0 && float.IsFinite(Margin), nameof(Margin), $"margin {Margin} must be ≥ 0");
+        Check(CenterCoefficient >= 0 && float.IsFinite(CenterCoefficient), nameof(CenterCoefficient), $"centering coefficient {CenterCoefficient} must be ≥ 0");
+        Check(InitCheckpoint is not null, nameof(InitCheckpoint), "an init checkpoint (base or SFT model) is required: the reward model's trunk starts from it");
+        base.AddProblems(problems);
     }
 
     /// <summary>Also the reference samples' file may move on resume.</summary>

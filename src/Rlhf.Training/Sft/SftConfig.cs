@@ -26,10 +26,10 @@ public sealed record SftConfig : TrainerConfig
     public int Epochs { get; init; } = 1;
 
     /// <inheritdoc/>
-    public override void Validate()
+    protected override void AddProblems(List<ConfigProblem> problems)
     {
-        if (Epochs < 1) throw new TrainingException($"invalid training settings: epochs {Epochs} must be ≥ 1");
-        base.Validate();
+        Check(problems, Epochs >= 1, nameof(Epochs), $"epochs {Epochs} must be ≥ 1");
+        base.AddProblems(problems);
     }
 
     /// <inheritdoc/>
