@@ -84,6 +84,11 @@ public sealed class DpoTests : IDisposable
         var bad = Run("online", "--policy", model, "--prompts", P("prompts.jsonl"), "--out", P("online2"), "--labeler", "humans");
         Assert.Equal(1, bad.Code);
         Assert.Contains("unknown labeler", bad.Err);
+        // the online and DPO configs' own rules, reported under the options that set their fields
+        var k = Run("online", "--policy", model, "--prompts", P("prompts.jsonl"), "--out", P("online3"), "--k", "1");
+        Assert.Equal(1, k.Code);
+        Assert.Contains("--k: samples per prompt 1 must be ≥ 2", k.Err);
+        Assert.Contains("--beta: beta 0 must be positive", Run("online", "--policy", model, "--prompts", P("prompts.jsonl"), "--out", P("online3"), "--beta", "0").Err);
     }
 
     [Fact]

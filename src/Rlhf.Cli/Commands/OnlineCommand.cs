@@ -23,27 +23,22 @@ public static class OnlineCommand
         var outDir = new Option<string>("--out") { Description = "Run directory: metrics.jsonl (one line per round), online_state.json, round_NNN/ (rankings.jsonl, dpo/).", Required = true };
         var policy = new Option<string?>("--policy") { Description = "Starting policy (model or run directory); also the KL reference of the round metrics. Required unless --resume." };
         var prompts = new Option<string>("--prompts") { Description = "Prompts JSONL, one {\"prompt\": ...} per line, taken in rotation.", Required = true };
-        var loop = new Option<int>("--loop") { Description = "Rounds N of sample → label → train (the final policy is sampled once more).", DefaultValueFactory = _ => defaults.Rounds }
-            .Require(v => v >= 1, "--loop must be at least 1.");
-        var perRound = new Option<int>("--prompts-per-round") { Description = "Prompts sampled per round.", DefaultValueFactory = _ => defaults.PromptsPerRound }
-            .Require(v => v >= 1, "--prompts-per-round must be at least 1.");
-        var k = new Option<int>("--k") { Description = "Responses sampled per prompt and ranked together.", DefaultValueFactory = _ => defaults.SamplesPerPrompt }
-            .Require(v => v >= 2, "--k must be at least 2.");
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens }
-            .Require(v => v >= 1, "--max-new-tokens must be at least 1.");
-        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => defaults.Temperature }
-            .Require(v => v > 0 && float.IsFinite(v), "--temperature must be positive.");
+        var loop = new Option<int>("--loop") { Description = "Rounds N of sample → label → train (the final policy is sampled once more).", DefaultValueFactory = _ => defaults.Rounds };
+        var perRound = new Option<int>("--prompts-per-round") { Description = "Prompts sampled per round.", DefaultValueFactory = _ => defaults.PromptsPerRound };
+        var k = new Option<int>("--k") { Description = "Responses sampled per prompt and ranked together.", DefaultValueFactory = _ => defaults.SamplesPerPrompt };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => defaults.Temperature };
         var labeler = new Option<string>("--labeler") { Description = "Who ranks: 'simulated' (a panel of --labelers simulated labelers over --gold) or 'rm:<dir>' (a reward model ranks by score). The human labeling store is not wired in yet.", DefaultValueFactory = _ => "simulated" };
         var labelers = new Option<int>("--labelers") { Description = "Simulated labelers in the panel.", DefaultValueFactory = _ => 3 }.Require(v => v >= 1, "--labelers must be at least 1.");
         var labelerTemperature = new Option<double>("--labeler-temperature") { Description = "Simulated labeler noise (0 = sort by gold).", DefaultValueFactory = _ => 0.1 }
             .Require(v => v >= 0 && double.IsFinite(v), "--labeler-temperature must be ≥ 0.");
         var gold = new Option<string>("--gold") { Description = "Gold scorer: the simulated labelers' truth and the per-round gold_reward ('lexicon' or 'rm:<dir>').", DefaultValueFactory = _ => LabelingRun.LexiconGold };
         var refresh = new Option<bool>("--refresh-reference") { Description = "Use each round's starting policy as the DPO reference (default: the initial policy throughout)." };
-        var beta = new Option<float>("--beta") { Description = "DPO β.", DefaultValueFactory = _ => dpoDefaults.Beta }.Require(v => v > 0 && float.IsFinite(v), "--beta must be positive.");
+        var beta = new Option<float>("--beta") { Description = "DPO β.", DefaultValueFactory = _ => dpoDefaults.Beta };
         var loss = new Option<string>("--loss") { Description = "sigmoid (DPO) or ipo.", DefaultValueFactory = _ => dpoDefaults.Loss };
-        var lr = new Option<float>("--lr") { Description = "DPO learning rate per round.", DefaultValueFactory = _ => dpoDefaults.LearningRate }.Require(v => v > 0 && float.IsFinite(v), "--lr must be positive.");
-        var epochs = new Option<int>("--epochs") { Description = "DPO passes over each round's pairs.", DefaultValueFactory = _ => 1 }.Require(v => v >= 1, "--epochs must be at least 1.");
-        var batch = new Option<int>("--batch") { Description = "DPO pairs per step.", DefaultValueFactory = _ => dpoDefaults.BatchSize }.Require(v => v >= 1, "--batch must be at least 1.");
+        var lr = new Option<float>("--lr") { Description = "DPO learning rate per round.", DefaultValueFactory = _ => dpoDefaults.LearningRate };
+        var epochs = new Option<int>("--epochs") { Description = "DPO passes over each round's pairs.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "DPO pairs per step.", DefaultValueFactory = _ => dpoDefaults.BatchSize };
         var seed = new Option<ulong>("--seed") { Description = "Seed of sampling, labelers and DPO.", DefaultValueFactory = _ => defaults.Seed };
         var trainerOption = new Option<string>("--trainer") { Description = "Round trainer: 'dpo' (DPO on the round's pairs) or 'ppo' (refresh the reward model on all rankings so far, then PPO against it).", DefaultValueFactory = _ => "dpo" }
             .AcceptOnlyFromAmong("dpo", "ppo");
@@ -101,7 +96,17 @@ public static class OnlineCommand
                 Beta = parse.GetValue(beta), Loss = parse.GetValue(loss)!, LearningRate = parse.GetValue(lr), Epochs = parse.GetValue(epochs),
                 BatchSize = parse.GetValue(batch), Seed = s, CheckpointInterval = 0,
             };
-            (dpo with { OutDir = o, InitCheckpoint = initDir }).Validate();
+            // the configs' own rules, reported under the options that set their fields
+            CommandSupport.ThrowProblems(config.Problems(), new Dictionary<string, Option>(StringComparer.Ordinal)
+            {
+                [nameof(OnlineConfig.Rounds)] = loop, [nameof(OnlineConfig.PromptsPerRound)] = perRound, [nameof(OnlineConfig.SamplesPerPrompt)] = k,
+                [nameof(OnlineConfig.MaxNewTokens)] = maxNew, [nameof(OnlineConfig.Temperature)] = temperature,
+            });
+            CommandSupport.ThrowProblems((dpo with { OutDir = o, InitCheckpoint = initDir }).Problems(), new Dictionary<string, Option>(StringComparer.Ordinal)
+            {
+                [nameof(DpoConfig.Beta)] = beta, [nameof(DpoConfig.Loss)] = loss, [nameof(DpoConfig.LearningRate)] = lr,
+                [nameof(DpoConfig.Epochs)] = epochs, [nameof(DpoConfig.BatchSize)] = batch,
+            });
             IOnlineTrainer trainer = parse.GetValue(trainerOption) == "ppo"
                 ? new PpoOnlineTrainer(new RewardConfig { OutDir = "", MaxSteps = parse.GetValue(rmSteps), BatchSize = 8, Seed = s },
                     new PpoConfig

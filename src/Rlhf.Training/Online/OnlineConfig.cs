@@ -41,16 +41,24 @@ public sealed record OnlineConfig
     /// <summary>Seeds the sampling of each round (mixed with the round number).</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Throws <see cref="Common.TrainingException"/> listing every value out of range.</summary>
+    /// <summary>Throws <see cref="Common.TrainingException"/> listing every value out of range (<see cref="Problems"/>).</summary>
     public void Validate()
     {
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(OutDir)) problems.Add("the output directory is empty");
-        if (Rounds < 1) problems.Add($"rounds {Rounds} must be ≥ 1");
-        if (PromptsPerRound < 1) problems.Add($"prompts per round {PromptsPerRound} must be ≥ 1");
-        if (SamplesPerPrompt < 2) problems.Add($"samples per prompt {SamplesPerPrompt} must be ≥ 2 (a ranking needs two)");
-        if (MaxNewTokens < 1) problems.Add($"max new tokens {MaxNewTokens} must be ≥ 1");
-        if (!(Temperature > 0 && float.IsFinite(Temperature))) problems.Add($"temperature {Temperature} must be positive");
-        if (problems.Count > 0) throw new Common.TrainingException($"invalid online settings: {string.Join("; ", problems)}");
+        var problems = Problems();
+        if (problems.Count > 0) throw new Common.TrainingException($"invalid online settings: {string.Join("; ", problems.Select(p => p.Message))}");
+    }
+
+    /// <summary>Every setting out of range, each with its property's name (the CLI reports it under its option).</summary>
+    public IReadOnlyList<Common.ConfigProblem> Problems()
+    {
+        var problems = new List<Common.ConfigProblem>();
+        void Check(bool ok, string field, string message) { if (!ok) problems.Add(new Common.ConfigProblem(field, message)); }
+        Check(!string.IsNullOrWhiteSpace(OutDir), nameof(OutDir), "the output directory is empty");
+        Check(Rounds >= 1, nameof(Rounds), $"rounds {Rounds} must be ≥ 1");
+        Check(PromptsPerRound >= 1, nameof(PromptsPerRound), $"prompts per round {PromptsPerRound} must be ≥ 1");
+        Check(SamplesPerPrompt >= 2, nameof(SamplesPerPrompt), $"samples per prompt {SamplesPerPrompt} must be ≥ 2 (a ranking needs two)");
+        Check(MaxNewTokens >= 1, nameof(MaxNewTokens), $"max new tokens {MaxNewTokens} must be ≥ 1");
+        Check(Temperature > 0 && float.IsFinite(Temperature), nameof(Temperature), $"temperature {Temperature} must be positive");
+        return problems;
     }
 }
