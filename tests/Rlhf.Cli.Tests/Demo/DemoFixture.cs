@@ -72,9 +72,9 @@ internal static class DemoFixture
                  "length_matched_kept":null,"length_matched_dropped":null,"identical_dropped":null,"label_ceiling_gold":0.66,"label_ceiling_utility":0.81}
                 """);
         if (Run("rm"))
-            foreach (var (member, acc, gold, utility) in new[] { (0, 0.72, 0.6, 0.8), (1, 0.68, 0.7, 0.85) }) // each member's ceilings on its own held-out pairs
-                Metrics(P("rm", $"member-{member}", "metrics.jsonl"), [M(0, ("eval_accuracy", 0.5), ("eval_loss", 0.69), ("label_ceiling_gold", gold), ("label_ceiling_utility", utility)),
-                    M(1, ("loss", 0.6)), M(2, ("loss", 0.5), ("eval_accuracy", acc), ("eval_loss", 0.55), ("label_ceiling_gold", gold), ("label_ceiling_utility", utility))]);
+            foreach (var (member, acc, goldCeiling, utilityCeiling) in new[] { (0, 0.72, 0.6, 0.8), (1, 0.68, 0.7, 0.85) }) // each member's ceilings on its own held-out pairs
+                Metrics(P("rm", $"member-{member}", "metrics.jsonl"), [M(0, ("eval_accuracy", 0.5), ("eval_loss", 0.69), ("label_ceiling_gold", goldCeiling), ("label_ceiling_utility", utilityCeiling)),
+                    M(1, ("loss", 0.6)), M(2, ("loss", 0.5), ("eval_accuracy", acc), ("eval_loss", 0.55), ("label_ceiling_gold", goldCeiling), ("label_ceiling_utility", utilityCeiling))]);
         if (Run("ppo_kl"))
             Metrics(P("ppo-kl", "metrics.jsonl"), Enumerable.Range(1, Iterations).Select(i => M(i, ("proxy_reward", 0.05 * i),
                 ("kl", Math.Pow(PpoKlSqrtKl(i), 2)), ("gold_reward", PpoKlGold(i)), ("response_length", 30.0), ("ensemble_std", 0.2))));

@@ -139,7 +139,7 @@ public sealed class DemoReportTests : IDisposable
         Assert.Contains("best-of-N gold fit", html);
         Assert.Contains("<th>÷ utility ceiling</th><th>÷ gold ceiling</th>", html);
         Assert.Contains("<td>90.0%</td><td>120.0%</td>", html); // member 0: 0.72 ÷ 0.8, 0.72 ÷ 0.6
-        Assert.Contains("most of the way to the ceiling (the labelers' utility on the same pairs); it beats the gold ceiling (65.0%)", html);
+        Assert.Contains("most of the way to the ceiling (the labelers&#39; utility on the same pairs); it beats the gold ceiling (65.0%)", html);
         Assert.Contains("DPO gold", html);
 
         // quoted text is escaped: a completion with a script tag cannot run, a prompt with markup shows as text
