@@ -71,7 +71,7 @@ public static class RmCommand
 
             // a resume takes every setting from the checkpoint (of the first member that has one; member i was seeded seed + i)
             int first = Array.IndexOf(resumeMember, true);
-            RewardConfig? saved = first < 0 ? null : TrainingCheckpoint.ReadState<RewardConfig, EpochOrderState>(outs[first], RewardTrainer.Kind).State.Config;
+            RewardConfig? saved = first < 0 ? null : TrainingCheckpoint.ReadState<RewardConfig, ShuffledOrderState>(outs[first], RewardTrainer.Kind).State.Config;
             if (saved is not null) saved = saved with { Seed = saved.Seed - (ulong)first };
             string initDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(init) ?? saved?.InitCheckpoint
                 ?? throw new TrainingException("--init is required: the base or SFT model whose trunk the reward model starts from"));

@@ -93,7 +93,7 @@ public sealed class RewardTrainer
 
         // ---- model: the init checkpoint's trunk + a fresh score head, or the run's own checkpoint (resume)
         if (!resume) CheckFresh(outDir);
-        var (trunk, cfg, state, resumeDir) = TrainingSetup.Start<RewardConfig, EpochOrderState>(Config, Kind, resume, _tokenizer);
+        var (trunk, cfg, state, resumeDir) = TrainingSetup.Start<RewardConfig, ShuffledOrderState>(Config, Kind, resume, _tokenizer);
         var model = resumeDir is null ? new RewardModel(trunk, seed: cfg.Seed) : RewardModel.Load(resumeDir);
         int G = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
@@ -109,12 +109,12 @@ public sealed class RewardTrainer
         (double Gold, double Utility)? ceilings = evalSet.Count > 0 && CeilingGold is { } ceilingGold
             ? HeldOutCeilings(heldWithSources.Take(evalSet.Count).Select(x => x.Source).ToList(), ceilingGold, CeilingLengthBias)
             : null;
-        var order = new EpochOrder(train.Count, G, cfg.Seed + 1); // every record once per epoch, the last batch may be smaller
-        int batchesPerEpoch = order.BatchesPerEpoch;
+        var order = new ShuffledOrder(train.Count, cfg.Seed + 1); // every record once per epoch, the last batch may be smaller
+        int batchesPerEpoch = order.BatchesPerEpoch(G);
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * batchesPerEpoch;
         List<EncodedRanking> NextGroup()
         {
-            var indices = order.Next();
+            var indices = order.NextBatch(G);
             var group = new List<EncodedRanking>(indices.Length);
             foreach (int i in indices) group.Add(train[i]);
             return group;
@@ -143,7 +143,7 @@ public sealed class RewardTrainer
         RewardEvaluation? lastEval = null;
         double lastLoss = double.NaN;
         string SaveCheckpoint(int s, string? _) => TrainingCheckpoint.Save(outDir, model.Trunk, _tokenizer, optimizer,
-            new TrainerState<RewardConfig, EpochOrderState>(Kind, s, double.NaN, -1, 0, cfg, order.GetState()),
+            new TrainerState<RewardConfig, ShuffledOrderState>(Kind, s, double.NaN, -1, 0, cfg, order.GetState()),
             model.Head.Parameters(), model.NormalizationMetadata());
 
         // ---- one step: G prompts → scores of all their completions in one forward → ranking loss (+ centering) → backward → clip → AdamW
