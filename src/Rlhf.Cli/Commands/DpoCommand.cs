@@ -43,7 +43,7 @@ public static class DpoCommand
         {
             string outDir = parse.GetValue(training.Out)!;
             bool resume = parse.GetValue(training.Resume);
-            DpoConfig? saved = resume ? TrainingCheckpoint.ReadState<DpoConfig, EpochOrderState>(outDir, DpoTrainer.Kind).State.Config : null;
+            DpoConfig? saved = resume ? TrainingCheckpoint.ReadState<DpoConfig, ShuffledOrderState>(outDir, DpoTrainer.Kind).State.Config : null;
             if (!resume) TrainingSetup.CheckFresh(outDir);
             string? policyDir = parse.GetValue(policy) is { } p ? TrainingCheckpoint.ResolveModelDirectory(p) : null;
             if (!resume && policyDir is null) throw new TrainingException("--policy is required: the model to train (e.g. an SFT run's checkpoint/)");

@@ -35,13 +35,21 @@ public static class RmCommand
             .Require(v => v >= 1, "--ensemble must be at least 1.");
         var margin = new Option<float>("--margin") { Description = "Required score gap m in −log σ(r_better − r_worse − m).", DefaultValueFactory = _ => 0f };
         var center = new Option<bool>("--center") { Description = "Reward centering: add 0.01·mean over the compared pairs of (r_better + r_worse)², weighted like the pairs, to the loss (Eisenstein et al. 2023; TRL center_rewards_coefficient): each prompt's scores are pulled towards zero sum." };
+        var gold = new Option<string?>("--gold")
+        {
+            Description = "The gold scorer the labels were made from ('lexicon' or 'rm:<dir>'), when known: the held-out evaluation then also logs the labelers' ceilings on "
+                + "exactly its pairs (label_ceiling_gold: the gold scorer's agreement with the labels; label_ceiling_utility: that of the labelers' biased utility, see --labeler-length-bias).",
+        };
+        gold.Require(v => v is null || CommandSupport.IsGoldName(v), CommandSupport.GoldNameMessage);
+        var labelerLengthBias = new Option<double>("--labeler-length-bias") { Description = "With --gold: the labelers' length bias b (label simulate --length-bias) of their utility gold + b·len/100.", DefaultValueFactory = _ => 0 }
+            .Require(double.IsFinite, "--labeler-length-bias must be a finite number.");
         var reference = new Option<string?>("--reference") { Description = "JSONL of {\"prompt\", \"response\"} samples of the reference policy; after training, scores are normalised so these score mean 0, std 1 (default: the held-out completions)." };
 
         var command = new Command("train", "Trains a reward model: every completion of G prompts is scored in one pass and the ranking loss "
             + "−(1/G) Σ w·log σ(r_b − r_w − m) covers all their pairs. Writes metrics.jsonl and checkpoint/ (model normalised on the "
             + "--reference samples or the held-out completions + tokenizer, optimizer and trainer state). --resume continues a stopped run exactly.")
         {
-            data, init, tokenizer, epochs, ensemble, margin, center, reference,
+            data, init, tokenizer, epochs, ensemble, margin, center, reference, gold, labelerLengthBias,
         };
         training.AddTo(command);
         // the shared training options describe LM trainers; say what they mean here
@@ -61,7 +69,7 @@ public static class RmCommand
 
             // a resume takes every setting from the checkpoint (of the first member that has one; member i was seeded seed + i)
             int first = Array.IndexOf(resumeMember, true);
-            RewardConfig? saved = first < 0 ? null : TrainingCheckpoint.ReadState<RewardConfig, EpochOrderState>(outs[first], RewardTrainer.Kind).State.Config;
+            RewardConfig? saved = first < 0 ? null : TrainingCheckpoint.ReadState<RewardConfig, ShuffledOrderState>(outs[first], RewardTrainer.Kind).State.Config;
             if (saved is not null) saved = saved with { Seed = saved.Seed - (ulong)first };
             string initDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(init) ?? saved?.InitCheckpoint
                 ?? throw new TrainingException("--init is required: the base or SFT model whose trunk the reward model starts from"));
@@ -79,6 +87,7 @@ public static class RmCommand
                 {
                     InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Margin = parse.GetValue(margin),
                     CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f, Data = [dataPath], Reference = referencePath,
+                    CeilingGold = parse.GetValue(gold), CeilingLengthBias = parse.GetValue(labelerLengthBias),
                 }, onlyGiven: false);
             else
             {
@@ -89,13 +98,14 @@ public static class RmCommand
                 config = training.Apply(parse, c, onlyGiven: true);
             }
             training.Check(config, (nameof(RewardConfig.Epochs), epochs), (nameof(RewardConfig.Margin), margin), (nameof(RewardConfig.InitCheckpoint), init));
+            var ceilingGold = config.CeilingGold is { } g ? CommandSupport.CreateGold(g) : null;
             output.WriteLine($"rm: {prefs.Records.Count} {prefs.Format.ToString().ToLowerInvariant()} records from {dataPath}");
             using var stop = new StopSignal(error);
             for (int i = 0; i < members; i++)
             {
                 if (members > 1) output.WriteLine($"rm: ensemble member {i} (seed {config.Seed + (ulong)i}) → {outs[i]}");
                 var result = new RewardTrainer(config with { OutDir = outs[i], Seed = config.Seed + (ulong)i }, tok, prefs, output, CommandSupport.Progress(output))
-                    { ReferenceSamples = referenceSamples }
+                    { ReferenceSamples = referenceSamples, CeilingGold = ceilingGold, CeilingLengthBias = config.CeilingLengthBias }
                     .Run(resumeMember[i], stop.Token);
                 if (result.Stopped) return CommandSupport.StoppedExitCode;
             }

@@ -178,10 +178,13 @@ public sealed class DemoRunner
         AtomicFile.WriteAllText(P(DemoLayout.LabelsDir, "summary.json"), LastJsonLine(json) + "\n");
     }
 
-    /// <summary>5. The reward model: an ensemble trained on the K-wise rankings, each member from the SFT model.</summary>
+    /// <summary>
+    /// 5. The reward model: an ensemble trained on the K-wise rankings, each member from the SFT model; told the labelers'
+    /// gold and length bias, each member logs the labelers' ceilings on its own held-out pairs.
+    /// </summary>
     private void RewardModel() => Rlhf("rm", "train", "--data", P(DemoLayout.LabelsDir, "rankings.jsonl"), "--init", P(DemoLayout.SftDir), "--ensemble", S(_s.RmMembers),
         "--epochs", S(_s.RmEpochs), "--batch", "16", "--lr", "3e-4", "--warmup", "10", "--eval-batches", "8", "--val-fraction", "0.15",
-        "--checkpoint-interval", "0", "--seed", Seed, "--out", P(DemoLayout.RmDir));
+        "--checkpoint-interval", "0", "--gold", "lexicon", "--labeler-length-bias", D(_s.LabelLengthBias), "--seed", Seed, "--out", P(DemoLayout.RmDir));
 
     /// <summary>6. PPO as InstructGPT runs it: a per-token KL penalty to the SFT model in the reward keeps the policy near it.</summary>
     private void PpoKl() => Rlhf(PpoArgs(DemoLayout.PpoKlDir, _s.PpoKlCoef));

@@ -1,5 +1,3 @@
-using Rlhf.Tensors;
-
 namespace Rlhf.Training.Data;
 
 /// <summary>
@@ -13,7 +11,7 @@ public sealed class SftBatchSampler
 {
     private readonly List<TokenizedSft> _examples;
     private readonly SftCollator _collator;
-    private readonly EpochOrder _order;
+    private readonly ShuffledOrder _order;
 
     /// <summary>Fits <paramref name="examples"/> with <paramref name="collator"/> and starts epoch 0. Throws when no example survives.</summary>
     public SftBatchSampler(IEnumerable<TokenizedSft> examples, SftCollator collator, int batchSize, ulong seed)
@@ -24,20 +22,21 @@ public sealed class SftBatchSampler
         _examples = collator.Fit(examples, out var report);
         Report = report;
         if (_examples.Count == 0) throw new ArgumentException($"SftBatchSampler: no example left to train on ({report})", nameof(examples));
-        _order = new EpochOrder(_examples.Count, batchSize, seed);
+        BatchSize = batchSize;
+        _order = new ShuffledOrder(_examples.Count, seed);
     }
 
     /// <summary>What fitting did (kept, truncated, skipped).</summary>
     public SftFitReport Report { get; }
 
     /// <summary>Examples per batch (the last batch of an epoch may hold fewer).</summary>
-    public int BatchSize => _order.BatchSize;
+    public int BatchSize { get; }
 
     /// <summary>Kept examples, i.e. examples per epoch.</summary>
     public int ExampleCount => _examples.Count;
 
     /// <summary>Batches per epoch, ⌈ExampleCount / BatchSize⌉.</summary>
-    public int BatchesPerEpoch => _order.BatchesPerEpoch;
+    public int BatchesPerEpoch => _order.BatchesPerEpoch(BatchSize);
 
     /// <summary>Current epoch (0-based).</summary>
     public int Epoch => _order.Epoch;
@@ -48,36 +47,33 @@ public sealed class SftBatchSampler
     /// <summary>The next batch; starts a new epoch (new permutation) once the current one is used up.</summary>
     public SftBatch Next()
     {
-        var indices = _order.Next();
+        var indices = _order.NextBatch(BatchSize);
         var rows = new TokenizedSft[indices.Length];
         for (int i = 0; i < rows.Length; i++) rows[i] = _examples[indices[i]];
         return _collator.Collate(rows, _order.Epoch);
     }
 
     /// <summary>The complete sampler state (serializable with System.Text.Json) for a checkpoint.</summary>
-    public SftSamplerState GetState()
-    {
-        var s = _order.GetState();
-        return new(s.EpochStartRng, s.Epoch, s.Position, s.Count, s.BatchSize);
-    }
+    public SftSamplerState GetState() => new(_order.GetState(), BatchSize);
 
     /// <summary>
-    /// Continues from <paramref name="state"/> (<see cref="EpochOrder.Restore"/>). Throws when the kept-example count
+    /// Continues from <paramref name="state"/> (<see cref="ShuffledOrder.Restore"/>). Throws when the kept-example count
     /// or batch size differ (the batches would silently change; the same data and collator settings are needed too,
     /// which cannot be checked here).
     /// </summary>
     public void Restore(SftSamplerState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.ExampleCount != _examples.Count || state.BatchSize != BatchSize)
-            throw new ArgumentException($"SftBatchSampler.Restore: state is for {state.ExampleCount} examples in batches of {state.BatchSize}, "
+        ArgumentNullException.ThrowIfNull(state.Order);
+        if (state.Order.Count != _examples.Count || state.BatchSize != BatchSize)
+            throw new ArgumentException($"SftBatchSampler.Restore: state is for {state.Order.Count} examples in batches of {state.BatchSize}, "
                 + $"this sampler has {_examples.Count} in batches of {BatchSize}", nameof(state));
-        _order.Restore(new EpochOrderState(state.EpochStartRng, state.Epoch, state.Position, state.ExampleCount, state.BatchSize));
+        _order.Restore(state.Order);
     }
 }
 
 /// <summary>
-/// Serializable state of an <see cref="SftBatchSampler"/>: the generator state at the start of the current epoch
-/// (its permutation is re-drawn from it), the epoch, how many of its examples were used, and the configuration.
+/// Serializable state of an <see cref="SftBatchSampler"/>: the position in the shuffled epochs over the kept examples
+/// and the batch size it was taken with.
 /// </summary>
-public sealed record SftSamplerState(RngState EpochStartRng, int Epoch, int Position, int ExampleCount, int BatchSize);
+public sealed record SftSamplerState(ShuffledOrderState Order, int BatchSize);

@@ -74,7 +74,7 @@ public sealed class DpoTrainer
         string outDir = Config.OutDir;
 
         // ---- models: the policy (run checkpoint, init checkpoint or fresh) and the frozen reference
-        var (model, cfg, state, resumeDir) = TrainingSetup.Start<DpoConfig, EpochOrderState>(Config, Kind, resume, _tokenizer);
+        var (model, cfg, state, resumeDir) = TrainingSetup.Start<DpoConfig, ShuffledOrderState>(Config, Kind, resume, _tokenizer);
         var loss = cfg.CreateLoss();
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value, pad = _tokenizer.PadId;
         Gpt? referenceModel = null;
@@ -91,8 +91,8 @@ public sealed class DpoTrainer
         var klPrompts = held.PromptTexts.Distinct(StringComparer.Ordinal)
             .Where(p => template.EncodePrompt(p).Length <= T - 2).Take(cfg.KlPrompts).Select(p => new RlPrompt(p)).ToList();
         bool evaluate = evalPairs.Length > 0 || klPrompts.Count > 0;
-        var sampler = new EpochOrder(train.Pairs.Count, B, cfg.Seed + 1);
-        int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * sampler.BatchesPerEpoch;
+        var sampler = new ShuffledOrder(train.Pairs.Count, cfg.Seed + 1);
+        int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * sampler.BatchesPerEpoch(B);
 
         // ---- reference log-probs: computed once before training and saved with the run; a resume reads them back
         string cachePath = Path.Combine(outDir, ReferenceLogProbCache.FileName);
@@ -125,7 +125,7 @@ public sealed class DpoTrainer
         }
         _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(model)}; reference {cfg.ReferenceCheckpoint ?? cfg.InitCheckpoint ?? "the fresh initial model"}");
         _log.WriteLine($"{Kind}: training data: {train.Report}; held-out data: {held.Report}");
-        _log.WriteLine($"{Kind}: {train.Pairs.Count} training pairs ({sampler.BatchesPerEpoch} batches of ≤ {B} per epoch), {held.Pairs.Count} held out"
+        _log.WriteLine($"{Kind}: {train.Pairs.Count} training pairs ({sampler.BatchesPerEpoch(B)} batches of ≤ {B} per epoch), {held.Pairs.Count} held out"
             + (evaluate ? $" (eval on {evalPairs.Length} pairs and {klPrompts.Count} prompts for KL)" : " (no evaluation)"));
         _log.WriteLine($"{Kind}: loss {loss.Name}, β {loss.Beta:G4}, lr {schedule.MaxLr:G4} → {schedule.MinLr:G4} (warmup {schedule.WarmupSteps}), "
             + $"grad clip {cfg.GradClip:G4}, {totalSteps} steps" + (state is null ? "" : $"; resuming after step {step}"));
@@ -135,7 +135,7 @@ public sealed class DpoTrainer
         // ---- one step: B pairs → chosen + rejected through the policy → preference loss → backward → clip → AdamW
         StepOutcome Step(int s, List<(string Name, double Value)> values, ITrainingProgress progress)
         {
-            var pairs = sampler.Next().ToArray();
+            var pairs = sampler.NextBatch(B).ToArray();
             int epoch = sampler.Epoch;
             float lr = schedule.At(s);
             long start = Stopwatch.GetTimestamp();
@@ -183,7 +183,7 @@ public sealed class DpoTrainer
         }
 
         string Save(int s, string? _) => TrainingCheckpoint.Save(outDir, model, _tokenizer, optimizer,
-            new TrainerState<DpoConfig, EpochOrderState>(Kind, s, best, bestStep, tokensSeen, cfg, sampler.GetState()));
+            new TrainerState<DpoConfig, ShuffledOrderState>(Kind, s, best, bestStep, tokensSeen, cfg, sampler.GetState()));
 
         var method = new TrainingMethod
         {

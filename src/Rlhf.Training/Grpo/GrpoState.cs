@@ -1,4 +1,5 @@
 using Rlhf.Tensors;
+using Rlhf.Training.Data;
 
 namespace Rlhf.Training.Grpo;
 
@@ -10,4 +11,4 @@ namespace Rlhf.Training.Grpo;
 /// <param name="Rollouts">The sampling generator's state.</param>
 /// <param name="BestAccuracy">Highest held-out accuracy so far (NaN before the first evaluation).</param>
 /// <param name="BestIteration">Iteration of <paramref name="BestAccuracy"/> (−1 before).</param>
-public sealed record GrpoState(PromptOrderState Prompts, RngState Rollouts, double BestAccuracy, int BestIteration);
+public sealed record GrpoState(ShuffledOrderState Prompts, RngState Rollouts, double BestAccuracy, int BestIteration);

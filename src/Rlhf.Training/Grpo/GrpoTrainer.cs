@@ -6,6 +6,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
+using Rlhf.Training.Data;
 using Rlhf.Data.Progress;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Prompts;
@@ -94,7 +95,7 @@ public sealed class GrpoTrainer
         // ---- optimizer, schedule, data order, rollout generator, and the state to continue from
         var optimizer = new AdamW(policy.Parameters(), cfg.Optimizer());
         var schedule = cfg.Schedule(cfg.MaxSteps);
-        var order = new PromptOrder(_prompts.Count, cfg.Seed + 1);
+        var order = new ShuffledOrder(_prompts.Count, cfg.Seed + 1);
         var rng = new Rng(cfg.Seed + 2);
         var estimator = cfg.Estimator();
         var generation = cfg.Generation();

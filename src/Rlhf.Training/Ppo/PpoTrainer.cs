@@ -5,6 +5,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
+using Rlhf.Training.Data;
 using Rlhf.Data.Progress;
 using Rlhf.Training.Guard;
 using Rlhf.Training.Rl;
@@ -113,7 +114,7 @@ public sealed class PpoTrainer
         var ptx = PtxTokens is { } tokens ? new PtxBatches(tokens, Math.Min(cfg.PtxSeqLen, _policy.Config.NPositions)) : null;
         var epochs = new PpoEpochs(cfg, _policy, critic, policyOptimizer, criticOptimizer, ptx);
         var rng = new Rng(cfg.Seed);
-        var cycle = new PromptCycle(_prompts.Count, rng);
+        var cycle = new ShuffledOrder(_prompts.Count, rng); // shuffled by the run's generator, so its draws interleave with sampling
         var generation = new GenerationConfig(MaxNewTokens: cfg.MaxNewTokens, Temperature: cfg.Temperature);
         int iteration = 0, bestIteration = -1;
         long skippedSamples = 0, skippedUpdates = 0;
@@ -121,7 +122,7 @@ public sealed class PpoTrainer
         {
             PpoCheckpoint.Load(resumeDir!, _policy, critic, policyOptimizer, criticOptimizer);
             rng.SetState(state.Rng);
-            try { cycle.Restore(state.PromptOrder, state.PromptCursor); }
+            try { cycle.Restore(state.Prompts); }
             catch (ArgumentException e) { throw new TrainingException($"the prompts differ from the checkpoint's: {e.Message}", e); }
             kl.Restore(state.KlCoef);
             if ((Guard is null) != (state.Guard is null))
@@ -154,7 +155,7 @@ public sealed class PpoTrainer
             double beta = kl.Beta; // this iteration's β (the controller moves it after the update)
 
             // 1. rollout: sample one response per prompt with the KV cache, keeping log π_old(a_t|s_t) (Ziegler et al. 2019, §2)
-            var prompts = cycle.Next(cfg.BatchSize, rng).Select(i => _prompts[i]).ToList();
+            var prompts = cycle.Next(cfg.BatchSize).Select(i => _prompts[i]).ToList();
             var samples = RolloutSampler.Sample(_policy, _template, prompts, 1, generation, rng);
             long t1 = Stopwatch.GetTimestamp();
 
@@ -274,7 +275,7 @@ public sealed class PpoTrainer
         }
 
         string Save(int it, string? guardStop) => PpoCheckpoint.Save(outDir, _policy, critic, _tokenizer, policyOptimizer, criticOptimizer,
-            new PpoState(Kind, it, cfg, rng.GetState(), [.. cycle.Order], cycle.Cursor, kl.Beta, Guard?.SaveState(), bestIteration, skippedSamples, skippedUpdates, guardStop));
+            new PpoState(Kind, it, cfg, rng.GetState(), cycle.GetState(), kl.Beta, Guard?.SaveState(), bestIteration, skippedSamples, skippedUpdates, guardStop));
 
         var method = new TrainingMethod
         {

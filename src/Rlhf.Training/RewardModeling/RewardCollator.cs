@@ -23,10 +23,17 @@ public sealed class RewardCollator(ChatTemplate template, int seqLen)
     public int SeqLen { get; } = seqLen;
 
     /// <summary>Encodes the records that fit; <paramref name="skipped"/> counts the rest (a completion over <see cref="SeqLen"/> tokens).</summary>
-    public List<EncodedRanking> Encode(IReadOnlyList<RankedCompletions> records, out int skipped)
+    public List<EncodedRanking> Encode(IReadOnlyList<RankedCompletions> records, out int skipped) =>
+        [.. EncodeWithSources(records, out skipped).Select(x => x.Encoded)];
+
+    /// <summary>
+    /// <see cref="Encode"/>, each kept record with the record it was encoded from (what a held-out evaluation scored,
+    /// for figures computed on exactly those pairs such as <see cref="Labeling.LabelCeiling"/>).
+    /// </summary>
+    public List<(RankedCompletions Source, EncodedRanking Encoded)> EncodeWithSources(IReadOnlyList<RankedCompletions> records, out int skipped)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var kept = new List<EncodedRanking>(records.Count);
+        var kept = new List<(RankedCompletions, EncodedRanking)>(records.Count);
         skipped = 0;
         foreach (var r in records)
         {
@@ -38,8 +45,7 @@ public sealed class RewardCollator(ChatTemplate template, int seqLen)
                 fits = seqs[k].Length <= SeqLen;
             }
             if (!fits) skipped++;
-            else if (r.Pairs() is { Count: > 0 } pairs) kept.Add(new EncodedRanking(seqs, pairs)); // flagged all-bad: nothing to learn
-
+            else if (r.Pairs() is { Count: > 0 } pairs) kept.Add((r, new EncodedRanking(seqs, pairs))); // flagged all-bad: nothing to learn
         }
         return kept;
     }

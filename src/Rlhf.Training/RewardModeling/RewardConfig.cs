@@ -40,6 +40,16 @@ public sealed record RewardConfig : TrainerConfig
     /// <summary>Reference-policy samples file (JSONL prompt/response) the scores are normalised on; null: the held-out completions.</summary>
     public string? Reference { get; init; }
 
+    /// <summary>
+    /// The gold scorer the labels were made from (a <c>--gold</c> spec such as <c>lexicon</c>), when known: evaluation
+    /// then also logs the labelers' ceilings on the evaluated held-out pairs (<see cref="RewardTrainer.CeilingGold"/>).
+    /// Saved with the run, so a resumed run logs the same columns. Null: no ceilings.
+    /// </summary>
+    public string? CeilingGold { get; init; }
+
+    /// <summary>The labelers' length bias for the utility ceiling (<c>--labeler-length-bias</c>).</summary>
+    public double CeilingLengthBias { get; init; }
+
     /// <inheritdoc/>
     protected override void AddProblems(List<ConfigProblem> problems)
     {

@@ -10,5 +10,7 @@ namespace Rlhf.Training.RewardModeling;
 /// <param name="Std">Normalisation scale stored with the model.</param>
 /// <param name="Skipped">Training records skipped because a completion did not fit the context.</param>
 /// <param name="Directory">The saved reward model (HF layout + tokenizer).</param>
+/// <param name="LabelCeilingGold">The gold scorer's agreement with the labels on the evaluated held-out pairs (null without <see cref="RewardTrainer.CeilingGold"/>).</param>
+/// <param name="LabelCeilingUtility">The labelers' biased utility's agreement with the labels on those pairs (null likewise).</param>
 public sealed record RewardResult(int Step, int TotalSteps, bool Stopped, double LastLoss, RewardEvaluation? Evaluation, float Mean, float Std,
-    int Skipped, string Directory);
+    int Skipped, string Directory, double? LabelCeilingGold = null, double? LabelCeilingUtility = null);

@@ -6,6 +6,8 @@ using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Data.Progress;
+using Rlhf.Training.Labeling;
+using Rlhf.Training.Scoring;
 using Rlhf.Data.Preferences;
 
 namespace Rlhf.Training.RewardModeling;
@@ -20,7 +22,9 @@ namespace Rlhf.Training.RewardModeling;
 /// 1/#pairs of the prompt, optional <see cref="RewardConfig.Margin"/>), plus the centering penalty (<see cref="CenteringPenalty"/>) with
 /// <see cref="RewardConfig.CenterCoefficient"/>; AdamW, gradient clipping and the warmup + cosine schedule as the
 /// other trainers. Held-out loss and pairwise accuracy every <see cref="TrainerConfig.EvalInterval"/> steps, on the
-/// first <see cref="TrainerConfig.EvalBatches"/>·G held-out prompts.
+/// first <see cref="TrainerConfig.EvalBatches"/>·G held-out prompts; with a <see cref="CeilingGold"/> scorer also the
+/// labelers' ceilings on exactly those pairs (<see cref="LabelCeiling"/>: the gold scorer's and the labelers' biased
+/// utility's agreement with the labels), the figures the held-out accuracy is to be read against.
 /// <para>
 /// Normalisation: after training, Mean and Std are set so that samples of the reference policy score mean 0, std 1:
 /// the <see cref="ReferenceSamples"/> when given (prompt/response pairs sampled from the policy RL will start from),
@@ -51,6 +55,15 @@ public sealed class RewardTrainer
     /// </summary>
     public IReadOnlyList<Data.SftExample>? ReferenceSamples { get; init; }
 
+    /// <summary>
+    /// The gold scorer the labels were made from, when known: the evaluation then also logs <c>label_ceiling_gold</c>
+    /// and <c>label_ceiling_utility</c>, <see cref="LabelCeiling"/> on the evaluated held-out pairs. Null: no ceilings.
+    /// </summary>
+    public IGoldScorer? CeilingGold { get; init; }
+
+    /// <summary>The labelers' length bias b of their utility gold + b·len/100 (<see cref="SimulatedLabeler"/>), for <c>label_ceiling_utility</c>.</summary>
+    public double CeilingLengthBias { get; init; }
+
     public RewardTrainer(RewardConfig config, BpeTokenizer tokenizer, PreferenceData data, TextWriter? log = null, IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -80,7 +93,7 @@ public sealed class RewardTrainer
 
         // ---- model: the init checkpoint's trunk + a fresh score head, or the run's own checkpoint (resume)
         if (!resume) CheckFresh(outDir);
-        var (trunk, cfg, state, resumeDir) = TrainingSetup.Start<RewardConfig, EpochOrderState>(Config, Kind, resume, _tokenizer);
+        var (trunk, cfg, state, resumeDir) = TrainingSetup.Start<RewardConfig, ShuffledOrderState>(Config, Kind, resume, _tokenizer);
         var model = resumeDir is null ? new RewardModel(trunk, seed: cfg.Seed) : RewardModel.Load(resumeDir);
         int G = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
@@ -88,16 +101,20 @@ public sealed class RewardTrainer
         var (trainData, evalData) = _data.Split(cfg.ValFraction, cfg.Seed);
         var collator = new RewardCollator(new ChatTemplate(_tokenizer), T);
         var train = collator.Encode(trainData.Records, out int skipped);
-        var held = collator.Encode(evalData.Records, out int heldSkipped);
+        var heldWithSources = collator.EncodeWithSources(evalData.Records, out int heldSkipped);
+        var held = heldWithSources.Select(x => x.Encoded).ToList();
         if (train.Count == 0)
             throw new TrainingException($"no training record fits {T} tokens ({skipped} of {trainData.Records.Count} have a completion that is too long)");
         var evalSet = cfg.EvalBatches > 0 ? held.Take(cfg.EvalBatches * G).ToList() : [];
-        var order = new EpochOrder(train.Count, G, cfg.Seed + 1); // every record once per epoch, the last batch may be smaller
-        int batchesPerEpoch = order.BatchesPerEpoch;
+        (double Gold, double Utility)? ceilings = evalSet.Count > 0 && CeilingGold is { } ceilingGold
+            ? HeldOutCeilings(heldWithSources.Take(evalSet.Count).Select(x => x.Source).ToList(), ceilingGold, CeilingLengthBias)
+            : null;
+        var order = new ShuffledOrder(train.Count, cfg.Seed + 1); // every record once per epoch, the last batch may be smaller
+        int batchesPerEpoch = order.BatchesPerEpoch(G);
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * batchesPerEpoch;
         List<EncodedRanking> NextGroup()
         {
-            var indices = order.Next();
+            var indices = order.NextBatch(G);
             var group = new List<EncodedRanking>(indices.Length);
             foreach (int i in indices) group.Add(train[i]);
             return group;
@@ -120,11 +137,13 @@ public sealed class RewardTrainer
             + $"; skipped {skipped + heldSkipped} records with a completion over {T} tokens");
         _log.WriteLine($"{Kind}: lr {schedule.MaxLr:G4} → {schedule.MinLr:G4} (warmup {schedule.WarmupSteps}), grad clip {cfg.GradClip:G4}, "
             + $"margin {cfg.Margin:G4}, centering {cfg.CenterCoefficient:G4}, {totalSteps} steps" + (state is null ? "" : $"; resuming after step {step}"));
+        if (ceilings is { } c0)
+            _log.WriteLine($"{Kind}: labelers' ceilings on the evaluated held-out pairs: gold {c0.Gold:P1}, biased utility (length bias {CeilingLengthBias:G4}) {c0.Utility:P1}");
 
         RewardEvaluation? lastEval = null;
         double lastLoss = double.NaN;
         string SaveCheckpoint(int s, string? _) => TrainingCheckpoint.Save(outDir, model.Trunk, _tokenizer, optimizer,
-            new TrainerState<RewardConfig, EpochOrderState>(Kind, s, double.NaN, -1, 0, cfg, order.GetState()),
+            new TrainerState<RewardConfig, ShuffledOrderState>(Kind, s, double.NaN, -1, 0, cfg, order.GetState()),
             model.Head.Parameters(), model.NormalizationMetadata());
 
         // ---- one step: G prompts → scores of all their completions in one forward → ranking loss (+ centering) → backward → clip → AdamW
@@ -153,6 +172,7 @@ public sealed class RewardTrainer
         {
             var e = lastEval = RewardEvaluator.Evaluate(model, evalSet);
             values.AddRange([("eval_loss", e.Loss), ("eval_accuracy", e.Accuracy)]);
+            if (ceilings is { } c) values.AddRange([(LabelCeilingGoldMetric, c.Gold), (LabelCeilingUtilityMetric, c.Utility)]);
             return s == 0 ? null : $"{Kind}: step {s}: train loss {lastLoss:F4}, eval loss {e.Loss:F4}, eval accuracy {e.Accuracy:P1}";
         }
 
@@ -195,6 +215,21 @@ public sealed class RewardTrainer
                 + $"); reward model in {r.CheckpointDirectory}",
         };
         var loop = TrainingLoop.Run(method, cfg.Loop(totalSteps), step, state is not null, _log, _progress, cancel, AfterStep);
-        return new RewardResult(loop.Step, totalSteps, loop.Stopped, lastLoss, lastEval, model.Mean, model.Std, skipped, loop.CheckpointDirectory);
+        return new RewardResult(loop.Step, totalSteps, loop.Stopped, lastLoss, lastEval, model.Mean, model.Std, skipped, loop.CheckpointDirectory,
+            ceilings?.Gold, ceilings?.Utility);
     }
+
+    /// <summary>Metric of the gold scorer's agreement with the labels on the evaluated held-out pairs.</summary>
+    public const string LabelCeilingGoldMetric = "label_ceiling_gold";
+
+    /// <summary>Metric of the labelers' biased utility's agreement with the labels on the evaluated held-out pairs.</summary>
+    public const string LabelCeilingUtilityMetric = "label_ceiling_utility";
+
+    /// <summary>
+    /// <see cref="LabelCeiling"/> of <paramref name="gold"/> and of the labelers' utility (length bias
+    /// <paramref name="lengthBias"/>) on <paramref name="heldOut"/>, the records whose pairs the held-out accuracy counts.
+    /// </summary>
+    public static (double Gold, double Utility) HeldOutCeilings(IReadOnlyList<RankedCompletions> heldOut, IGoldScorer gold, double lengthBias) =>
+        (LabelCeiling.Agreement(heldOut, (p, c) => LabelCeiling.Gold(gold, p, c)),
+         LabelCeiling.Agreement(heldOut, (p, c) => LabelCeiling.Utility(gold, lengthBias, p, c)));
 }

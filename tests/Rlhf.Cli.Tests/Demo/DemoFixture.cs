@@ -69,12 +69,12 @@ internal static class DemoFixture
             File.WriteAllText(P("labels", "summary.json"), """
                 {"records":40,"labelers":3,"format":"ranked","pairs":240,"agreement_sample":40,"inter_labeler_agreement":0.7,"gold_ceiling":0.8,
                  "labels_gold_agreement":0.82,"chosen_longer_fraction":0.6,"chosen_chars_mean":90,"rejected_chars_mean":80,
-                 "length_matched_kept":null,"length_matched_dropped":null,"identical_dropped":null}
+                 "length_matched_kept":null,"length_matched_dropped":null,"identical_dropped":null,"label_ceiling_gold":0.66,"label_ceiling_utility":0.81}
                 """);
         if (Run("rm"))
-            foreach (var (member, acc) in new[] { (0, 0.72), (1, 0.68) })
-                Metrics(P("rm", $"member-{member}", "metrics.jsonl"), [M(0, ("eval_accuracy", 0.5), ("eval_loss", 0.69)), M(1, ("loss", 0.6)),
-                    M(2, ("loss", 0.5), ("eval_accuracy", acc), ("eval_loss", 0.55))]);
+            foreach (var (member, acc, goldCeiling, utilityCeiling) in new[] { (0, 0.72, 0.6, 0.8), (1, 0.68, 0.7, 0.85) }) // each member's ceilings on its own held-out pairs
+                Metrics(P("rm", $"member-{member}", "metrics.jsonl"), [M(0, ("eval_accuracy", 0.5), ("eval_loss", 0.69), ("label_ceiling_gold", goldCeiling), ("label_ceiling_utility", utilityCeiling)),
+                    M(1, ("loss", 0.6)), M(2, ("loss", 0.5), ("eval_accuracy", acc), ("eval_loss", 0.55), ("label_ceiling_gold", goldCeiling), ("label_ceiling_utility", utilityCeiling))]);
         if (Run("ppo_kl"))
             Metrics(P("ppo-kl", "metrics.jsonl"), Enumerable.Range(1, Iterations).Select(i => M(i, ("proxy_reward", 0.05 * i),
                 ("kl", Math.Pow(PpoKlSqrtKl(i), 2)), ("gold_reward", PpoKlGold(i)), ("response_length", 30.0), ("ensemble_std", 0.2))));

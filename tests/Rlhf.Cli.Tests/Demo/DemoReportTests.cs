@@ -69,7 +69,11 @@ public sealed class DemoReportTests : IDisposable
 
         // labels, RM vs the ceiling, losses, DPO, time
         Assert.Equal("70.0% mean, members 68.0%–72.0%; untrained 50.0%", Value(rows, "rm", "held-out accuracy (2 members)"));
-        Assert.Equal("87.5%", Value(rows, "rm", "accuracy ÷ gold ceiling"));
+        // each member ÷ its own ceilings: utility 0.72/0.8, 0.68/0.85 → 85.0%; gold 0.72/0.6, 0.68/0.7 → 108.6% (beaten by the length bias)
+        Assert.Equal("labelers' biased utility 82.5%, gold 65.0%", Value(rows, "rm", "ceilings on the same held-out pairs"));
+        Assert.Equal("85.0%", Value(rows, "rm", "accuracy ÷ utility ceiling"));
+        Assert.Equal("108.6%", Value(rows, "rm", "accuracy ÷ gold ceiling"));
+        Assert.Equal("labelers' biased utility 81.0%, gold 66.0%", Value(rows, "label", "agreement with the labels, all pairs (ties ½)"));
         Assert.Equal("4.700 → 2.000", Value(rows, "pretrain", "training loss, first → last"));
         Assert.Equal("KL 0.090 (√KL 0.300), gold -0.300 (step 0: -0.500)", Value(rows, "dpo", "final evaluation (step 60)"));
         Assert.Equal("proxy 0.219, gold -0.191", Value(rows, "bon", "n = 8 (√KL 1.097)"));
@@ -133,6 +137,9 @@ public sealed class DemoReportTests : IDisposable
         Assert.Contains("PPO + KL gold", html);
         Assert.Contains("held near the SFT model, PPO improved what the reward model was meant to measure", html);
         Assert.Contains("best-of-N gold fit", html);
+        Assert.Contains("<th>÷ utility ceiling</th><th>÷ gold ceiling</th>", html);
+        Assert.Contains("<td>90.0%</td><td>120.0%</td>", html); // member 0: 0.72 ÷ 0.8, 0.72 ÷ 0.6
+        Assert.Contains("most of the way to the ceiling (the labelers&#39; utility on the same pairs); it beats the gold ceiling (65.0%)", html);
         Assert.Contains("DPO gold", html);
 
         // quoted text is escaped: a completion with a script tag cannot run, a prompt with markup shows as text

@@ -66,7 +66,10 @@ public static partial class DemoReport
             P(sb, H($"The SFT model wrote several answers to each of {I(l.Records)} prompts, and {I(l.Labelers)} simulated labelers ranked them ({I(l.Pairs)} comparisons in all). "
                 + "The labelers judge by the gold scorer, but noisily and with a human-like liking for longer answers. ")
                 + H(l.InterLabelerAgreement is { } a ? $"Two labelers agree on {Pct(a)} of pairs. " : "")
-                + H(l.GoldCeiling is { } c ? $"Even a perfect reward model — the gold scorer itself — would agree with these noisy labels only {Pct(c)} of the time: that is the ceiling for any reward model's accuracy. " : "")
+                + H(l.LabelCeilingUtility is { } cu && l.LabelCeilingGold is { } cg
+                    ? $"The labelers' own biased utility (gold plus their liking for length) agrees with these noisy labels on {Pct(cu)} of pairs, the gold scorer itself on only {Pct(cg)}: "
+                        + "with a length bias, the utility is the best predictor of the labels, so it — not the gold — is the ceiling for a reward model's accuracy. "
+                    : l.GoldCeiling is { } c ? $"Even a perfect reward model — the gold scorer itself — would agree with these noisy labels only {Pct(c)} of the time. " : "")
                 + H(l.LabelsGoldAgreement is { } g ? $"The labels follow the gold order on {Pct(g)} of pairs. " : "")
                 + H($"The chosen answer is the longer one in {Pct(l.ChosenLongerFraction)} of pairs ({l.ChosenCharsMean:0} vs {l.RejectedCharsMean:0} characters on average)."));
         }
@@ -75,20 +78,26 @@ public static partial class DemoReport
         if (s.RewardModel is { Count: > 0 } members)
         {
             var accs = members.Where(m => m.Accuracy is not null).Select(m => m.Accuracy!.Value).ToList();
-            sb.Append("<table class='bars'>\n<tr><th></th><th>held-out pairwise accuracy</th><th></th><th>before training</th><th>÷ ceiling</th></tr>\n");
-            foreach (var m in members) Bar(sb, $"RM {m.Name}", m.Accuracy, BonColor, Pct(m.AccuracyBefore), l?.GoldCeiling is > 0 && m.Accuracy is { } ma ? Pct(ma / l.GoldCeiling.Value) : "");
-            if (l?.GoldCeiling is { } ceil) Bar(sb, "gold ceiling", ceil, "#888", "", "");
-            if (l?.InterLabelerAgreement is { } agree) Bar(sb, "inter-labeler agreement", agree, "#bbb", "", "");
-            Bar(sb, "chance", 0.5, "#ddd", "", "");
+            var withCeilings = members.Where(m => m.CeilingUtility is not null && m.CeilingGold is not null).ToList();
+            double? utilityCeiling = withCeilings.Count > 0 ? withCeilings.Average(m => m.CeilingUtility!.Value) : null;
+            double? goldCeiling = withCeilings.Count > 0 ? withCeilings.Average(m => m.CeilingGold!.Value) : null;
+            sb.Append("<table class='bars'>\n<tr><th></th><th>held-out pairwise accuracy</th><th></th><th>before training</th><th>÷ utility ceiling</th><th>÷ gold ceiling</th></tr>\n");
+            foreach (var m in members) Bar(sb, $"RM {m.Name}", m.Accuracy, BonColor, Pct(m.AccuracyBefore), m.OfUtilityCeiling is { } u ? Pct(u) : "", m.OfGoldCeiling is { } g ? Pct(g) : "");
+            if (utilityCeiling is { } uc) Bar(sb, "utility ceiling (same pairs)", uc, "#888", "", "", "");
+            if (goldCeiling is { } gc) Bar(sb, "gold ceiling (same pairs)", gc, "#aaa", "", "", "");
+            if (l?.InterLabelerAgreement is { } agree) Bar(sb, "inter-labeler agreement", agree, "#bbb", "", "", "");
+            Bar(sb, "chance", 0.5, "#ddd", "", "", "");
             sb.Append("</table>\n");
             if (accs.Count > 0)
             {
                 double mean = accs.Average();
                 string verdict = mean <= 0.55 ? "barely above chance (50%): the reward model has learnt little, so anything optimised against it chases noise"
-                    : l?.GoldCeiling is { } ceiling && mean >= 0.95 * ceiling ? "at the ceiling: there is little more to learn from these labels"
-                    : l?.GoldCeiling is { } ceiling2 && mean >= 0.8 * ceiling2 ? "most of the way to the ceiling"
-                    : l?.GoldCeiling is not null ? "well below the ceiling: more labels or epochs would help"
+                    : utilityCeiling is { } ceiling && mean >= 0.95 * ceiling ? "at the ceiling (the labelers' utility on the same pairs): there is little more to learn from these labels"
+                    : utilityCeiling is { } ceiling2 && mean >= 0.8 * ceiling2 ? "most of the way to the ceiling (the labelers' utility on the same pairs)"
+                    : utilityCeiling is not null ? "well below the ceiling (the labelers' utility on the same pairs): more labels or epochs would help"
                     : "(no ceiling to compare with)";
+                if (goldCeiling is { } gold && mean > gold)
+                    verdict += $"; it beats the gold ceiling ({Pct(gold)}) by learning the labelers' length bias, which the gold does not share";
                 P(sb, H($"A reward-model ensemble of {I(members.Count)} was trained on the rankings. On held-out comparisons its members are right {Pct(mean)} of the time on average — {verdict}. ")
                     + H("Its score is the proxy reward that PPO and best-of-N maximise below; the members' disagreement is a warning sign of inputs the labels never covered."));
             }
@@ -97,10 +106,10 @@ public static partial class DemoReport
         sb.Append("</section>\n");
     }
 
-    private static void Bar(StringBuilder sb, string label, double? value, string color, string before, string ratio)
+    private static void Bar(StringBuilder sb, string label, double? value, string color, string before, string ratio, string ratio2)
     {
         double v = Math.Clamp(value ?? 0, 0, 1);
         sb.Append("<tr><td>").Append(H(label)).Append("</td><td><div class='bar'><div style='width:").Append(H((100 * v).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)))
-            .Append("%;background:").Append(H(color)).Append("'></div></div></td><td>").Append(H(Pct(value))).Append("</td><td>").Append(H(before)).Append("</td><td>").Append(H(ratio)).Append("</td></tr>\n");
+            .Append("%;background:").Append(H(color)).Append("'></div></div></td><td>").Append(H(Pct(value))).Append("</td><td>").Append(H(before)).Append("</td><td>").Append(H(ratio)).Append("</td><td>").Append(H(ratio2)).Append("</td></tr>\n");
     }
 }

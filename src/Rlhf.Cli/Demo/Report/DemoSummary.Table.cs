@@ -16,6 +16,19 @@ public sealed partial class DemoSummary
 {
     // ================================================================ the summary table
 
+    /// <summary>
+    /// The members' ceilings on their own held-out pairs (<see cref="DemoRmMember.CeilingUtility"/>, <see cref="DemoRmMember.CeilingGold"/>)
+    /// and their accuracy ÷ each, averaged over members; nothing for a run that did not log them.
+    /// </summary>
+    private void CeilingRows(Action<string, string, string> add)
+    {
+        var withCeilings = RewardModel!.Where(m => m.Accuracy is not null && m.CeilingUtility is not null && m.CeilingGold is not null).ToList();
+        if (withCeilings.Count == 0) return;
+        add(DemoLayout.RmStage, "ceilings on the same held-out pairs", $"labelers' biased utility {Pct(withCeilings.Average(m => m.CeilingUtility!.Value))}, gold {Pct(withCeilings.Average(m => m.CeilingGold!.Value))}");
+        if (withCeilings.Select(m => m.OfUtilityCeiling).OfType<double>().ToList() is { Count: > 0 } u) add(DemoLayout.RmStage, "accuracy ÷ utility ceiling", Pct(u.Average()));
+        if (withCeilings.Select(m => m.OfGoldCeiling).OfType<double>().ToList() is { Count: > 0 } g) add(DemoLayout.RmStage, "accuracy ÷ gold ceiling", Pct(g.Average()));
+    }
+
     /// <summary>The summary table: per stage its key figures (or "not run"/"failed"), the matched-KL comparison and the times.</summary>
     public IReadOnlyList<DemoRow> Rows()
     {
@@ -36,7 +49,8 @@ public sealed partial class DemoSummary
         {
             var l = Labels!;
             Add(DemoLayout.LabelStage, "inter-labeler agreement", $"{Pct(l.InterLabelerAgreement)} ({I(l.Labelers)} labelers, {I(l.Pairs)} pairs)");
-            Add(DemoLayout.LabelStage, "gold ceiling (a perfect RM's accuracy)", Pct(l.GoldCeiling));
+            if (l.LabelCeilingGold is not null || l.LabelCeilingUtility is not null)
+                Add(DemoLayout.LabelStage, "agreement with the labels, all pairs (ties ½)", $"labelers' biased utility {Pct(l.LabelCeilingUtility)}, gold {Pct(l.LabelCeilingGold)}");
             Add(DemoLayout.LabelStage, "labels that follow the gold order", Pct(l.LabelsGoldAgreement));
             Add(DemoLayout.LabelStage, "chosen answer is the longer one", $"{Pct(l.ChosenLongerFraction)} of pairs");
         }
@@ -51,7 +65,7 @@ public sealed partial class DemoSummary
                 string range = accs.Count > 1 ? $", members {Pct(accs.Min())}–{Pct(accs.Max())}" : "";
                 string untrained = before.Count > 0 ? $"; untrained {Pct(before.Average())}" : "";
                 Add(DemoLayout.RmStage, $"held-out accuracy ({I(RewardModel!.Count)} member{(RewardModel!.Count == 1 ? "" : "s")})", $"{Pct(mean)} mean{range}{untrained}");
-                if (Labels?.GoldCeiling is > 0 and var ceiling) Add(DemoLayout.RmStage, "accuracy ÷ gold ceiling", Pct(mean / ceiling));
+                CeilingRows(Add);
                 if (Labels?.InterLabelerAgreement is > 0 and var agreement) Add(DemoLayout.RmStage, "accuracy ÷ inter-labeler agreement", Pct(mean / agreement));
             }
         }

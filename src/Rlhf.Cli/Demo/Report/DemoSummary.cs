@@ -5,6 +5,7 @@ using Rlhf.Training.BestOfN;
 using Rlhf.Training.Common;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Rl;
+using Rlhf.Training.RewardModeling;
 using Spectre.Console;
 using static Rlhf.Cli.Demo.Report.DemoFormat;
 using Rlhf.Data.Metrics;
@@ -199,7 +200,8 @@ public sealed partial class DemoSummary
             var evals = MetricsReader.Read(Path.Combine(dir, "metrics.jsonl")).Where(e => e.Get("eval_accuracy") is not null).ToList();
             if (evals.Count == 0) throw new InvalidDataException($"{Path.Combine(dir, "metrics.jsonl")}: no held-out evaluation (eval_accuracy)");
             members.Add(new DemoRmMember(Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
-                evals[0].Step == 0 && evals.Count > 1 ? evals[0].Get("eval_accuracy") : null, evals[^1].Get("eval_accuracy"), evals[^1].Get("eval_loss")));
+                evals[0].Step == 0 && evals.Count > 1 ? evals[0].Get("eval_accuracy") : null, evals[^1].Get("eval_accuracy"), evals[^1].Get("eval_loss"),
+                evals[^1].Get(RewardTrainer.LabelCeilingGoldMetric), evals[^1].Get(RewardTrainer.LabelCeilingUtilityMetric)));
         }
         return members;
     }
