@@ -12,14 +12,6 @@ public class GptTests
 {
     private static readonly GptConfig Small = new(NLayer: 2, NHead: 2, NEmbd: 32, NPositions: 32, VocabSize: 48);
 
-    private static int[] RandomIds(ulong seed, int n, int vocab)
-    {
-        var rng = new Rng(seed);
-        var ids = new int[n];
-        for (int i = 0; i < n; i++) ids[i] = rng.NextInt(vocab);
-        return ids;
-    }
-
     [Fact]
     public void ParameterCount_ConfigA_MatchesPeer()
     {
@@ -31,20 +23,7 @@ public class GptTests
     public void TinyModel_OverfitsOneBatch()
     {
         var model = new Gpt(Small, seed: 3);
-        int B = 4, T = 16;
-        var ids = RandomIds(1, B * T, Small.VocabSize);
-        var targets = RandomIds(2, B * T, Small.VocabSize);
-        var opt = new AdamW(model.Parameters(), new AdamWConfig(LearningRate: 1e-2f, WeightDecay: 0f));
-        float first = 0, last = 0;
-        for (int step = 0; step < 150; step++)
-        {
-            opt.ZeroGrad();
-            var loss = Ops.CrossEntropy(model.Logits(model.Forward(ids, B, T)), targets);
-            loss.Backward();
-            opt.Step();
-            if (step == 0) first = loss.Item();
-            last = loss.Item();
-        }
+        var (first, last) = ModelTestData.OverfitOneBatch(model);
         Assert.InRange(first, 3.5f, 4.3f); // ≈ ln 48 = 3.87 at init
         Assert.True(last < 0.05f, $"loss after 150 steps is {last}");
     }
@@ -65,7 +44,7 @@ public class GptTests
 
             var loaded = HfCheckpoint.Load(dir);
             Assert.Equal(Small, loaded.Config);
-            var ids = RandomIds(9, 2 * 10, Small.VocabSize);
+            var ids = ModelTestData.RandomIds(9, 2 * 10, Small.VocabSize);
             using var _ = Tensor.NoGrad();
             Assert.Equal(model.Logits(model.Forward(ids, 2, 10)).ToArray(), loaded.Logits(loaded.Forward(ids, 2, 10)).ToArray());
         }
@@ -91,7 +70,7 @@ public class GptTests
     {
         var model = new Gpt(Small, seed: 7);
         int eot = Small.VocabSize - 1;
-        var prompts = new[] { RandomIds(1, 5, eot), RandomIds(2, 9, eot), RandomIds(3, 1, eot) };
+        var prompts = new[] { ModelTestData.RandomIds(1, 5, eot), ModelTestData.RandomIds(2, 9, eot), ModelTestData.RandomIds(3, 1, eot) };
         var config = new GenerationConfig(MaxNewTokens: 12, Temperature: 1f, StopAtEndOfText: false);
         var results = Generator.Generate(model, prompts, eot, config, new Rng(11));
         using var _ = Tensor.NoGrad();
@@ -122,7 +101,7 @@ public class GptTests
     public void Generation_IsDeterministicForASeed_AndStopsAtEndOfText()
     {
         var model = new Gpt(Small, seed: 8);
-        var prompts = new[] { RandomIds(4, 3, Small.VocabSize), RandomIds(5, 6, Small.VocabSize) };
+        var prompts = new[] { ModelTestData.RandomIds(4, 3, Small.VocabSize), ModelTestData.RandomIds(5, 6, Small.VocabSize) };
         var config = new GenerationConfig(MaxNewTokens: 20, Temperature: 1.5f, TopK: 10, TopP: 0.9f);
 
         // without stopping every row runs to MaxNewTokens; the same seed gives the same tokens and log-probs
@@ -194,7 +173,7 @@ public class GptTests
         var model = new Gpt(Small, seed: 2);
         var reward = new RewardHead(Small.NEmbd, new Rng(3));
         var value = new ValueHead(Small.NEmbd, new Rng(4));
-        var ids = RandomIds(6, 2 * 6, Small.VocabSize);
+        var ids = ModelTestData.RandomIds(6, 2 * 6, Small.VocabSize);
         bool[] mask = [true, true, true, true, false, false, true, true, true, true, true, true];
         var hidden = model.Forward(ids, 2, 6, mask);
         var scores = reward.Forward(hidden, mask);
@@ -219,7 +198,7 @@ public class GptTests
     public void LeftPadding_DoesNotChangeTheRealTokensHiddenStates()
     {
         var model = new Gpt(Small, seed: 12);
-        var prompt = RandomIds(13, 5, Small.VocabSize);
+        var prompt = ModelTestData.RandomIds(13, 5, Small.VocabSize);
         using var _ = Tensor.NoGrad();
         var plain = model.Forward(prompt, 1, 5).ToArray();
         int[] padded = [0, 0, 0, .. prompt];

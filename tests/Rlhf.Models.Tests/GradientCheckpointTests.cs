@@ -8,19 +8,13 @@ public class GradientCheckpointTests
 {
     private static readonly GptConfig Small = new(NLayer: 3, NHead: 2, NEmbd: 32, NPositions: 32, VocabSize: 48);
 
-    private static int[] RandomIds(ulong seed, int n, int vocab)
-    {
-        var rng = new Rng(seed);
-        return Enumerable.Range(0, n).Select(_ => rng.NextInt(vocab)).ToArray();
-    }
-
     /// <summary>Loss and every parameter gradient of one step, with a padding mask so the masked path is covered too.</summary>
     private static (float Loss, float[][] Grads) Step(bool checkpoint, bool fused)
     {
         var model = new Gpt(Small, seed: 5) { GradientCheckpointing = checkpoint };
         int B = 3, T = 12;
-        var ids = RandomIds(1, B * T, Small.VocabSize);
-        var targets = RandomIds(2, B * T, Small.VocabSize);
+        var ids = ModelTestData.RandomIds(1, B * T, Small.VocabSize);
+        var targets = ModelTestData.RandomIds(2, B * T, Small.VocabSize);
         var mask = Enumerable.Range(0, B * T).Select(i => !(i / T == 1 && i % T < 4)).ToArray(); // row 1 left-padded
         var hidden = model.Forward(ids, B, T, mask);
         var loss = fused ? model.LanguageModelLoss(hidden, targets) : Ops.CrossEntropy(model.Logits(hidden), targets);
@@ -55,7 +49,7 @@ public class GradientCheckpointTests
     public void Checkpointing_DoesNotRecordUnderNoGrad_AndGivesTheSameHiddenStates()
     {
         var model = new Gpt(Small, seed: 5);
-        var ids = RandomIds(1, 2 * 8, Small.VocabSize);
+        var ids = ModelTestData.RandomIds(1, 2 * 8, Small.VocabSize);
         var plain = model.Forward(ids, 2, 8).ToArray();
         model.GradientCheckpointing = true;
         Assert.Equal(plain, model.Forward(ids, 2, 8).ToArray());

@@ -70,14 +70,6 @@ public sealed class LlamaTests : IDisposable
         return model;
     }
 
-    private static int[] RandomIds(ulong seed, int n, int vocab)
-    {
-        var rng = new Rng(seed);
-        var ids = new int[n];
-        for (int i = 0; i < n; i++) ids[i] = rng.NextInt(vocab);
-        return ids;
-    }
-
     private static float[] LogitsOf(ICausalLm model, int[] ids, int batch, int time)
     {
         using var _ = Tensor.NoGrad();
@@ -135,7 +127,7 @@ public sealed class LlamaTests : IDisposable
             string dir = Path.Combine(_dir, family);
             model.Save(dir);
             int B = 2, T = 7;
-            var ids = RandomIds(seed, B * T, model.VocabSize);
+            var ids = ModelTestData.RandomIds(seed, B * T, model.VocabSize);
             var ours = LogitsOf(model, ids, B, T);
             double diff = MaxAbsDiff(ours, ReferenceLogits(dir, ids, B, T)), scale = ours.Max(Math.Abs);
             report.Add($"{family}: max |Δ| = {diff:E2} (max |logit| {scale:F1})");
@@ -151,7 +143,7 @@ public sealed class LlamaTests : IDisposable
     {
         var model = RandomModel(ConfigOf(family), 5);
         int eot = model.VocabSize - 1;
-        var prompts = new[] { RandomIds(1, 5, eot), RandomIds(2, 9, eot), RandomIds(3, 1, eot) };
+        var prompts = new[] { ModelTestData.RandomIds(1, 5, eot), ModelTestData.RandomIds(2, 9, eot), ModelTestData.RandomIds(3, 1, eot) };
         var results = Generator.Generate(model, prompts, eot, new GenerationConfig(MaxNewTokens: 10, Temperature: 1f, StopAtEndOfText: false), new Rng(11));
         int V = model.VocabSize;
         foreach (var r in results)
@@ -177,8 +169,8 @@ public sealed class LlamaTests : IDisposable
         // every op is grad-checked on its own; this checks their composition (GQA repeat, q/k norm, rope, tying)
         var model = RandomModel(ConfigOf(family) with { NumLayers = 1 }, 8);
         int B = 2, T = 5;
-        var ids = RandomIds(8, B * T, model.VocabSize);
-        var targets = RandomIds(9, B * T, model.VocabSize);
+        var ids = ModelTestData.RandomIds(8, B * T, model.VocabSize);
+        var targets = ModelTestData.RandomIds(9, B * T, model.VocabSize);
         float Loss() => Ops.CrossEntropy(model.Logits(model.Forward(ids, B, T)), targets).Item();
         Ops.CrossEntropy(model.Logits(model.Forward(ids, B, T)), targets).Backward();
         var rng = new Rng(10);
@@ -208,20 +200,7 @@ public sealed class LlamaTests : IDisposable
     public void TinyModel_OverfitsOneBatch()
     {
         var model = new Llama(Llama3Tiny, seed: 3);
-        int B = 4, T = 16;
-        var ids = RandomIds(1, B * T, model.VocabSize);
-        var targets = RandomIds(2, B * T, model.VocabSize);
-        var opt = new Tensors.Optim.AdamW(model.Parameters(), new Tensors.Optim.AdamWConfig(LearningRate: 1e-2f, WeightDecay: 0f));
-        float first = 0, last = 0;
-        for (int step = 0; step < 150; step++)
-        {
-            opt.ZeroGrad();
-            var loss = Ops.CrossEntropy(model.Logits(model.Forward(ids, B, T)), targets);
-            loss.Backward();
-            opt.Step();
-            if (step == 0) first = loss.Item();
-            last = loss.Item();
-        }
+        var (first, last) = ModelTestData.OverfitOneBatch(model);
         Assert.InRange(first, 3.3f, 4.1f); // ≈ ln 40 = 3.69 at init
         Assert.True(last < 0.05f, $"loss after 150 steps is {last}");
     }
@@ -239,7 +218,7 @@ public sealed class LlamaTests : IDisposable
     public void LeftPaddedBatch_GivesTheUnpaddedLogits()
     {
         var model = RandomModel(Llama3Tiny, 9);
-        var ids = RandomIds(3, 4, model.VocabSize);
+        var ids = ModelTestData.RandomIds(3, 4, model.VocabSize);
         int V = model.VocabSize;
         var alone = LogitsOf(model, ids, 1, 4);
         int[] padded = [0, 0, .. ids];
@@ -256,7 +235,7 @@ public sealed class LlamaTests : IDisposable
         model.Save(_dir);
         var loaded = Assert.IsType<Llama>(CausalLmCheckpoint.Load(_dir));
         Assert.Equal(model.Config, loaded.Config);
-        var ids = RandomIds(4, 12, model.VocabSize);
+        var ids = ModelTestData.RandomIds(4, 12, model.VocabSize);
         Assert.Equal(LogitsOf(model, ids, 2, 6), LogitsOf(loaded, ids, 2, 6));
         var keys = Tensors.Serialization.Safetensors.Load(Path.Combine(_dir, "model.safetensors")).Tensors.Keys.ToHashSet();
         Assert.Contains("model.layers.1.self_attn.q_norm.weight", keys);
@@ -276,7 +255,7 @@ public sealed class LlamaTests : IDisposable
         LlamaCheckpoint.Save(sharded, model, maxShardBytes: 8_000);
         Assert.False(File.Exists(Path.Combine(sharded, "model.safetensors")));
         Assert.True(Directory.GetFiles(sharded, "model-*-of-*.safetensors").Length > 2);
-        var ids = RandomIds(5, 10, model.VocabSize);
+        var ids = ModelTestData.RandomIds(5, 10, model.VocabSize);
         Assert.Equal(LogitsOf(LlamaCheckpoint.Load(single), ids, 2, 5), LogitsOf(LlamaCheckpoint.Load(sharded), ids, 2, 5));
         // saving single-file over a sharded checkpoint removes the shards and the index
         model.Save(sharded);
@@ -305,7 +284,7 @@ public sealed class LlamaTests : IDisposable
             for (int i = 0; i < a.Length; i++)
                 Assert.Equal(HalfSafetensors.Round(a[i], dtype), b[i]);
         }
-        var ids = RandomIds(6, 12, model.VocabSize);
+        var ids = ModelTestData.RandomIds(6, 12, model.VocabSize);
         var reference = LogitsOf(model, ids, 2, 6);
         double diff = MaxAbsDiff(reference, LogitsOf(loaded, ids, 2, 6)), scale = reference.Max(Math.Abs);
         Assert.True(diff < relativeTolerance * scale, $"{dtype} logits differ from F32 by {diff} (max |logit| {scale})");
