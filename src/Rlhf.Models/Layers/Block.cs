@@ -45,6 +45,13 @@ public sealed class Block
         Ln2.Weight, Ln2.Bias, Fc.Weight, Fc.Bias, MlpProj.Weight, MlpProj.Bias,
     ];
 
+    /// <summary>Forward-only from now on: the four projections stored as <paramref name="dtype"/>, LayerNorms float32 without gradients.</summary>
+    public void FreezeTo(Dtype dtype)
+    {
+        foreach (var layer in new[] { Attn, AttnProj, Fc, MlpProj }) layer.FreezeTo(dtype);
+        Frozen.StopGradients([Ln1.Weight, Ln1.Bias, Ln2.Weight, Ln2.Bias]);
+    }
+
     /// <summary>(B, T, C) → (B, T, C) over the whole sequence; <paramref name="keyMask"/> (B·T, true = real token) or null.</summary>
     public Tensor Forward(Tensor x, bool[]? keyMask) => Forward(x, new FullAttention(keyMask, x.Shape[0], x.Shape[1]));
 

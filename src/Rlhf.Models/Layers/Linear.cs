@@ -8,8 +8,13 @@ namespace Rlhf.Models.Layers;
 /// </summary>
 public sealed class Linear
 {
-    /// <summary>Weight (in, out).</summary>
-    public Tensor Weight { get; }
+    private readonly FreezableMatrix _weight;
+
+    /// <summary>Weight (in, out); throws once the layer is frozen to bf16.</summary>
+    public Tensor Weight => _weight.Tensor;
+
+    /// <summary>True once the weight is stored in bf16 (<see cref="FreezeTo"/>).</summary>
+    public bool IsBf16 => _weight.Bf16 is not null;
 
     /// <summary>Bias (out).</summary>
     public Tensor Bias { get; }
@@ -17,10 +22,17 @@ public sealed class Linear
     /// <summary>Creates the layer with W ~ N(0, std²), b = 0, named <paramref name="prefix"/>.weight / .bias.</summary>
     public Linear(string prefix, int inFeatures, int outFeatures, Rng rng, float std)
     {
-        Weight = Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, inFeatures, outFeatures));
+        _weight = new FreezableMatrix(Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, inFeatures, outFeatures)));
         Bias = Parameter.Create($"{prefix}.bias", Tensor.Zeros(outFeatures));
     }
 
     /// <summary>(..., in) → (..., out).</summary>
-    public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+    public Tensor Forward(Tensor x) => _weight.Linear(x, Bias);
+
+    /// <summary>Forward-only from now on: see <see cref="FreezableMatrix.FreezeTo"/> (the bias stays float32, without gradient).</summary>
+    public void FreezeTo(Dtype dtype)
+    {
+        _weight.FreezeTo(dtype);
+        Frozen.StopGradients([Bias]);
+    }
 }

@@ -87,6 +87,7 @@ public sealed class GrpoTrainer
         var reference = cfg.InitCheckpoint is { } init
             ? HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
             : new Gpt(cfg.Model!, cfg.Seed);
+        if (cfg.FrozenDtype == Dtype.BF16) reference.FreezeTo(Dtype.BF16);
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
         int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt).Length);
         if (longest + cfg.MaxNewTokens > policy.Config.NPositions)
