@@ -44,6 +44,14 @@ public sealed class GoldenRunTests : IDisposable
     /// </summary>
     private static string[] WithCheckpoint(bool on, params string[] args) => on ? [.. args, "--grad-checkpoint"] : args;
 
+    /// <summary>With <paramref name="on"/>, every trainer state under <paramref name="run"/> records the setting (the option reached the trainer).</summary>
+    private static void AssertCheckpointRecorded(bool on, string run)
+    {
+        var states = Directory.EnumerateFiles(run, "trainer_state.json", SearchOption.AllDirectories).ToList();
+        Assert.NotEmpty(states);
+        Assert.All(states, f => Assert.Contains($"\"gradient_checkpointing\": {(on ? "true" : "false")}", File.ReadAllText(f)));
+    }
+
     private const string Chat = "the cat is warm. the dog is cold. the sun is warm. the bird is cold. what a good day.\n";
 
     /// <summary>A fresh tiny model (seeded) with a BPE tokenizer, saved in HF layout.</summary>
@@ -87,6 +95,7 @@ public sealed class GoldenRunTests : IDisposable
         Run("tokenizer", "train", "--data", P("corpus.txt"), "--vocab-size", "290", "--out", P("tok"));
         Run(WithCheckpoint(gradCheckpoint, "pretrain", "--data", P("corpus.txt"), "--tokenizer", P("tok"), "--out", P("run"), "--config", "tiny", "--batch", "4", "--seq-len", "16",
             "--steps", "6", "--lr", "1e-2", "--warmup", "2", "--eval-interval", "3", "--eval-batches", "2", "--checkpoint-interval", "3", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("pretrain", GoldenRecord.Capture(_dir, P("run"), [], ["checkpoint/model.safetensors"]));
     }
 
@@ -100,6 +109,7 @@ public sealed class GoldenRunTests : IDisposable
         File.WriteAllLines(P("sft.jsonl"), Enumerable.Range(0, 18).Select(i => JsonSerializer.Serialize(new { prompt = pairs[i % 3].Q, response = pairs[i % 3].A })));
         Run(WithCheckpoint(gradCheckpoint, "sft", "--data", P("sft.jsonl"), "--init", model, "--out", P("run"), "--batch", "4", "--steps", "6", "--lr", "1e-2", "--warmup", "2",
             "--eval-interval", "3", "--checkpoint-interval", "3", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("sft", GoldenRecord.Capture(_dir, P("run"), [], ["checkpoint/model.safetensors"]));
     }
 
@@ -111,6 +121,7 @@ public sealed class GoldenRunTests : IDisposable
         string model = Base();
         Run(WithCheckpoint(gradCheckpoint, "rm", "train", "--data", Preferences(), "--init", model, "--out", P("run"), "--steps", "6", "--batch", "4", "--lr", "3e-3", "--warmup", "2",
             "--eval-fraction", "0.25", "--ensemble", "2", "--margin", "0.1", "--center", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         var record = GoldenRecord.Capture(_dir, P("run/member-0"), [], ["checkpoint/model.safetensors"]);
         record["member-1"] = GoldenRecord.Capture(_dir, P("run/member-1"), [], ["checkpoint/model.safetensors"]);
         record["eval"] = Run("rm", "eval", "--model", P("run/member-0"), "--data", P("prefs.jsonl"), "--json");
@@ -126,6 +137,7 @@ public sealed class GoldenRunTests : IDisposable
         Run(WithCheckpoint(gradCheckpoint, "dpo", "--policy", model, "--data", Preferences(), "--out", P("run"), "--batch", "4", "--steps", "4", "--lr", "1e-2", "--warmup", "1",
             "--seq-len", "40", "--eval-interval", "2", "--eval-batches", "1", "--kl-prompts", "2", "--kl-max-new-tokens", "4", "--gold", "lexicon",
             "--val-fraction", "0.25", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("dpo", GoldenRecord.Capture(_dir, P("run"), ["reference_logps.json"], ["checkpoint/model.safetensors"]));
     }
 
@@ -141,6 +153,7 @@ public sealed class GoldenRunTests : IDisposable
         tok.Save(P("base"));
         Run(WithCheckpoint(gradCheckpoint, "grpo", "--policy", P("base"), "--prompts", P("train.jsonl"), "--eval-prompts", P("held.jsonl"), "--group", "3", "--batch", "2",
             "--max-new-tokens", "4", "--lr", "1e-2", "--eval-interval", "2", "--iterations", "3", "--beta", "0.05", "--seed", "3", "--out", P("run")));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("grpo", GoldenRecord.Capture(_dir, P("run"), [], ["checkpoint/model.safetensors"]));
     }
 
@@ -153,6 +166,7 @@ public sealed class GoldenRunTests : IDisposable
         Run(WithCheckpoint(gradCheckpoint, "ppo", "--policy", policy, "--reward-model", rm, "--prompts", Prompts(), "--out", P("run"), "--batch", "4", "--minibatch", "2",
             "--epochs", "2", "--max-new-tokens", "5", "--gold", "lexicon", "--heldout-rm", rm, "--sample-every", "1", "--checkpoint-interval", "1",
             "--iterations", "3", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("ppo", GoldenRecord.Capture(_dir, P("run"), ["samples.jsonl"], ["checkpoint/model.safetensors", "checkpoint/critic/model.safetensors"]));
     }
 
