@@ -63,6 +63,9 @@ public interface ICausalLm
     /// </summary>
     void FreezeTo(Dtype dtype);
 
+    /// <summary>The dtype the model was frozen to (<see cref="FreezeTo"/>), or null while it is trainable.</summary>
+    Dtype? FrozenDtype { get; }
+
     /// <summary>All parameters, each named with its checkpoint key.</summary>
     IReadOnlyList<Tensor> Parameters();
 
