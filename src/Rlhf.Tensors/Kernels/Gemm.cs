@@ -38,6 +38,16 @@ public static unsafe partial class Gemm
     private const int MC = 192;   // rows of A per packed block (multiple of 6 and 4): MC×KC×4 B = 192 KiB, in L2
     private const int NC = 3072;  // columns of B per packed block (multiple of 32/16/8): KC×NC×4 B = 3 MiB, in L3
 
+    /// <summary>
+    /// Largest whole packed op(B), in bytes, that the multi-threaded path shares between threads (about a third of
+    /// the L3 cache of the 2-core box, 32 MiB). A larger one would go out to memory and come back once per thread:
+    /// at the LM head (op(B) = the 50257 × 768 embedding, 154 MB) that is a 154 MB write and two 154 MB reads per
+    /// GEMM. Above the limit each thread packs its own columns of op(B), slice by slice, into a cache-sized buffer
+    /// (<see cref="Job.Run"/> over a column range). Settable for tests and A/B measurements; results are
+    /// bit-identical either way.
+    /// </summary>
+    internal static long SharedPackLimitBytes { get; set; } = 32L << 20;
+
     /// <summary>Upper bound on threads (defaults to the core count).</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
@@ -162,8 +172,19 @@ public static unsafe partial class Gemm
         {
             var (mr, nr) = Tile(kernel);
             int panels = (n + nr - 1) / nr, nPadded = panels * nr;
-            float* packedB = SharedPackBuffer((long)k * nPadded);
             var self = this;
+            if ((long)k * nPadded * sizeof(float) > SharedPackLimitBytes && panels >= threads)
+            {
+                // op(B) too big to share through the cache: each thread packs and multiplies its own columns
+                int columnChunks = Math.Min(panels, threads);
+                WorkerPool.Run(columnChunks, t =>
+                {
+                    int j0 = (int)((long)panels * t / columnChunks) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / columnChunks) * nr);
+                    self.Run(0, m, j0, j1);
+                });
+                return;
+            }
+            float* packedB = SharedPackBuffer((long)k * nPadded);
 
             // phase 1: pack op(B); slice pc (depth kc) starts at pc·nPadded, panel j of it at pc·nPadded + j·nr·kc
             int packChunks = Math.Min(panels, threads);
@@ -337,11 +358,17 @@ public static unsafe partial class Gemm
             // Aᵀ stored k×m: row p of the storage holds op(A)[i0.., p] contiguously. Walk the storage rows once,
             // sequentially (they are lda apart, often a multiple of 4 KiB), scattering mr values into each panel.
             int full = mc / mr * mr;
+            // 6-row panels by 8-wide copies while 8 values of the row exist: the 2 extra floats land on the next p's
+            // slots of the same panel, which the next iteration overwrites (so not for the last p)
+            int vectorEnd = mr == 6 && Vector256.IsHardwareAccelerated ? Math.Min(full, mc - 8 + 1) : 0;
             for (int p = 0; p < kc; p++)
             {
                 float* src = a + (long)(p0 + p) * lda + i0;
                 float* d = dst + p * mr;
-                for (int ir = 0; ir < full; ir += mr)
+                int ir = 0;
+                if (p + 1 < kc)
+                    for (; ir < vectorEnd; ir += 6) Vector256.Store(Vector256.Load(src + ir), d + ir * kc);
+                for (; ir < full; ir += mr)
                     for (int r = 0; r < mr; r++) d[ir * kc + r] = src[ir + r];
                 if (full < mc)
                 {

@@ -23,10 +23,10 @@ public static partial class Ops
     /// 1. z = h[r0:r1]·Wᵀ (rows × V), a GEMM into a reused chunk buffer;
     /// 2. lse_i = logsumexp(z_i); the loss sum gets w_i·(lse_i − z_i[t_i]) (double, row order: deterministic);
     /// 3. when a gradient will be needed (grad mode on and hidden or weight requires grad), the chunk's logit
-    ///    gradient is formed right away, dz_i = w_i/Σw·(softmax(z_i) − onehot(t_i)), and folded into
+    ///    gradient is formed right away, in place of z, dz_i = w_i/Σw·(softmax(z_i) − onehot(t_i)), and folded into
     ///    dh[r0:r1] = dz·W (rows × C) and dW += dzᵀ·h[r0:r1] (V × C).
     /// Backward only scales dh and dW by the incoming gradient g (a scalar) and hands them to the inputs, so the fused
-    /// op does the same three GEMMs as the unfused path and no recomputation. Memory: two chunk buffers, dh (N × C)
+    /// op does the same three GEMMs as the unfused path and no recomputation. Memory: one chunk buffer, dh (N × C)
     /// and dW (V × C, the weight's gradient, which exists anyway) instead of 2–3 × (N × V).
     /// </para>
     /// <para>
@@ -68,8 +68,7 @@ public static partial class Ops
         int R = chunkRows > 0 ? chunkRows : LinearCrossEntropyChunkFloats / V;
         if (chunkRows <= 0 && R >= 256) R -= R % 256;
         R = Math.Clamp(R, 1, Math.Max(1, N));
-        var z = GradientPool.Rent(R * V, zeroed: false);
-        var dz = needDh || needDw ? GradientPool.Rent(R * V, zeroed: false) : null;
+        var z = GradientPool.Rent(R * V, zeroed: false); // the chunk's logits, then (in place) their gradient
         var dh = needDh ? GradientPool.Rent(N * C, zeroed: false) : null;
         var dw = needDw ? GradientPool.Rent(V * C, zeroed: false) : null; // the first chunk overwrites it
         var t = new int[R];
@@ -90,14 +89,13 @@ public static partial class Ops
                 sum += wr * (lse[i] - z[i * V + t[i]]);
                 alpha[i] = (float)(wr / wsum);
             }
-            if (dz is null) continue;
-            Array.Clear(dz, 0, n * V);                                                                         // 3. dz, dh, dW
-            CrossEntropyKernel.SoftmaxMinusOneHotRows(z, 0, n, V, t, ignoreIndex, lse, alpha, dz, 0);
+            if (!needDh && !needDw) continue;
+            CrossEntropyKernel.SoftmaxMinusOneHotRowsInPlace(z, n, V, t, ignoreIndex, lse, alpha);           // 3. dz (in z), dh, dW
+            var dz = z;
             if (dh is not null) Gemm.Multiply(false, false, n, C, V, dz, V, ws, C, dh.AsSpan(r0 * C), C, accumulate: false);
             if (dw is not null) Gemm.Multiply(true, false, V, C, n, dz, V, hs.Slice(r0 * C), C, dw, C, accumulate: r0 > 0);
         }
         GradientPool.Return(z);
-        if (dz is not null) GradientPool.Return(dz);
 
         var loss = Tensor.Scalar(wsum == 0 ? 0f : (float)(sum / wsum));
         return Tensor.Record(loss, "LinearCrossEntropy", [hc, wc], g =>
