@@ -83,47 +83,6 @@ public class GemmTests
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - c1[i]) < 1e-3, $"C[{i}]");
     }
 
-    [Theory]
-    [MemberData(nameof(Kernels))]
-    public void Gemm_PerThreadPacking_IsBitIdenticalToSharedPacking(GemmKernel kernel)
-    {
-        // big products pack op(B) per thread (columns split) instead of once for all threads (SharedPackLimitBytes);
-        // both schemes must give the same bits, for every transpose variant, with and without the fused bias
-        var rng = new Rng(10);
-        int m = 130, n = 301, k = 300; // multi-threaded (≥ 4 MFLOP), ragged against every tile and the k slices
-        var bias = Random(rng, n);
-        long saved = Gemm.SharedPackLimitBytes;
-        try
-        {
-            foreach (bool ta in new[] { false, true })
-                foreach (bool tb in new[] { false, true })
-                {
-                    var a = Random(rng, m * k);
-                    var b = Random(rng, k * n);
-                    int lda = ta ? m : k, ldb = tb ? k : n;
-                    var c0 = Random(rng, m * n);
-                    var results = new List<float[]>();
-                    foreach (long limit in new[] { long.MaxValue, 0L })
-                    {
-                        Gemm.SharedPackLimitBytes = limit;
-                        var acc = (float[])c0.Clone();
-                        Gemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, acc, n, accumulate: true, kernel);
-                        var biased = new float[m * n];
-                        Gemm.MultiplyAddBias(ta, tb, m, n, k, a, lda, b, ldb, bias, biased, n, kernel);
-                        results.Add(acc);
-                        results.Add(biased);
-                    }
-                    Assert.Equal(results[0], results[2]);
-                    Assert.Equal(results[1], results[3]);
-                    var expected = (float[])c0.Clone();
-                    GemmReference.Multiply(ta, tb, m, n, k, a, lda, b, ldb, expected, n, accumulate: true);
-                    for (int i = 0; i < expected.Length; i++)
-                        Assert.True(Math.Abs(expected[i] - results[2][i]) < 1e-3, $"ta={ta} tb={tb}: C[{i}] {expected[i]} vs {results[2][i]}");
-                }
-        }
-        finally { Gemm.SharedPackLimitBytes = saved; }
-    }
-
     [Fact]
     public void Gemm_BufferTooSmall_Throws()
     {

@@ -38,16 +38,6 @@ public static unsafe partial class Gemm
     private const int MC = 192;   // rows of A per packed block (multiple of 6 and 4): MC×KC×4 B = 192 KiB, in L2
     private const int NC = 3072;  // columns of B per packed block (multiple of 32/16/8): KC×NC×4 B = 3 MiB, in L3
 
-    /// <summary>
-    /// Largest whole packed op(B), in bytes, that the multi-threaded path shares between threads (about a third of
-    /// the L3 cache of the 2-core box, 32 MiB). A larger one would go out to memory and come back once per thread:
-    /// at the LM head (op(B) = the 50257 × 768 embedding, 154 MB) that is a 154 MB write and two 154 MB reads per
-    /// GEMM. Above the limit each thread packs its own columns of op(B), slice by slice, into a cache-sized buffer
-    /// (<see cref="Job.Run"/> over a column range). Settable for tests and A/B measurements; results are
-    /// bit-identical either way.
-    /// </summary>
-    internal static long SharedPackLimitBytes { get; set; } = 32L << 20;
-
     /// <summary>Upper bound on threads (defaults to the core count).</summary>
     public static int MaxThreads { get; set; } = Environment.ProcessorCount;
 
@@ -172,19 +162,8 @@ public static unsafe partial class Gemm
         {
             var (mr, nr) = Tile(kernel);
             int panels = (n + nr - 1) / nr, nPadded = panels * nr;
-            var self = this;
-            if ((long)k * nPadded * sizeof(float) > SharedPackLimitBytes && panels >= threads)
-            {
-                // op(B) too big to share through the cache: each thread packs and multiplies its own columns
-                int columnChunks = Math.Min(panels, threads);
-                WorkerPool.Run(columnChunks, t =>
-                {
-                    int j0 = (int)((long)panels * t / columnChunks) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / columnChunks) * nr);
-                    self.Run(0, m, j0, j1);
-                });
-                return;
-            }
             float* packedB = SharedPackBuffer((long)k * nPadded);
+            var self = this;
 
             // phase 1: pack op(B); slice pc (depth kc) starts at pc·nPadded, panel j of it at pc·nPadded + j·nr·kc
             int packChunks = Math.Min(panels, threads);
