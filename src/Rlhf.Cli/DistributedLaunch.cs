@@ -44,7 +44,10 @@ public static class DistributedLaunch
             world.Abort(1, $"error: rank {world.Rank} of {world.Size}: {e.Message}");
             return 1;
         }
-        if (code != 0) world.Abort(code, $"error: rank {world.Rank} of {world.Size} failed (exit code {code}); ending the other processes");
+        // a stop signal (Ctrl+C, SIGTERM) on any rank stops every rank after the same step with a checkpoint (the
+        // training loop agrees on it), so they all end normally; any other failure ends the job
+        if (code is not 0 and not Commands.CommandSupport.StoppedExitCode)
+            world.Abort(code, $"error: rank {world.Rank} of {world.Size} failed (exit code {code}); ending the other processes");
         world.Dispose();
         return code;
     }

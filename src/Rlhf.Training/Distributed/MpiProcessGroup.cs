@@ -28,10 +28,11 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     /// </summary>
     public static MpiProcessGroup Start(string? library, TimeSpan? collectiveTimeout)
     {
-        var mpi = MpiNative.Load(library);
         // UCX (MPICH's network layer on Debian) traps SIGSEGV/SIGBUS/SIGFPE to print its own backtrace by default;
         // the .NET runtime turns those signals into NullReferenceException and friends, so UCX must leave them alone
+        // (read when the library loads)
         MpiNative.SetDefaultEnvironment("UCX_ERROR_SIGNALS", "");
+        var mpi = MpiNative.Load(library);
         int initialized, provided, rank, size;
         MpiNative.Check(mpi.Initialized(&initialized), "MPI_Initialized");
         if (initialized == 0) MpiNative.Check(mpi.InitThread(null, 0, MpiNative.ThreadSerialized, &provided), "MPI_Init_thread");

@@ -40,24 +40,53 @@ public sealed class DataParallelTests : IDisposable
     }
 
     [MpiFact]
-    public void Sft_TwoRanksFollowTheOneProcessRun_AndResumeExactly()
+    public void Sft_TwoRanksFollowTheOneProcessRun()
     {
         var (model, data) = SftSetup();
         // batch 3 over 2 ranks: shards of 1 and 2 rows; 22 kept examples → the 8th batch of the epoch holds 1 row, so
         // one rank has an empty shard at step 8
-        string[] sft = ["sft", "--data", data, "--init", model, "--batch", "3", "--lr", "1e-2", "--warmup", "2", "--eval-interval", "3", "--checkpoint-interval", "5"];
-        Ok(InProcessCli.Run([.. sft, "--out", P("one"), "--steps", "9"]));
-        Ok(MpiRun.Run(2, [.. sft, "--out", P("two"), "--steps", "9"], Timeout));
+        string[] sft = ["sft", "--data", data, "--init", model, "--batch", "3", "--lr", "1e-2", "--warmup", "2", "--eval-interval", "3", "--steps", "9"];
+        Ok(InProcessCli.Run([.. sft, "--out", P("one")]));
+        var two = MpiRun.Run(2, [.. sft, "--out", P("two")], Timeout);
+        Ok(two);
+        Assert.Single(Regex.Matches(two.Out, "sft done")); // only rank 0 prints
         AssertSameCurve(P("one"), P("two"), "loss", "val_loss", "grad_norm");
         AssertCloseWeights(P("one/checkpoint"), P("two/checkpoint"));
+    }
 
-        // interrupted after 5 steps and resumed under 2 ranks: exactly the uninterrupted 2-rank run
-        Ok(MpiRun.Run(2, [.. sft, "--out", P("resumed"), "--steps", "5"], Timeout));
-        var more = MpiRun.Run(2, ["sft", "--data", data, "--out", P("resumed"), "--resume", "--steps", "9"], Timeout);
+    [MpiFact]
+    public void Sft_TwoRanksStoppedBySigtermOnOneRank_ResumeExactly()
+    {
+        var (model, data) = SftSetup();
+        string[] sft = ["sft", "--data", data, "--init", model, "--batch", "4", "--lr", "1e-2", "--warmup", "2", "--eval-interval", "50",
+            "--checkpoint-interval", "10", "--steps", "200"];
+        Ok(MpiRun.Run(2, [.. sft, "--out", P("whole")], Timeout));
+
+        // SIGTERM to rank 1 only: both ranks agree to stop after the same step, rank 0 saves, and --resume under 2
+        // ranks continues exactly as the uninterrupted run
+        string tag = Guid.NewGuid().ToString("N");
+        StringBuilder output = new(), error = new();
+        using (var job = MpiRun.Start(2, [.. sft, "--out", P("cut")], new Dictionary<string, string> { ["RLHF_TEST_TAG"] = tag }, output, error))
+        {
+            try
+            {
+                WaitFor(() => File.Exists(P("cut/checkpoint/trainer_state.json")), job, output, error);
+                int rank1 = WaitForValue(() => MpiRun.FindRank(tag, 1), job, output, error);
+                Signal("TERM", rank1);
+                Assert.True(job.WaitForExit(Timeout), $"no stop after SIGTERM\n{output}\n{error}");
+                job.WaitForExit();
+                Assert.True(job.ExitCode == 130, $"exit {job.ExitCode} (expected 130: stopped by a signal, checkpoint saved)\n{output}\n{error}");
+            }
+            finally { if (!job.HasExited) job.Kill(entireProcessTree: true); }
+        }
+        Assert.Contains("sft stopped at step", output.ToString());
+        int stoppedAt = StepOf(P("cut"));
+        Assert.InRange(stoppedAt, 10, 199);
+        var more = MpiRun.Run(2, ["sft", "--data", data, "--out", P("cut"), "--resume"], Timeout);
         Ok(more);
-        Assert.Contains("resuming after step 5", more.Out);
-        AssertSameCurve(P("two"), P("resumed"), tolerance: 0, "loss", "val_loss", "grad_norm");
-        AssertCloseWeights(P("two/checkpoint"), P("resumed/checkpoint"), tolerance: 0);
+        Assert.Contains($"resuming after step {stoppedAt}", more.Out);
+        AssertSameCurve(P("whole"), P("cut"), tolerance: 0, "loss", "val_loss", "grad_norm");
+        AssertCloseWeights(P("whole/checkpoint"), P("cut/checkpoint"), tolerance: 0);
     }
 
     [MpiFact]
@@ -154,7 +183,7 @@ public sealed class DataParallelTests : IDisposable
         {
             WaitFor(() => File.Exists(P("run/checkpoint/trainer_state.json")), job, output, error);
             victim = WaitForValue(() => MpiRun.FindRank(tag, 1), job, output, error);
-            using (var stop = Process.Start("kill", ["-STOP", victim.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)])) stop.WaitForExit();
+            Signal("STOP", victim.Value);
             Assert.True(job.WaitForExit(TimeSpan.FromMinutes(2)), $"the job did not end within 2 minutes of a hung rank\n{output}\n{error}");
             job.WaitForExit();
             Assert.NotEqual(0, job.ExitCode);
@@ -212,6 +241,13 @@ public sealed class DataParallelTests : IDisposable
             for (int j = 0; j < x.Length; j++) worst = Math.Max(worst, Math.Abs(x[j] - y[j]));
         }
         Assert.True(worst <= tolerance, $"largest weight difference {worst:G} exceeds {tolerance:G}");
+    }
+
+    private static void Signal(string name, int pid)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private static string RolloutRng(string run) =>
