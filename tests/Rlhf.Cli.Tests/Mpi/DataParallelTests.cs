@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Rlhf.Data.Metrics;
+using Xunit.Abstractions;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Tokenization;
@@ -15,7 +16,7 @@ namespace Rlhf.Cli.Tests.Mpi;
 /// gradients, then the ranks' sums are added), so the loss curves agree to a relative 1e-4 and the final weights to
 /// an absolute 1e-4; a 2-rank run and its resumed twin agree exactly, and GRPO's first rollouts and scores are equal.
 /// </summary>
-public sealed class DataParallelTests : IDisposable
+public sealed class DataParallelTests(ITestOutputHelper log) : IDisposable
 {
     private const double LossTolerance = 1e-4;   // relative, per logged loss
     private const float WeightTolerance = 1e-4f; // absolute, per weight
@@ -207,27 +208,30 @@ public sealed class DataParallelTests : IDisposable
 
     // ---- helpers
 
-    private static void AssertSameCurve(string expectedRun, string actualRun, params string[] names) => AssertSameCurve(expectedRun, actualRun, LossTolerance, names);
+    private void AssertSameCurve(string expectedRun, string actualRun, params string[] names) => AssertSameCurve(expectedRun, actualRun, LossTolerance, names);
 
-    private static void AssertSameCurve(string expectedRun, string actualRun, double tolerance, params string[] names)
+    private void AssertSameCurve(string expectedRun, string actualRun, double tolerance, params string[] names)
     {
         var expected = MetricsReader.Read(Path.Combine(expectedRun, "metrics.jsonl"));
         var actual = MetricsReader.Read(Path.Combine(actualRun, "metrics.jsonl"));
         Assert.Equal(expected.Select(e => e.Step), actual.Select(e => e.Step));
         int compared = 0;
+        double worst = 0;
         for (int i = 0; i < expected.Count; i++)
             foreach (string name in names)
             {
                 if (expected[i].Get(name) is not { } x) continue;
                 double y = actual[i].Get(name) ?? double.NaN;
+                worst = Math.Max(worst, Math.Abs(x - y) / Math.Max(1, Math.Abs(x)));
                 Assert.True(Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Abs(x)),
                     $"{name} at step {expected[i].Step}: {x:R} (expected) vs {y:R}, tolerance {tolerance:G}");
                 compared++;
             }
         Assert.True(compared >= expected.Count, $"too few figures compared ({compared})");
+        log.WriteLine($"{Path.GetFileName(actualRun)} vs {Path.GetFileName(expectedRun)}: largest relative difference of [{string.Join(", ", names)}] {worst:G3}");
     }
 
-    private static void AssertCloseWeights(string expectedDir, string actualDir, float tolerance = WeightTolerance)
+    private void AssertCloseWeights(string expectedDir, string actualDir, float tolerance = WeightTolerance)
     {
         var a = CausalLmCheckpoint.Load(expectedDir).Parameters();
         var b = CausalLmCheckpoint.Load(actualDir).Parameters();
@@ -240,6 +244,7 @@ public sealed class DataParallelTests : IDisposable
             Assert.Equal(x.Length, y.Length);
             for (int j = 0; j < x.Length; j++) worst = Math.Max(worst, Math.Abs(x[j] - y[j]));
         }
+        log.WriteLine($"{expectedDir} vs {actualDir}: largest weight difference {worst:G3}");
         Assert.True(worst <= tolerance, $"largest weight difference {worst:G} exceeds {tolerance:G}");
     }
 
