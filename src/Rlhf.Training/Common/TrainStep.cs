@@ -18,7 +18,7 @@ public static class TrainStep
 {
     /// <summary>
     /// Forward → mean cross-entropy of the LM head over targets ≠ −100 (fused: the (B·T × V) logits and their
-    /// gradient are never held whole, <see cref="Gpt.LanguageModelLoss"/>) → backward → clip the global gradient norm
+    /// gradient are never held whole, <see cref="ICausalLm.LanguageModelLoss"/>) → backward → clip the global gradient norm
     /// to <paramref name="gradClip"/> (0: no clipping) → AdamW update at <paramref name="learningRate"/> → drop the
     /// gradients. Non-finite gradients skip the update (the step still counts) rather than poison the weights.
     /// No attention mask is needed for right-padded rows: causal attention never lets a real position see the

@@ -69,7 +69,7 @@ public sealed class GrpoTrainer
     internal Action<int>? AfterIteration { get; init; }
 
     /// <summary>Greedy (temperature 0) held-out exact-match accuracy of <paramref name="policy"/>: the fraction of responses <paramref name="checker"/> scores ≥ 0.5.</summary>
-    public static double Accuracy(Gpt policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, IRewardFunction checker, int maxNewTokens)
+    public static double Accuracy(ICausalLm policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, IRewardFunction checker, int maxNewTokens)
     {
         ArgumentNullException.ThrowIfNull(checker);
         if (prompts.Count == 0) return double.NaN;
@@ -86,12 +86,12 @@ public sealed class GrpoTrainer
         // ---- policy (checkpoint, init or fresh) and the frozen reference = the initial policy
         var (policy, cfg, state, resumeDir) = TrainingSetup.Start<GrpoConfig, GrpoState>(Config, Kind, resume, _tokenizer);
         var reference = cfg.InitCheckpoint is { } init
-            ? HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
-            : new Gpt(cfg.Model!, cfg.Seed);
+            ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
+            : (ICausalLm)new Gpt(cfg.Model!, cfg.Seed);
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
         int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt).Length);
-        if (longest + cfg.MaxNewTokens > policy.Config.NPositions)
-            throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.Config.NPositions})");
+        if (longest + cfg.MaxNewTokens > policy.MaxPositions)
+            throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.MaxPositions})");
 
         // ---- optimizer, schedule, data order, rollout generator, and the state to continue from
         var optimizer = new AdamW(policy.Parameters(), cfg.Optimizer());
