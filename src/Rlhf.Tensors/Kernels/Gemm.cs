@@ -38,8 +38,8 @@ public static unsafe partial class Gemm
     private const int MC = 192;   // rows of A per packed block (multiple of 6 and 4): MC×KC×4 B = 192 KiB, in L2
     private const int NC = 3072;  // columns of B per packed block (multiple of 32/16/8): KC×NC×4 B = 3 MiB, in L3
 
-    /// <summary>Upper bound on threads (defaults to the core count).</summary>
-    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+    /// <summary>Upper bound on threads (defaults to <see cref="ThreadBudget.Threads"/>: the core count, or its share under mpiexec).</summary>
+    public static int MaxThreads { get; set; } = ThreadBudget.Threads;
 
     /// <summary>The micro-kernel <see cref="GemmKernel.Auto"/> resolves to on this CPU.</summary>
     public static GemmKernel NativeKernel { get; } =
