@@ -106,7 +106,7 @@ public sealed class PretrainTrainer
         {
             var batch = sampler.Next();
             long start = Stopwatch.GetTimestamp();
-            var r = TrainStep.Run(model, optimizer, schedule.At(s), batch.Inputs, batch.Targets, B, T, cfg.GradClip);
+            var r = TrainStep.Run(model, optimizer, schedule.At(s), batch.Inputs, batch.Targets, batch.BatchSize, T, cfg.GradClip);
             double tokensPerSecond = batch.TokenCount / Stopwatch.GetElapsedTime(start).TotalSeconds;
             tokensSeen += batch.TokenCount;
             lastLoss = r.Loss;
