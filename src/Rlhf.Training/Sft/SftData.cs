@@ -34,7 +34,7 @@ public static class SftData
             {
                 foreach (var (key, _) in o)
                     if (key != "messages") throw new FormatException($"unknown field '{key}' next to 'messages' (a conversational example has only 'messages')");
-                var messages = ChatMessagesJson.Read(o["messages"], "messages", allowSystem: template.Format is not null);
+                var messages = ChatMessagesJson.Read(o["messages"], "messages", allowSystem: true); // the plain format refuses it naming --chat-template
                 examples.Add(Tokenize(messages, template, assistantOnlyLoss, source));
             }
             catch (Exception e) when (e is FormatException or ArgumentException) { throw new DataFormatException($"{source}: {e.Message}", e); }
