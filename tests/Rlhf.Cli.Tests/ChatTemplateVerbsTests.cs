@@ -10,8 +10,8 @@ namespace Rlhf.Cli.Tests;
 
 /// <summary>
 /// Every verb on conversational data with a chat template found in the model's tokenizer_config.json (auto): a tiny
-/// GPT with a BPE tokenizer that has ChatML's special tokens. Checks that each verb reads the conversational format,
-/// trains or samples, and stops at <c>&lt;|im_end|&gt;</c>; and that an unknown template is one clear error.
+/// GPT with a BPE tokenizer that has ChatML's (or Llama 3's) special tokens. Checks that each verb reads the
+/// conversational format, trains or samples, and stops at the end-of-turn token; and that an unknown template is one clear error.
 /// </summary>
 public sealed class ChatTemplateVerbsTests : IDisposable
 {
@@ -20,15 +20,25 @@ public sealed class ChatTemplateVerbsTests : IDisposable
         + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
     private readonly string _dir = Directory.CreateTempSubdirectory("rlhf-cli-chat-").FullName;
-    private readonly BpeTokenizer _tok;
 
-    public ChatTemplateVerbsTests()
+    public ChatTemplateVerbsTests() => Setup(ChatMlTemplate, ["<|im_start|>", "<|im_end|>"], "<|im_end|>");
+
+    // the Llama 3 template as in Llama 3's tokenizer_config.json (recognised by <|start_header_id|>)
+    private const string Llama3Template = "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
+        + "message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + "
+        + "content %}{% endif %}{{ content }}{% endfor %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}";
+
+    private BpeTokenizer _tok = null!;
+    private string _endOfTurn = "";
+
+    // a tokenizer with the template's special tokens and tokenizer_config.json, a tiny policy and reward model, and the data
+    private void Setup(string template, string[] specials, string endOfTurn)
     {
-        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("the cat is warm. the dog is cold. hello there, how are you? fine thanks.\n", 20)), 300,
-            ["<|im_start|>", "<|im_end|>"]);
+        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("the cat is warm. the dog is cold. hello there, how are you? fine thanks.\n", 20)), 300, specials);
         tok.Save(P("tok"));
-        File.WriteAllText(P("tok/tokenizer_config.json"), new JsonObject { ["chat_template"] = ChatMlTemplate, ["eos_token"] = "<|im_end|>" }.ToJsonString());
+        File.WriteAllText(P("tok/tokenizer_config.json"), new JsonObject { ["chat_template"] = template, ["eos_token"] = endOfTurn, ["bos_token"] = specials.Contains("<|begin_of_text|>") ? "<|begin_of_text|>" : null }.ToJsonString());
         _tok = BpeTokenizer.Load(P("tok"));
+        _endOfTurn = endOfTurn;
         SaveModel("base", new Gpt(new GptConfig(2, 2, 16, 96, _tok.VocabSize), seed: 4));
         new RewardModel(new Gpt(new GptConfig(1, 2, 16, 96, _tok.VocabSize), seed: 10), seed: 20).Save(P("rm0"), _tok.EndOfTextId);
         _tok.Save(P("rm0"));
@@ -72,15 +82,18 @@ public sealed class ChatTemplateVerbsTests : IDisposable
 
     private static void Ok((int Code, string Out, string Err) r) => Assert.True(r.Code == 0, r.Err + r.Out);
 
-    [Fact]
-    public void EveryVerb_RunsOnConversationalData_WithTheTemplateFromTheFile()
+    [Theory]
+    [InlineData("chatml")]
+    [InlineData("llama3")]
+    public void EveryVerb_RunsOnConversationalData_WithTheTemplateFromTheFile(string format)
     {
-        int imEnd = _tok.EncodeWithSpecialTokens("<|im_end|>")[0];
+        if (format == "llama3") Setup(Llama3Template, ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"], "<|eot_id|>");
+        int imEnd = _tok.EncodeWithSpecialTokens(_endOfTurn)[0];
 
         // sft on multi-turn messages: the run saves the tokenizer with its chat_template, so later verbs find it again
         var sft = InProcessCli.Run("sft", "--data", P("sft.jsonl"), "--init", P("base"), "--out", P("sft"), "--steps", "2", "--batch", "2", "--val-fraction", "0.2");
         Ok(sft);
-        Assert.Contains("chat template chatml", sft.Out);
+        Assert.Contains($"chat template {format}", sft.Out);
         Assert.Equal(3, MetricsReader.Read(P("sft/metrics.jsonl")).Count(e => e.Get("loss") is not null) + 1);
 
         // generate --template: the prompt is a ChatML user turn; sampling stops at <|im_end|>
@@ -89,7 +102,7 @@ public sealed class ChatTemplateVerbsTests : IDisposable
         var line = JsonDocument.Parse(gen.Out).RootElement;
         int[] ids = line.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         int end = Array.IndexOf(ids, imEnd);
-        Assert.True(end < 0 || end == ids.Length - 1, "generation goes on after <|im_end|>");
+        Assert.True(end < 0 || end == ids.Length - 1, "generation goes on after the end-of-turn token");
         Assert.Equal(end >= 0, line.GetProperty("finished").GetBoolean());
 
         // rm and dpo on conversational preference pairs
