@@ -66,7 +66,8 @@ public static class GenerateCommand
             string? chatChoice = parse.GetValue(chatTemplate);
             var chat = parse.GetValue(template) || chatChoice is not null ? ChatTemplate.For(tok, chatChoice) : null;
             int stopId = chat?.EndId ?? tok.EndOfTextId;
-            var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
+            var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP))
+                { VocabularyLimit = tok.VocabSize };
             var ids = new List<int[]>(texts.Count);
             foreach (string text in texts)
             {

@@ -124,10 +124,10 @@ internal static class LabelAppCommands
                 string promptFile = parse.GetValue(prompts) ?? throw new TrainingException("--model needs --prompts <file.jsonl> with {\"prompt\": ...} lines");
                 var promptList = Rlhf.Data.Prompts.RlPrompt.Load(CommandSupport.ExistingFile(promptFile));
                 string dir = TrainingCheckpoint.ResolveModelDirectory(modelDir!);
-                var gpt = HfCheckpoint.Load(dir);
+                var lm = CausalLmCheckpoint.Load(dir);
                 var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? dir);
                 var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
-                var (sampled, dropped) = CompletionSampler.SampleTasks(gpt, Rlhf.Models.Tokenization.ChatTemplate.For(tok, parse.GetValue(chatTemplate)), promptList, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
+                var (sampled, dropped) = CompletionSampler.SampleTasks(lm, Rlhf.Models.Tokenization.ChatTemplate.For(tok, parse.GetValue(chatTemplate)), promptList, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
                 foreach (string p in dropped) stdout.WriteLine($"skipped prompt \"{(p.Length <= 40 ? p : p[..40] + "…")}\": fewer than 2 distinct completions");
                 (groups, source) = (sampled, "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
             }

@@ -145,8 +145,8 @@ public static class PpoCommand
             var promptList = RlPrompt.Load(CommandSupport.ExistingFile(promptsPath));
             string policyDir = TrainingCheckpoint.ResolveModelDirectory(policyPath);
             var tokenizer = CommandSupport.LoadTokenizer(policyDir);
-            var policyModel = HfCheckpoint.Load(policyDir);
-            var referenceModel = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
+            var policyModel = CausalLmCheckpoint.Load(policyDir);
+            var referenceModel = CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
             // reward models (directories, ensembles) and external rewards (http/cmd), each argument one part
             var externalPolicy = new ExternalScorerPolicy(TimeSpan.FromSeconds(parse.GetValue(rewardTimeout)), parse.GetValue(rewardRetries), ExternalScorerPolicy.Default.RetryDelay);
             var groups = rmPaths.Where(p => !ExternalScorerSpec.IsExternal(p)).Select(path => RunLayout.RewardModelDirectories(path).ToList()).ToList();
@@ -172,7 +172,7 @@ public static class PpoCommand
             }
             if (rmDirs.Count > 0 && !tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
                 output.WriteLine("ppo: note: the reward model's tokenizer differs from the policy's; responses are re-tokenised through text for scoring");
-            Gpt? criticInit = null;
+            ICausalLm? criticInit = null;
             if (config.CriticFromRewardModel)
             {
                 if (config.SharedCritic) throw new TrainingException("--critic-from-rm needs a separate critic; drop --shared-critic");

@@ -19,7 +19,7 @@ namespace Rlhf.Feedback.Exchange;
 public static class CompletionSampler
 {
     /// <summary>One group per usable prompt, in prompt order, and the prompts dropped. Deterministic for a given <paramref name="rng"/> state.</summary>
-    public static (List<CompletionGroup> Groups, List<string> Dropped) Sample(Gpt model, BpeTokenizer tokenizer, IReadOnlyList<string> prompts, int k,
+    public static (List<CompletionGroup> Groups, List<string> Dropped) Sample(ICausalLm model, BpeTokenizer tokenizer, IReadOnlyList<string> prompts, int k,
         GenerationConfig config, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(prompts);
@@ -32,20 +32,21 @@ public static class CompletionSampler
     /// (<see cref="RlPrompt.Messages"/>) becomes a task whose <see cref="LabelTaskInput.Messages"/> are the earlier
     /// turns and whose prompt is the user's last message, so the page shows the history above the replies.
     /// </summary>
-    public static (List<LabelTaskInput> Tasks, List<string> Dropped) SampleTasks(Gpt model, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int k,
+    public static (List<LabelTaskInput> Tasks, List<string> Dropped) SampleTasks(ICausalLm model, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int k,
         GenerationConfig config, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 2);
+        config = config with { VocabularyLimit = template.Tokenizer.VocabSize }; // a padded embedding's extra ids cannot be decoded
         var tasks = new List<LabelTaskInput>();
         var dropped = new List<string>();
         foreach (RlPrompt prompt in prompts)
         {
             int[] ids = template.EncodePrompt(prompt.Prompt, prompt.Messages);
-            if (ids.Length + config.MaxNewTokens > model.Config.NPositions)
-                throw new InvalidDataException($"prompt \"{(prompt.Prompt.Length <= 40 ? prompt.Prompt : prompt.Prompt[..40] + "…")}\" is {ids.Length} tokens; with {config.MaxNewTokens} new tokens that exceeds the model context of {model.Config.NPositions}");
+            if (ids.Length + config.MaxNewTokens > model.MaxPositions)
+                throw new InvalidDataException($"prompt \"{(prompt.Prompt.Length <= 40 ? prompt.Prompt : prompt.Prompt[..40] + "…")}\" is {ids.Length} tokens; with {config.MaxNewTokens} new tokens that exceeds the model context of {model.MaxPositions}");
             var results = Generator.Generate(model, [.. Enumerable.Repeat(ids, k)], template.EndId, config, rng);
             var texts = results.Select(r => template.DecodeResponse(r.Completion))
                 .Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToList();
