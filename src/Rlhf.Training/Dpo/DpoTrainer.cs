@@ -82,14 +82,14 @@ public sealed class DpoTrainer
 
         // ---- data: split by prompt, K-wise rankings → pairs, encode once (bad pairs skipped and counted)
         var (trainData, heldData) = _data.Split(cfg.ValFraction, cfg.Seed);
-        var template = new ChatTemplate(_tokenizer);
+        var template = ChatTemplate.For(_tokenizer, cfg.ChatTemplateName);
         var collator = new DpoCollator(template, T);
         var train = collator.Encode(trainData.ExpandPairs().Select(p => p.Pair));
         var held = collator.Encode(heldData.ExpandPairs().Select(p => p.Pair));
         if (train.Pairs.Count == 0) throw new TrainingException($"no usable training pair: {train.Report}");
         var evalPairs = Enumerable.Range(0, Math.Min(held.Pairs.Count, cfg.EvalBatches * B)).ToArray();
-        var klPrompts = held.PromptTexts.Distinct(StringComparer.Ordinal)
-            .Where(p => template.EncodePrompt(p).Length <= T - 2).Take(cfg.KlPrompts).Select(p => new RlPrompt(p)).ToList();
+        var klPrompts = held.PromptTexts.Select((p, i) => new RlPrompt(p) { Messages = held.PromptMessages[i] }).DistinctBy(p => p.Prompt, StringComparer.Ordinal)
+            .Where(p => template.EncodePrompt(p.Prompt, p.Messages).Length <= T - 2).Take(cfg.KlPrompts).ToList();
         bool evaluate = evalPairs.Length > 0 || klPrompts.Count > 0;
         var sampler = new ShuffledOrder(train.Pairs.Count, cfg.Seed + 1);
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * sampler.BatchesPerEpoch(B);
@@ -259,7 +259,7 @@ public sealed class DpoTrainer
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(config);
         int context = Math.Min(policy.MaxPositions, config.SeqLen ?? policy.MaxPositions);
-        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt).Length);
+        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt, p.Messages).Length);
         var generation = new GenerationConfig(MaxNewTokens: Math.Max(1, Math.Min(config.KlMaxNewTokens, context - longest)));
         var rng = new Rng(config.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(step + 1)));
         var samples = RolloutSampler.Sample(policy, template, prompts, 1, generation, rng);

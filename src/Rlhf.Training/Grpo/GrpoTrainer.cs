@@ -58,7 +58,7 @@ public sealed class GrpoTrainer
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(reward);
-        (Config, _tokenizer, _template, _prompts, _evalPrompts) = (config, tokenizer, new ChatTemplate(tokenizer), prompts, evalPrompts ?? []);
+        (Config, _tokenizer, _template, _prompts, _evalPrompts) = (config, tokenizer, ChatTemplate.For(tokenizer, config.ChatTemplateName), prompts, evalPrompts ?? []);
         (_reward, _accuracy, _log, _progress) = (reward, accuracy ?? reward, log ?? Console.Out, progress);
     }
 
@@ -89,7 +89,7 @@ public sealed class GrpoTrainer
             ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
             : (ICausalLm)new Gpt(cfg.Model!, cfg.Seed);
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
-        int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt).Length);
+        int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt, p.Messages).Length);
         if (longest + cfg.MaxNewTokens > policy.MaxPositions)
             throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.MaxPositions})");
 

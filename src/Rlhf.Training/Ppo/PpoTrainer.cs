@@ -63,7 +63,7 @@ public sealed class PpoTrainer
         ArgumentNullException.ThrowIfNull(prompts);
         if (ReferenceEquals(policy, reference)) throw new ArgumentException("PpoTrainer: the reference must be a separate (frozen) copy of the policy");
         (Config, _tokenizer, _policy, _reference, _reward, _prompts, _log, _progress) = (config, tokenizer, policy, reference, reward, prompts, log ?? Console.Out, progress);
-        _template = new ChatTemplate(tokenizer);
+        _template = ChatTemplate.For(tokenizer, config.ChatTemplateName);
     }
 
     /// <summary>The settings.</summary>
@@ -299,7 +299,7 @@ public sealed class PpoTrainer
         int context = Math.Min(_policy.MaxPositions, _reference.MaxPositions);
         for (int i = 0; i < _prompts.Count; i++)
         {
-            int tokens = _template.EncodePrompt(_prompts[i].Prompt).Length;
+            int tokens = _template.EncodePrompt(_prompts[i].Prompt, _prompts[i].Messages).Length;
             if (tokens + cfg.MaxNewTokens > context)
                 throw new TrainingException($"prompt {i + 1} (\"{Clip(_prompts[i].Prompt, 40)}\") has {tokens} tokens in the chat template; "
                     + $"with {cfg.MaxNewTokens} new tokens that exceeds the model context of {context}: shorten it or lower --max-new-tokens");
