@@ -27,6 +27,11 @@ internal sealed class TrainingOptions
     public Option<double> ValFraction { get; }
     public Option<ulong> Seed { get; }
     public Option<TimeSpan?> MaxWallTime { get; } = CreateMaxWallTime();
+    public Option<int?> LoraR { get; } = new("--lora-r") { Description = "LoRA: train rank-r adapters on the frozen --init model instead of all weights (only the adapters get gradients and optimizer state; checkpoints hold PEFT adapter files)." };
+    public Option<float?> LoraAlpha { get; } = new("--lora-alpha") { Description = "LoRA alpha: the update is scaled by alpha / r (default: 2 × r)." };
+    public Option<float> LoraDropout { get; } = new("--lora-dropout") { Description = "LoRA dropout on the adapters' input during training.", DefaultValueFactory = _ => 0f };
+    public Option<string?> LoraTargets { get; } = new("--lora-targets") { Description = "Comma-separated module names to adapt, as PEFT's target_modules (default: all attention and MLP projections: c_attn,c_proj,c_fc for GPT-2; q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj for Llama/Qwen)." };
+    public Option<string?> Adapter { get; } = new("--adapter") { Description = "Continue training the LoRA adapters of this PEFT adapter directory (or LoRA run) on the --init base (default: the adapter's base_model_name_or_path); settings from its adapter_config.json." };
 
     /// <summary>
     /// <c>--max-wall-time</c>: stop cleanly with a resumable checkpoint after this long (this session only, not saved
@@ -65,7 +70,7 @@ internal sealed class TrainingOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime])
+        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, LoraR, LoraAlpha, LoraDropout, LoraTargets, Adapter])
             command.Add(o);
     }
 
@@ -87,9 +92,20 @@ internal sealed class TrainingOptions
         if (Use(CheckpointInterval)) c = c with { CheckpointInterval = p.GetValue(CheckpointInterval) };
         if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
+        if (Use(LoraR) && p.GetValue(LoraR) is int r) c = c with { Lora = LoraSettings(p, r) };
+        if (Use(Adapter)) c = c with { Adapter = p.GetValue(Adapter) };
         c = c with { MaxWallTime = p.GetValue(MaxWallTime) }; // a setting of this session: never from the checkpoint
         return (T)c;
     }
+
+    /// <summary>The LoRA settings of the --lora-* options for rank <paramref name="rank"/>.</summary>
+    private Rlhf.Models.Lora.LoraConfig LoraSettings(ParseResult p, int rank) => new()
+    {
+        Rank = rank,
+        Alpha = p.GetValue(LoraAlpha) ?? 2f * rank,
+        Dropout = p.GetValue(LoraDropout),
+        Targets = p.GetValue(LoraTargets) is { } t ? [.. t.Split(',', StringSplitOptions.TrimEntries)] : null,
+    };
 
     /// <summary>The option that sets each <see cref="TrainerConfig"/> field, to report the config's own checks under the name the user typed.</summary>
     private Dictionary<string, Option> OptionOf() => new(StringComparer.Ordinal)
@@ -108,6 +124,12 @@ internal sealed class TrainingOptions
         [nameof(TrainerConfig.CheckpointInterval)] = CheckpointInterval,
         [nameof(TrainerConfig.ValFraction)] = ValFraction,
         [nameof(TrainerConfig.MaxWallTime)] = MaxWallTime,
+        [nameof(TrainerConfig.Lora)] = LoraR,
+        ["LoraRank"] = LoraR,
+        ["LoraAlpha"] = LoraAlpha,
+        ["LoraDropout"] = LoraDropout,
+        ["LoraTargets"] = LoraTargets,
+        [nameof(TrainerConfig.Adapter)] = Adapter,
     };
 
     /// <summary>

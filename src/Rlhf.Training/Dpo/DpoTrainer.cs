@@ -111,7 +111,7 @@ public sealed class DpoTrainer
         else throw new TrainingException($"{cachePath} is missing: the run's reference log-probs are needed to resume exactly");
 
         // ---- optimizer, schedule, and the state to continue from
-        var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW(TrainingSetup.TrainableParameters(model), cfg.Optimizer());
         var schedule = cfg.Schedule(totalSteps);
         int step = 0, bestStep = -1;
         double best = double.NaN, lastLoss = double.NaN;
@@ -199,8 +199,8 @@ public sealed class DpoTrainer
     public static Gpt LoadReference(DpoConfig config, BpeTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(config);
-        string? path = config.ReferenceCheckpoint ?? config.InitCheckpoint;
-        var reference = path is not null ? HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
+        string? path = config.ReferenceCheckpoint ?? config.Adapter ?? config.InitCheckpoint; // --adapter: base + adapter merged, the policy's start
+        var reference = path is not null ? (Gpt)CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
             : new Gpt(config.Model ?? throw new TrainingException("no reference model: give a reference or init checkpoint"), config.Seed);
         TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.Config.NPositions);
         return reference;

@@ -84,8 +84,8 @@ public sealed class GrpoTrainer
 
         // ---- policy (checkpoint, init or fresh) and the frozen reference = the initial policy
         var (policy, cfg, state, resumeDir) = TrainingSetup.Start<GrpoConfig, GrpoState>(Config, Kind, resume, _tokenizer);
-        var reference = cfg.InitCheckpoint is { } init
-            ? HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
+        var reference = (cfg.Adapter ?? cfg.InitCheckpoint) is { } init // a LoRA policy's start: its init base, or base + the --adapter merged
+            ? (Gpt)CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
             : new Gpt(cfg.Model!, cfg.Seed);
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
         int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt).Length);
@@ -93,7 +93,7 @@ public sealed class GrpoTrainer
             throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.Config.NPositions})");
 
         // ---- optimizer, schedule, data order, rollout generator, and the state to continue from
-        var optimizer = new AdamW(policy.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW(TrainingSetup.TrainableParameters(policy), cfg.Optimizer());
         var schedule = cfg.Schedule(cfg.MaxSteps);
         var order = new ShuffledOrder(_prompts.Count, cfg.Seed + 1);
         var rng = new Rng(cfg.Seed + 2);
