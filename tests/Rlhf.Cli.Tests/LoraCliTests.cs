@@ -42,7 +42,8 @@ public sealed class LoraCliTests : IDisposable
     {
         var (model, data) = Setup(family);
         byte[] baseBytes = File.ReadAllBytes(Path.Combine(model, "model.safetensors"));
-        string[] Sft(string outDir) => ["sft", "--data", data, "--init", model, "--out", outDir, "--batch", "4", "--lr", "1e-2", "--warmup", "1",
+        // a constant learning rate, so that a 4-step run resumed to 6 steps has the schedule of the 6-step run
+        string[] Sft(string outDir) => ["sft", "--data", data, "--init", model, "--out", outDir, "--batch", "4", "--lr", "1e-2", "--min-lr", "1e-2", "--warmup", "0",
             "--eval-interval", "2", "--checkpoint-interval", "2", "--lora-r", "4", "--lora-dropout", "0.1"];
 
         var straight = Run([.. Sft(P("straight")), "--steps", "6"]);
