@@ -148,5 +148,9 @@ public sealed class LoraCliTests : IDisposable
         Assert.Equal(1, target.Code);
         Assert.Contains("'q_proj'", target.Err);
         Assert.Contains("c_attn", target.Err);
+        var alphaAlone = Run("sft", "--data", data, "--init", model, "--out", P("a"), "--lora-alpha", "16");
+        Assert.Equal(1, alphaAlone.Code);
+        Assert.Contains("give --lora-r", alphaAlone.Err);
+        Assert.False(Directory.Exists(P("a/checkpoint")));
     }
 }

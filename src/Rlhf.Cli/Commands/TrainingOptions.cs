@@ -92,6 +92,8 @@ internal sealed class TrainingOptions
         if (Use(CheckpointInterval)) c = c with { CheckpointInterval = p.GetValue(CheckpointInterval) };
         if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
+        if (p.GetValue(LoraR) is null && (p.Given(LoraAlpha) || p.Given(LoraDropout) || p.Given(LoraTargets)))
+            throw new TrainingException("--lora-alpha, --lora-dropout and --lora-targets set up LoRA adapters: give --lora-r (the rank) with them");
         if (Use(LoraR) && p.GetValue(LoraR) is int r) c = c with { Lora = LoraSettings(p, r) };
         if (Use(Adapter)) c = c with { Adapter = p.GetValue(Adapter) };
         c = c with { MaxWallTime = p.GetValue(MaxWallTime) }; // a setting of this session: never from the checkpoint
