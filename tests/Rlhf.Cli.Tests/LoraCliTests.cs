@@ -138,6 +138,41 @@ public sealed class LoraCliTests : IDisposable
     }
 
     [Fact]
+    public void PpoLora_ReferenceIsTheBase_CheckpointsAdaptersAndHead_ResumesExactly()
+    {
+        string text = string.Concat(Enumerable.Repeat("the movie was great and fun.\nthe food was bad and cold.\nwhat a lovely day.\n", 20));
+        var tok = BpeTrainer.Train(text, 290);
+        new Gpt(new GptConfig(2, 2, 16, 48, tok.VocabSize), seed: 4).Save(P("policy"), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("policy"));
+        new RewardModel(new Gpt(new GptConfig(2, 2, 16, 64, tok.VocabSize), seed: 9)).Save(P("rm"), tok.EndOfTextId);
+        tok.Save(P("rm"));
+        File.WriteAllLines(P("prompts.jsonl"), new[] { "how was the movie?", "how was the food?", "tell me about the day." }.Select(p => JsonSerializer.Serialize(new { prompt = p })));
+        byte[] baseBytes = File.ReadAllBytes(P("policy/model.safetensors"));
+        string[] Ppo(string outDir) => ["ppo", "--policy", P("policy"), "--reward-model", P("rm"), "--prompts", P("prompts.jsonl"), "--out", outDir,
+            "--batch", "4", "--minibatch", "2", "--epochs", "1", "--max-new-tokens", "5", "--checkpoint-interval", "1", "--shared-critic",
+            "--lr", "1e-2", "--lora-r", "2", "--lora-dropout", "0.1"];
+        var straight = Run([.. Ppo(P("straight")), "--iterations", "3"]);
+        Assert.True(straight.Code == 0, straight.Err);
+        var saved = Safetensors.Load(P("straight/checkpoint/adapter_model.safetensors")).Tensors.Keys.ToList();
+        Assert.Contains(saved, k => k.StartsWith("v_head.", StringComparison.Ordinal)); // the shared value head trains beside the adapters
+        Assert.Contains(saved, k => k.EndsWith(".lora_B.weight", StringComparison.Ordinal));
+        Assert.False(File.Exists(P("straight/checkpoint/model.safetensors")));
+        Assert.All(Safetensors.Load(P("straight/checkpoint/optimizer.safetensors")).Tensors.Keys, k => Assert.True(k.Contains(".lora_") || k.StartsWith("v_head.", StringComparison.Ordinal), k));
+
+        var first = Run([.. Ppo(P("resumed")), "--iterations", "2"]);
+        Assert.True(first.Code == 0, first.Err);
+        var more = Run("ppo", "--out", P("resumed"), "--resume", "--iterations", "3");
+        Assert.True(more.Code == 0, more.Err);
+        var a = Tensors(P("straight/checkpoint/adapter_model.safetensors"));
+        var b = Tensors(P("resumed/checkpoint/adapter_model.safetensors"));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var key in a.Keys) Assert.Equal(a[key], b[key]);
+        Assert.Equal(baseBytes, File.ReadAllBytes(P("policy/model.safetensors")));
+        var gen = Run("generate", "--model", P("straight"), "--template", "--prompt", "how was the movie?", "--max-new-tokens", "3");
+        Assert.True(gen.Code == 0, gen.Err);
+    }
+
+    [Fact]
     public void Lora_BadSettings_AreReportedUnderTheirOptions()
     {
         var (model, data) = Setup("gpt2");

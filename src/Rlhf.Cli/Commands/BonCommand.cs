@@ -76,15 +76,15 @@ public static class BonCommand
             string promptsPath = CommandSupport.ExistingFile(parse.GetValue(prompts)!);
             var promptList = RlPrompt.Load(promptsPath);
             string policyDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(policy)!);
-            var gpt = HfCheckpoint.Load(policyDir);
+            var policyModel = CausalLmCheckpoint.Load(policyDir);
             var template = new ChatTemplate(CommandSupport.LoadTokenizer(policyDir));
             var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature));
             for (int i = 0; i < promptList.Count; i++)
             {
                 int length = template.EncodePrompt(promptList[i].Prompt).Length;
-                if (length + config.MaxNewTokens > gpt.Config.NPositions)
+                if (length + config.MaxNewTokens > policyModel.MaxPositions)
                     throw new TrainingException($"{promptsPath}: prompt {i + 1} is {length} tokens with the chat template; with --max-new-tokens {config.MaxNewTokens} "
-                        + $"that exceeds the policy's context of {gpt.Config.NPositions} tokens");
+                        + $"that exceeds the policy's context of {policyModel.MaxPositions} tokens");
             }
             var rmDirs = parse.GetValue(rewardModels)!.SelectMany(RunLayout.RewardModelDirectories).ToList();
             var proxy = RewardModelReward.Load(rmDirs);
@@ -92,7 +92,7 @@ public static class BonCommand
 
             // 2. sample N per prompt, select by the proxy
             int samples = parse.GetValue(n);
-            var groups = BestOfNSampler.Run(gpt, template, promptList, samples, config, proxy, goldReward, new Rng(parse.GetValue(seed)), parse.GetValue(batch), parse.GetValue(eosPenalty));
+            var groups = BestOfNSampler.Run(policyModel, template, promptList, samples, config, proxy, goldReward, new Rng(parse.GetValue(seed)), parse.GetValue(batch), parse.GetValue(eosPenalty));
 
             // 3. write best.jsonl (+ SFT data, + curve), then summary.json
             string outDir = parse.GetValue(output)!;

@@ -71,7 +71,8 @@ public static class GenerateCommand
                 catch (InvalidOperationException e) { throw new TrainingException($"--chat-template: {e.Message}", e); }
             }
             int stopId = format?.EndOfTurnId ?? tok.EndOfTextId;
-            var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
+            var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP))
+                { VocabularyLimit = tok.VocabSize };
             var ids = new List<int[]>(texts.Count);
             foreach (string text in texts)
             {

@@ -143,7 +143,7 @@ public static class GrpoCommand
         if (spec.StartsWith("judge:local:", StringComparison.Ordinal))
         {
             string dir = TrainingCheckpoint.ResolveModelDirectory(spec["judge:local:".Length..]);
-            try { return new LlmJudgeReward(new InProcessJudge(HfCheckpoint.Load(dir), CommandSupport.LoadTokenizer(dir), spec)); }
+            try { return new LlmJudgeReward(new InProcessJudge(CausalLmCheckpoint.Load(dir), CommandSupport.LoadTokenizer(dir), spec)); }
             catch (ArgumentException e) { throw new TrainingException($"--reward '{spec}': {e.Message}", e); }
         }
         if (spec.StartsWith("judge:", StringComparison.Ordinal))

@@ -123,10 +123,10 @@ internal static class LabelAppCommands
                 string promptFile = parse.GetValue(prompts) ?? throw new TrainingException("--model needs --prompts <file.jsonl> with {\"prompt\": ...} lines");
                 var texts = Jsonl.Read<PromptRecord>(CommandSupport.ExistingFile(promptFile)).Select(r => r.Record.Prompt).ToList();
                 string dir = TrainingCheckpoint.ResolveModelDirectory(modelDir!);
-                var gpt = HfCheckpoint.Load(dir);
+                var lm = CausalLmCheckpoint.Load(dir);
                 var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? dir);
                 var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
-                var (sampled, dropped) = CompletionSampler.Sample(gpt, tok, texts, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
+                var (sampled, dropped) = CompletionSampler.Sample(lm, tok, texts, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
                 foreach (string p in dropped) stdout.WriteLine($"skipped prompt \"{(p.Length <= 40 ? p : p[..40] + "…")}\": fewer than 2 distinct completions");
                 (groups, source) = (sampled.ConvertAll(LabelTaskInput.From), "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
             }

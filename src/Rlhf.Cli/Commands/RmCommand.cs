@@ -167,7 +167,7 @@ public static class RmCommand
             var rms = dirs.Select(RewardModel.Load).ToList();
             var template = new ChatTemplate(CommandSupport.LoadTokenizer(dirs[0]));
             string path = CommandSupport.ExistingFile(parse.GetValue(data)!);
-            int context = rms.Min(m => m.Trunk.Config.NPositions);
+            int context = rms.Min(m => m.Trunk.MaxPositions);
             var records = new List<SftExample>();
             var seqs = new List<int[]>();
             foreach (var (line, r) in Jsonl.Read<SftExample>(path))

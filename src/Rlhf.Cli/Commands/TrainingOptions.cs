@@ -27,10 +27,7 @@ internal sealed class TrainingOptions
     public Option<double> ValFraction { get; }
     public Option<ulong> Seed { get; }
     public Option<TimeSpan?> MaxWallTime { get; } = CreateMaxWallTime();
-    public Option<int?> LoraR { get; } = new("--lora-r") { Description = "LoRA: train rank-r adapters on the frozen --init model instead of all weights (only the adapters get gradients and optimizer state; checkpoints hold PEFT adapter files)." };
-    public Option<float?> LoraAlpha { get; } = new("--lora-alpha") { Description = "LoRA alpha: the update is scaled by alpha / r (default: 2 × r)." };
-    public Option<float> LoraDropout { get; } = new("--lora-dropout") { Description = "LoRA dropout on the adapters' input during training.", DefaultValueFactory = _ => 0f };
-    public Option<string?> LoraTargets { get; } = new("--lora-targets") { Description = "Comma-separated module names to adapt, as PEFT's target_modules (default: all attention and MLP projections: c_attn,c_proj,c_fc for GPT-2; q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj for Llama/Qwen)." };
+    public LoraOptions Lora { get; } = new();
     public Option<string?> Adapter { get; } = new("--adapter") { Description = "Continue training the LoRA adapters of this PEFT adapter directory (or LoRA run) on the --init base (default: the adapter's base_model_name_or_path); settings from its adapter_config.json." };
 
     /// <summary>
@@ -70,7 +67,7 @@ internal sealed class TrainingOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, LoraR, LoraAlpha, LoraDropout, LoraTargets, Adapter])
+        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, .. Lora.All, Adapter])
             command.Add(o);
     }
 
@@ -92,22 +89,12 @@ internal sealed class TrainingOptions
         if (Use(CheckpointInterval)) c = c with { CheckpointInterval = p.GetValue(CheckpointInterval) };
         if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
-        if (p.GetValue(LoraR) is null && (p.Given(LoraAlpha) || p.Given(LoraDropout) || p.Given(LoraTargets)))
-            throw new TrainingException("--lora-alpha, --lora-dropout and --lora-targets set up LoRA adapters: give --lora-r (the rank) with them");
-        if (Use(LoraR) && p.GetValue(LoraR) is int r) c = c with { Lora = LoraSettings(p, r) };
+        var lora = Lora.Config(p);
+        if (Use(Lora.Rank) && lora is not null) c = c with { Lora = lora };
         if (Use(Adapter)) c = c with { Adapter = p.GetValue(Adapter) };
         c = c with { MaxWallTime = p.GetValue(MaxWallTime) }; // a setting of this session: never from the checkpoint
         return (T)c;
     }
-
-    /// <summary>The LoRA settings of the --lora-* options for rank <paramref name="rank"/>.</summary>
-    private Rlhf.Models.Lora.LoraConfig LoraSettings(ParseResult p, int rank) => new()
-    {
-        Rank = rank,
-        Alpha = p.GetValue(LoraAlpha) ?? 2f * rank,
-        Dropout = p.GetValue(LoraDropout),
-        Targets = p.GetValue(LoraTargets) is { } t ? [.. t.Split(',', StringSplitOptions.TrimEntries)] : null,
-    };
 
     /// <summary>The option that sets each <see cref="TrainerConfig"/> field, to report the config's own checks under the name the user typed.</summary>
     private Dictionary<string, Option> OptionOf() => new(StringComparer.Ordinal)
@@ -126,11 +113,6 @@ internal sealed class TrainingOptions
         [nameof(TrainerConfig.CheckpointInterval)] = CheckpointInterval,
         [nameof(TrainerConfig.ValFraction)] = ValFraction,
         [nameof(TrainerConfig.MaxWallTime)] = MaxWallTime,
-        [nameof(TrainerConfig.Lora)] = LoraR,
-        ["LoraRank"] = LoraR,
-        ["LoraAlpha"] = LoraAlpha,
-        ["LoraDropout"] = LoraDropout,
-        ["LoraTargets"] = LoraTargets,
         [nameof(TrainerConfig.Adapter)] = Adapter,
     };
 
@@ -143,6 +125,7 @@ internal sealed class TrainingOptions
     public void Check(TrainerConfig config, params (string Field, Option Option)[] methodOptions)
     {
         var optionOf = OptionOf();
+        foreach (var (field, option) in Lora.FieldOptions) optionOf[field] = option;
         foreach (var (field, option) in methodOptions) optionOf[field] = option;
         CommandSupport.ThrowProblems(config.Problems(), optionOf);
     }

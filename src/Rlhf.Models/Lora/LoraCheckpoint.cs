@@ -131,29 +131,45 @@ public static class LoraCheckpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         var (config, savedBase) = ReadConfig(directory);
-        string weightsPath = Path.Combine(directory, WeightsFile);
-        var file = Safetensors.Load(weightsPath);
         LoraAdapters adapters;
         try { adapters = LoraAdapters.Attach(model, config, seed: 0, baseModelPath ?? savedBase); }
         catch (ArgumentException e) { throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: {e.Message}", e); }
+        try { extra = LoadValues(directory, adapters, []); }
+        catch (InvalidDataException)
+        {
+            adapters.Detach();
+            throw;
+        }
+        return adapters;
+    }
+
+    /// <summary>
+    /// Copies the saved adapter tensors of <paramref name="directory"/> and the named <paramref name="alsoLoad"/>
+    /// tensors (a value head trained with the adapters) into the attached <paramref name="adapters"/>, and restores the
+    /// dropout generator; nothing changes unless every tensor is there with its shape (else one
+    /// <see cref="InvalidDataException"/> naming each problem). Returns the file's other tensors.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Tensor> LoadValues(string directory, LoraAdapters adapters, IEnumerable<Tensor> alsoLoad)
+    {
+        ArgumentNullException.ThrowIfNull(adapters);
+        ArgumentNullException.ThrowIfNull(alsoLoad);
+        string weightsPath = Path.Combine(directory, WeightsFile);
+        var file = Safetensors.Load(weightsPath);
         var available = new Dictionary<string, Tensor>(file.Tensors);
         var problems = new List<string>();
-        foreach (var p in adapters.Parameters())
+        var plan = new List<(Tensor Dst, Tensor Src)>();
+        foreach (var p in adapters.Parameters().Concat(alsoLoad))
         {
             if (!available.Remove(p.Name!, out var src)) problems.Add($"missing tensor '{p.Name}' (expected shape {Tensor.ShapeString(p.Shape)})");
             else if (!src.Shape.SequenceEqual(p.Shape)) problems.Add($"tensor '{p.Name}' has shape {Tensor.ShapeString(src.Shape)}, expected {Tensor.ShapeString(p.Shape)}");
-            else src.Contiguous().Span.CopyTo(p.Span);
+            else plan.Add((p, src));
         }
         foreach (var key in available.Keys.Where(k => k.Contains(".lora_", StringComparison.Ordinal)))
-            problems.Add($"unknown adapter tensor '{key}' (its module is not among target_modules of this {model.ModelType} model)");
-        if (problems.Count > 0)
-        {
-            adapters.Detach();
-            throw new InvalidDataException($"{weightsPath}: {string.Join("; ", problems)}");
-        }
+            problems.Add($"unknown adapter tensor '{key}' (its module is not among target_modules of this {adapters.ModelType} model)");
+        if (problems.Count > 0) throw new InvalidDataException($"{weightsPath}: {string.Join("; ", problems)}");
+        foreach (var (dst, src) in plan) src.Contiguous().Span.CopyTo(dst.Span);
         if (file.Metadata.TryGetValue(DropoutRngKey, out var rng) && JsonSerializer.Deserialize<RngState>(rng) is { } state) adapters.DropoutRng.SetState(state);
-        extra = available;
-        return adapters;
+        return available;
     }
 
     /// <summary>

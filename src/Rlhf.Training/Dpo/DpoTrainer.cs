@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Generation;
+using Rlhf.Models.Lora;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
@@ -77,8 +78,10 @@ public sealed class DpoTrainer
         var (model, cfg, state, resumeDir) = TrainingSetup.Start<DpoConfig, ShuffledOrderState>(Config, Kind, resume, _tokenizer);
         var loss = cfg.CreateLoss();
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value, pad = _tokenizer.PadId;
-        Gpt? referenceModel = null;
-        Gpt Reference() => referenceModel ??= LoadReference(cfg, _tokenizer);
+        ICausalLm? referenceModel = null;
+        // fresh LoRA adapters: the reference is the base itself with the adapters off (the policy's start, no second copy)
+        ICausalLm Reference() => referenceModel ??= cfg.ReferenceCheckpoint is null && cfg.Lora is not null && LoraAdapters.Find(model) is { } lora
+            ? lora.BaseModel() : LoadReference(cfg, _tokenizer);
 
         // ---- data: split by prompt, K-wise rankings → pairs, encode once (bad pairs skipped and counted)
         var (trainData, heldData) = _data.Split(cfg.ValFraction, cfg.Seed);
@@ -196,13 +199,13 @@ public sealed class DpoTrainer
     }
 
     /// <summary>The reference model: <see cref="DpoConfig.ReferenceCheckpoint"/>, else the init checkpoint, else the fresh model of <see cref="TrainerConfig.Model"/> and seed (the policy's own start).</summary>
-    public static Gpt LoadReference(DpoConfig config, BpeTokenizer tokenizer)
+    public static ICausalLm LoadReference(DpoConfig config, BpeTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(config);
         string? path = config.ReferenceCheckpoint ?? config.Adapter ?? config.InitCheckpoint; // --adapter: base + adapter merged, the policy's start
-        var reference = path is not null ? (Gpt)CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
+        var reference = path is not null ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
             : new Gpt(config.Model ?? throw new TrainingException("no reference model: give a reference or init checkpoint"), config.Seed);
-        TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.Config.NPositions);
+        TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.MaxPositions);
         return reference;
     }
 
@@ -211,7 +214,7 @@ public sealed class DpoTrainer
     /// mask (2n), h = (log π(y⁺) − log π_ref(y⁺)) − (log π(y⁻) − log π_ref(y⁻)) (n), the summed per-pair loss (scalar,
     /// with gradient unless under NoGrad), and per-pair implicit rewards β·(log π − log π_ref) for the metrics.
     /// </summary>
-    public static BatchResult Forward(Gpt model, DpoBatch batch, IPreferenceLoss loss)
+    public static BatchResult Forward(ICausalLm model, DpoBatch batch, IPreferenceLoss loss)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(loss);
@@ -250,7 +253,7 @@ public sealed class DpoTrainer
     /// Σ_t (log π − log π_ref) (k1 per token, teacher-forced in one batch for both models), <c>response_length</c>
     /// and, with <paramref name="gold"/>, <c>gold_reward</c>.
     /// </summary>
-    public static Dictionary<string, double> SampleStats(Gpt policy, Gpt reference, ChatTemplate template, IReadOnlyList<RlPrompt> prompts,
+    public static Dictionary<string, double> SampleStats(ICausalLm policy, ICausalLm reference, ChatTemplate template, IReadOnlyList<RlPrompt> prompts,
         DpoConfig config, int step, IGoldScorer? gold)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -258,7 +261,7 @@ public sealed class DpoTrainer
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(config);
-        int context = Math.Min(policy.Config.NPositions, config.SeqLen ?? policy.Config.NPositions);
+        int context = Math.Min(policy.MaxPositions, config.SeqLen ?? policy.MaxPositions);
         int longest = prompts.Max(p => template.EncodePrompt(p.Prompt).Length);
         var generation = new GenerationConfig(MaxNewTokens: Math.Max(1, Math.Min(config.KlMaxNewTokens, context - longest)));
         var rng = new Rng(config.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(step + 1)));

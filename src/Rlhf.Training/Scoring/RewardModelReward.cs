@@ -63,7 +63,7 @@ public sealed class RewardModelReward : IRewardFunction
         var outcomes = new RewardOutcome[batch.Count];
         var seqs = new List<int[]>(batch.Count);
         var index = new List<int>(batch.Count);
-        int context = _ensemble.Members[0].Trunk.Config.NPositions;
+        int context = _ensemble.Members[0].Trunk.MaxPositions;
         for (int i = 0; i < batch.Count; i++)
         {
             var enc = _template.Encode(batch[i].Prompt, batch[i].Completion);

@@ -24,7 +24,7 @@ public sealed class RewardModelScorer(RewardModel model, BpeTokenizer tokenizer,
     public double Score(string prompt, string completion)
     {
         var ids = _template.Encode(prompt, completion).Ids;
-        int context = model.Trunk.Config.NPositions;
+        int context = model.Trunk.MaxPositions;
         if (ids.Length > context)
             throw new InvalidDataException($"{Name}: prompt + completion is {ids.Length} tokens, more than the gold model's context of {context}");
         using var noGrad = Tensor.NoGrad();
