@@ -53,6 +53,8 @@ internal sealed class TrainingOptions
 
     /// <summary>The <see cref="Rlhf.Tensors.Dtype"/> a <c>--frozen-dtype</c> value names.</summary>
     public static Rlhf.Tensors.Dtype ParseDtype(string value) => value == "bf16" ? Rlhf.Tensors.Dtype.BF16 : Rlhf.Tensors.Dtype.F32;
+    public LoraOptions Lora { get; } = new();
+    public Option<string?> Adapter { get; } = new("--adapter") { Description = "Continue training the LoRA adapters of this PEFT adapter directory (or LoRA run) on the --init base (default: the adapter's base_model_name_or_path); settings from its adapter_config.json." };
 
     /// <summary>
     /// <c>--max-wall-time</c>: stop cleanly with a resumable checkpoint after this long (this session only, not saved
@@ -93,7 +95,7 @@ internal sealed class TrainingOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, GradCheckpoint])
+        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, GradCheckpoint, .. Lora.All, Adapter])
             command.Add(o);
         if (_frozenModels) command.Add(FrozenDtype);
     }
@@ -117,6 +119,9 @@ internal sealed class TrainingOptions
         if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
         if (_frozenModels && Use(FrozenDtype)) c = c with { FrozenDtype = ParseDtype(p.GetValue(FrozenDtype)!) };
+        var lora = Lora.Config(p);
+        if (Use(Lora.Rank) && lora is not null) c = c with { Lora = lora };
+        if (Use(Adapter)) c = c with { Adapter = p.GetValue(Adapter) };
         // settings of this session: never from the checkpoint
         c = c with { MaxWallTime = p.GetValue(MaxWallTime), GradientCheckpointing = p.GetValue(GradCheckpoint) };
         return (T)c;
@@ -139,6 +144,7 @@ internal sealed class TrainingOptions
         [nameof(TrainerConfig.CheckpointInterval)] = CheckpointInterval,
         [nameof(TrainerConfig.ValFraction)] = ValFraction,
         [nameof(TrainerConfig.MaxWallTime)] = MaxWallTime,
+        [nameof(TrainerConfig.Adapter)] = Adapter,
     };
 
     /// <summary>
@@ -150,6 +156,7 @@ internal sealed class TrainingOptions
     public void Check(TrainerConfig config, params (string Field, Option Option)[] methodOptions)
     {
         var optionOf = OptionOf();
+        foreach (var (field, option) in Lora.FieldOptions) optionOf[field] = option;
         foreach (var (field, option) in methodOptions) optionOf[field] = option;
         CommandSupport.ThrowProblems(config.Problems(), optionOf);
     }

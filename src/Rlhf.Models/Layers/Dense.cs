@@ -7,7 +7,7 @@ namespace Rlhf.Models.Layers;
 /// load without a transpose (GPT-2's Conv1D layers use <see cref="Linear"/>, stored (in, out)). The (out, in) layout
 /// is also the fast one for decoding: each output is a dot along contiguous memory.
 /// </summary>
-public sealed class Dense
+public sealed class Dense : ILoraTarget
 {
     private readonly FreezableMatrix _weight;
 
@@ -27,11 +27,18 @@ public sealed class Dense
     /// <summary>Weight, then bias if any.</summary>
     public IEnumerable<Tensor> Parameters() => Bias is null ? [Weight] : [Weight, Bias];
 
-    /// <summary>(..., in) → (..., out).</summary>
+    /// <summary>A LoRA adapter on this projection (<see cref="Lora.LoraAdapters"/>), or null.</summary>
+    public Lora.LoraAdapter? Adapter { get; set; }
+
+    /// <inheritdoc />
+    public bool WeightIsInOut => false;
+
+    /// <summary>(..., in) → (..., out), plus the adapter's low-rank update when one is attached and enabled.</summary>
     public Tensor Forward(Tensor x)
     {
         var y = _weight.MatMulTransposed(x);
-        return Bias is null ? y : Ops.BiasAdd(y, Bias);
+        if (Bias is not null) y = Ops.BiasAdd(y, Bias);
+        return Adapter is null ? y : Adapter.Apply(x, y);
     }
 
     /// <summary>Forward-only from now on: see <see cref="FreezableMatrix.FreezeTo"/> (the bias stays float32, without gradient).</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Generation;
+using Rlhf.Models.Lora;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
@@ -78,18 +79,20 @@ public sealed class DpoTrainer
         var loss = cfg.CreateLoss();
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value, pad = _tokenizer.PadId;
         ICausalLm? referenceModel = null;
-        ICausalLm Reference() => referenceModel ??= LoadReference(cfg, _tokenizer);
+        // fresh LoRA adapters: the reference is the base itself with the adapters off (the policy's start, no second copy)
+        ICausalLm Reference() => referenceModel ??= cfg.ReferenceCheckpoint is null && cfg.Lora is not null && LoraAdapters.Find(model) is { } lora
+            ? lora.BaseModel() : LoadReference(cfg, _tokenizer);
 
         // ---- data: split by prompt, K-wise rankings → pairs, encode once (bad pairs skipped and counted)
         var (trainData, heldData) = _data.Split(cfg.ValFraction, cfg.Seed);
-        var template = new ChatTemplate(_tokenizer);
+        var template = ChatTemplate.For(_tokenizer, cfg.ChatTemplateName);
         var collator = new DpoCollator(template, T);
         var train = collator.Encode(trainData.ExpandPairs().Select(p => p.Pair));
         var held = collator.Encode(heldData.ExpandPairs().Select(p => p.Pair));
         if (train.Pairs.Count == 0) throw new TrainingException($"no usable training pair: {train.Report}");
         var evalPairs = Enumerable.Range(0, Math.Min(held.Pairs.Count, cfg.EvalBatches * B)).ToArray();
-        var klPrompts = held.PromptTexts.Distinct(StringComparer.Ordinal)
-            .Where(p => template.EncodePrompt(p).Length <= T - 2).Take(cfg.KlPrompts).Select(p => new RlPrompt(p)).ToList();
+        var klPrompts = held.PromptTexts.Select((p, i) => new RlPrompt(p) { Messages = held.PromptMessages[i] }).DistinctBy(p => p.Prompt, StringComparer.Ordinal)
+            .Where(p => template.EncodePrompt(p.Prompt, p.Messages).Length <= T - 2).Take(cfg.KlPrompts).ToList();
         bool evaluate = evalPairs.Length > 0 || klPrompts.Count > 0;
         var sampler = new ShuffledOrder(train.Pairs.Count, cfg.Seed + 1);
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * sampler.BatchesPerEpoch(B);
@@ -111,7 +114,7 @@ public sealed class DpoTrainer
         else throw new TrainingException($"{cachePath} is missing: the run's reference log-probs are needed to resume exactly");
 
         // ---- optimizer, schedule, and the state to continue from
-        var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW(TrainingSetup.TrainableParameters(model), cfg.Optimizer());
         var schedule = cfg.Schedule(totalSteps);
         int step = 0, bestStep = -1;
         double best = double.NaN, lastLoss = double.NaN;
@@ -199,7 +202,7 @@ public sealed class DpoTrainer
     public static ICausalLm LoadReference(DpoConfig config, BpeTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(config);
-        string? path = config.ReferenceCheckpoint ?? config.InitCheckpoint;
+        string? path = config.ReferenceCheckpoint ?? config.Adapter ?? config.InitCheckpoint; // --adapter: base + adapter merged, the policy's start
         var reference = path is not null ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
             : new Gpt(config.Model ?? throw new TrainingException("no reference model: give a reference or init checkpoint"), config.Seed);
         TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.MaxPositions);
@@ -260,7 +263,7 @@ public sealed class DpoTrainer
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(config);
         int context = Math.Min(policy.MaxPositions, config.SeqLen ?? policy.MaxPositions);
-        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt).Length);
+        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt, p.Messages).Length);
         var generation = new GenerationConfig(MaxNewTokens: Math.Max(1, Math.Min(config.KlMaxNewTokens, context - longest)));
         var rng = new Rng(config.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(step + 1)));
         var samples = RolloutSampler.Sample(policy, template, prompts, 1, generation, rng);

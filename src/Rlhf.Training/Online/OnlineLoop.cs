@@ -84,7 +84,7 @@ public sealed class OnlineLoop
             throw new TrainingException($"{outDir} already holds an online run; continue it with --resume, or choose another output directory");
         Directory.CreateDirectory(outDir);
 
-        var template = new ChatTemplate(_tokenizer);
+        var template = ChatTemplate.For(_tokenizer, cfg.ChatTemplateName);
         var initial = CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(cfg.InitCheckpoint));
         TrainingSetup.CheckModel(initial, _tokenizer, initial.MaxPositions);
         using var metrics = TrainingSetup.OpenMetrics(outDir, resume ? state.CompletedRounds - 1 : null);
@@ -121,7 +121,7 @@ public sealed class OnlineLoop
             for (int p = 0; p < prompts.Length; p++)
             {
                 var completions = samples.Skip(p * cfg.SamplesPerPrompt).Take(cfg.SamplesPerPrompt).Select(s => s.CompletionText).ToList();
-                records.Add(new RankedCompletions(prompts[p].Prompt, completions, labeler.Rank(prompts[p].Prompt, completions), []));
+                records.Add(new RankedCompletions(prompts[p].Prompt, completions, labeler.Rank(prompts[p].Prompt, completions), []) { Messages = prompts[p].Messages });
             }
             var rankings = new PreferenceData(PreferenceFormat.Ranked, records);
             Directory.CreateDirectory(roundDir);
@@ -160,7 +160,7 @@ public sealed class OnlineLoop
     /// <summary>K samples per prompt, prompt-major, with round <paramref name="round"/>'s own generator.</summary>
     private List<RolloutSample> Sample(ICausalLm policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int round)
     {
-        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt).Length);
+        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt, p.Messages).Length);
         int room = policy.MaxPositions - longest;
         if (room < 1) throw new TrainingException($"a prompt of {longest} tokens leaves no room to respond in the model's context of {policy.MaxPositions}");
         var generation = new GenerationConfig(MaxNewTokens: Math.Min(_config.MaxNewTokens, room), Temperature: _config.Temperature);

@@ -57,7 +57,7 @@ public sealed class PpoOnlineTrainer(RewardConfig rewardTemplate, PpoConfig ppoT
         // 2. PPO from the round's policy against the refreshed reward model
         var ppoConfig = ppoTemplate with { OutDir = Path.Combine(round.Directory, "ppo"), Seed = ppoTemplate.Seed + (ulong)round.Round };
         var trainer = new PpoTrainer(ppoConfig, tokenizer, CausalLmCheckpoint.Load(round.PolicyDirectory), CausalLmCheckpoint.Load(round.ReferenceDirectory),
-            RewardModelReward.Load([rm.Directory]), prompts, log, progress)
+            RewardModelReward.Load([rm.Directory], ppoConfig.ChatTemplateName), prompts, log, progress)
         {
             Gold = gold is null ? null : new GoldScorerReward(gold),
         };

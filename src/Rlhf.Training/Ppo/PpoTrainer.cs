@@ -63,7 +63,7 @@ public sealed class PpoTrainer
         ArgumentNullException.ThrowIfNull(prompts);
         if (ReferenceEquals(policy, reference)) throw new ArgumentException("PpoTrainer: the reference must be a separate (frozen) copy of the policy");
         (Config, _tokenizer, _policy, _reference, _reward, _prompts, _log, _progress) = (config, tokenizer, policy, reference, reward, prompts, log ?? Console.Out, progress);
-        _template = new ChatTemplate(tokenizer);
+        _template = ChatTemplate.For(tokenizer, config.ChatTemplateName);
     }
 
     /// <summary>The settings.</summary>
@@ -109,7 +109,8 @@ public sealed class PpoTrainer
         var critic = cfg.SharedCritic ? Critic.SharedWith(_policy, cfg.Seed + 7) : Critic.Separate(CriticInit ?? _policy, cfg.Seed + 7);
         _policy.GradientCheckpointing = critic.Trunk.GradientCheckpointing = cfg.GradientCheckpointing;
         if (cfg.FrozenDtype == Dtype.BF16) FrozenRewards.Freeze(Dtype.BF16, [_reference], [_reward, HeldOut]); // after the critic copied its trunk
-        var policyOptimizer = new AdamW(cfg.SharedCritic ? [.. _policy.Parameters(), .. critic.Head.Parameters()] : _policy.Parameters(),
+        var trainable = TrainingSetup.TrainableParameters(_policy); // LoRA: the adapters only
+        var policyOptimizer = new AdamW(cfg.SharedCritic ? [.. trainable, .. critic.Head.Parameters()] : trainable,
             new AdamWConfig(cfg.LearningRate, WeightDecay: cfg.WeightDecay));
         var criticOptimizer = cfg.SharedCritic ? null : new AdamW(critic.TrainableParameters(), new AdamWConfig(cfg.CriticLr, WeightDecay: cfg.WeightDecay));
         IKlController kl = cfg.KlTarget is float target ? new AdaptiveKlController(cfg.Beta, target, cfg.KlHorizon) : new FixedKlController(cfg.Beta);
@@ -301,7 +302,7 @@ public sealed class PpoTrainer
         int context = Math.Min(_policy.MaxPositions, _reference.MaxPositions);
         for (int i = 0; i < _prompts.Count; i++)
         {
-            int tokens = _template.EncodePrompt(_prompts[i].Prompt).Length;
+            int tokens = _template.EncodePrompt(_prompts[i].Prompt, _prompts[i].Messages).Length;
             if (tokens + cfg.MaxNewTokens > context)
                 throw new TrainingException($"prompt {i + 1} (\"{Clip(_prompts[i].Prompt, 40)}\") has {tokens} tokens in the chat template; "
                     + $"with {cfg.MaxNewTokens} new tokens that exceeds the model context of {context}: shorten it or lower --max-new-tokens");

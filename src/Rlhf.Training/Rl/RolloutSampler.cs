@@ -23,10 +23,10 @@ public static class RolloutSampler
         ArgumentOutOfRangeException.ThrowIfLessThan(samplesPerPrompt, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         var encoded = new int[prompts.Count][];
-        for (int p = 0; p < prompts.Count; p++) encoded[p] = template.EncodePrompt(prompts[p].Prompt);
+        for (int p = 0; p < prompts.Count; p++) encoded[p] = template.EncodePrompt(prompts[p].Prompt, prompts[p].Messages);
         int total = prompts.Count * samplesPerPrompt;
         var samples = new List<RolloutSample>(total);
-        int eos = template.Tokenizer.EndOfTextId;
+        int eos = template.EndId; // end-of-turn under a chat format
         config = config with { VocabularyLimit = template.Tokenizer.VocabSize }; // a padded embedding's extra ids cannot be decoded
         using var noGrad = Tensor.NoGrad();
         for (int start = 0; start < total; start += maxBatch)

@@ -11,7 +11,7 @@ namespace Rlhf.Training.Scoring;
 /// </summary>
 public sealed class RewardModelScorer(RewardModel model, BpeTokenizer tokenizer, string name) : IGoldScorer
 {
-    private readonly ChatTemplate _template = new(tokenizer);
+    private readonly ChatTemplate _template = ChatTemplate.For(tokenizer);
 
     /// <inheritdoc/>
     public string Name { get; } = name;
