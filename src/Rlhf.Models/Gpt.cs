@@ -84,8 +84,10 @@ public sealed class Gpt : ICausalLm
             throw new ArgumentException($"Gpt.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var pass = new FullAttention(attentionMask, batch, time);
         var x = Ops.Embedding(ids, [batch, time], Wte) + Ops.Embedding(pass.Positions, [batch, time], Wpe); // (B, T, C)
+        if (GradientCheckpointing && Lora.LoraAdapters.Find(this) is { Config.Dropout: > 0 })
+            throw new NotSupportedException("gradient checkpointing recomputes each block, which would draw new LoRA dropout masks: use LoRA dropout 0 with it");
         foreach (var block in Blocks)
-            x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters()]) : block.Forward(x, pass);
+            x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()]) : block.Forward(x, pass);
         var hidden = LnF.Forward(x);                                                                        // (B, T, C)
         // without a graph every intermediate array is garbage now: let the GC take them before the caller's next
         // forward allocates (inference loops: scoring, reference log-probs, evaluation)

@@ -56,23 +56,35 @@ public sealed class RewardModel
         [StdKey] = Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    /// <summary>Loads a reward model saved by <see cref="Save"/>; a checkpoint without <c>score.weight</c> is an error.</summary>
-    public static RewardModel Load(string directory)
+    /// <summary>Loads a reward model saved by <see cref="Save"/> or a LoRA reward-model checkpoint (see <see cref="Load(string, ICausalLm?)"/>).</summary>
+    public static RewardModel Load(string directory) => Load(directory, null);
+
+    /// <summary>
+    /// Loads a reward model saved by <see cref="Save"/>, or a LoRA reward-model checkpoint (PEFT adapter directory with
+    /// <c>score.weight</c> beside the adapters; the adapters merged into the trunk); a checkpoint without
+    /// <c>score.weight</c> is an error. With <paramref name="trunk"/> (a LoRA run resuming: its base with the adapters
+    /// attached) only the head and the normalisation are read from the directory.
+    /// </summary>
+    public static RewardModel Load(string directory, ICausalLm? trunk)
     {
-        var trunk = CausalLmCheckpoint.Load(directory, out var extra);
+        bool adapter = !File.Exists(Path.Combine(directory, HfCheckpoint.ConfigFile)) && Lora.LoraCheckpoint.IsAdapterDirectory(directory);
+        string weightsPath = Path.Combine(directory, adapter ? Lora.LoraCheckpoint.WeightsFile : HfCheckpoint.WeightsFile);
+        IReadOnlyDictionary<string, Tensor> extra;
+        if (trunk is not null) extra = Tensors.Serialization.Safetensors.Load(weightsPath).Tensors;
+        else trunk = CausalLmCheckpoint.Load(directory, out extra);
         var head = new RewardHead(trunk.HiddenSize, new Rng(0));
         if (!extra.TryGetValue("score.weight", out var weight))
-            throw new InvalidDataException($"{Path.Combine(directory, HfCheckpoint.WeightsFile)}: no 'score.weight' tensor: not a reward model checkpoint");
+            throw new InvalidDataException($"{weightsPath}: no 'score.weight' tensor: not a reward model checkpoint");
         if (!weight.Shape.SequenceEqual(head.Weight.Shape))
-            throw new InvalidDataException($"{Path.Combine(directory, HfCheckpoint.WeightsFile)}: 'score.weight' has shape {Tensor.ShapeString(weight.Shape)}, expected {Tensor.ShapeString(head.Weight.Shape)}");
-        weight.Span.CopyTo(head.Weight.Span);
-        var meta = CausalLmCheckpoint.ReadMetadata(directory);
+            throw new InvalidDataException($"{weightsPath}: 'score.weight' has shape {Tensor.ShapeString(weight.Shape)}, expected {Tensor.ShapeString(head.Weight.Shape)}");
+        weight.Contiguous().Span.CopyTo(head.Weight.Span);
+        var meta = adapter ? Tensors.Serialization.Safetensors.Load(weightsPath).Metadata : CausalLmCheckpoint.ReadMetadata(directory);
         var model = new RewardModel(trunk, head: head)
         {
             Mean = meta.TryGetValue(MeanKey, out var m) ? float.Parse(m, System.Globalization.CultureInfo.InvariantCulture) : 0f,
             Std = meta.TryGetValue(StdKey, out var s) ? float.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1f,
         };
-        model.CheckUsable(Path.Combine(directory, HfCheckpoint.WeightsFile));
+        model.CheckUsable(weightsPath);
         return model;
     }
 

@@ -256,4 +256,24 @@ public sealed class LlamaFamilyVerbTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("added 2 tasks", r.Out);
     }
+
+    [Fact]
+    public void Generate_OnATinyLlama_StopsAtAnyEosIdOfGenerationConfig()
+    {
+        string model = Init("model");
+        string[] gen = ["generate", "--model", model, "--prompt", "the cat", "--max-new-tokens", "8", "--temperature", "0", "--json"];
+        var free = Run(gen);
+        Assert.True(free.Code == 0, free.Err);
+        var ids = JsonDocument.Parse(free.Out).RootElement.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        Assert.Equal(8, ids.Length);
+        // Llama 3 style: generation_config.json lists several end ids; the third generated token is one of them
+        int unused = Enumerable.Range(300, 200).First(t => !ids.Contains(t));
+        File.WriteAllText(Path.Combine(model, "generation_config.json"), $"{{\"eos_token_id\": [{unused}, {ids[2]}]}}");
+        var stopped = Run(gen);
+        Assert.True(stopped.Code == 0, stopped.Err);
+        var line = JsonDocument.Parse(stopped.Out).RootElement;
+        int first = Array.IndexOf(ids, ids[2]);
+        Assert.Equal(ids[..(first + 1)], line.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+        Assert.True(line.GetProperty("finished").GetBoolean());
+    }
 }

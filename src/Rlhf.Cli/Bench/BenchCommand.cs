@@ -165,9 +165,11 @@ public static class BenchCommand
         Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
         var gradCheckpoint = new Option<bool>("--grad-checkpoint") { Description = "Train with activation checkpointing per block (recompute each block's activations in backward)." };
         var unfused = new Option<bool>("--unfused-head") { Description = "Train with logits then cross-entropy (full positions × vocabulary logits) instead of the fused LM-head loss." };
+        var loraR = new Option<int>("--lora-r") { Description = "Train LoRA adapters of this rank (alpha 2r, all attention and MLP projections) on the frozen model instead of all weights (0 = full training).", DefaultValueFactory = _ => 0 };
+        Require(loraR, r => r >= 0, "--lora-r must be ≥ 0.");
         var profile = ProfileOption();
         var command = new Command(name, description) { json, config, preset, repeats, profile };
-        if (name == "train") { command.Add(warmup); command.Add(gradCheckpoint); command.Add(unfused); }
+        if (name == "train") { command.Add(warmup); command.Add(gradCheckpoint); command.Add(unfused); command.Add(loraR); }
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -177,7 +179,7 @@ public static class BenchCommand
             var gpt = ModelBench.Config(configName);
             long parameters = new Rlhf.Models.Gpt(gpt).ParameterCount;
             int n = parse.GetValue(repeats) ?? (big ? 3 : 10), threads = Environment.ProcessorCount;
-            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, gpt, n, parameters, threads, parse.GetValue(warmup) ?? (big ? 2 : ModelBench.WarmupSteps), parse.GetValue(gradCheckpoint), !parse.GetValue(unfused), error));
+            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, gpt, n, parameters, threads, parse.GetValue(warmup) ?? (big ? 2 : ModelBench.WarmupSteps), parse.GetValue(gradCheckpoint), !parse.GetValue(unfused), parse.GetValue(loraR), error));
             if (parse.GetValue(json))
             {
                 foreach (var r in records) output.WriteLine(BenchJson.Line(r));
@@ -208,17 +210,17 @@ public static class BenchCommand
 
     /// <summary>The records of bench <paramref name="name"/> (train: train + forward; generate), with progress lines on <paramref name="error"/>.</summary>
     private static List<ModelRecord> ModelRecords(string name, string configName, Rlhf.Models.GptConfig gpt, int n, long parameters, int threads,
-        int w, bool checkpoint, bool fused, TextWriter error)
+        int w, bool checkpoint, bool fused, int loraRank, TextWriter error)
     {
         var records = new List<ModelRecord>();
         if (name == "train")
         {
             var (batch, T) = ModelBench.TrainShape(configName);
-            error.WriteLine($"bench train config {configName}, batch {batch} × {T}{(checkpoint ? ", grad checkpoint" : "")}: {n} steps after {w} warm-up...");
-            var r = ModelBench.Train(gpt, batch, T, n, w, checkpoint, fusedHead: fused);
+            error.WriteLine($"bench train config {configName}, batch {batch} × {T}{(checkpoint ? ", grad checkpoint" : "")}{(loraRank > 0 ? $", LoRA r {loraRank}" : "")}: {n} steps after {w} warm-up...");
+            var r = ModelBench.Train(gpt, batch, T, n, w, checkpoint, fusedHead: fused, loraRank: loraRank);
             if (r.Profile is not null) error.WriteLine($"per-op time over the {n} timed steps (RLHF_PROFILE=1):{Environment.NewLine}{r.Profile}");
             records.Add(new ModelRecord("train", configName, Math.Round(r.TokensPerSecond, 1), "rlhf", Math.Round(r.MsPerStep, 1), parameters, threads,
-                batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory));
+                batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory, loraRank > 0 ? loraRank : null));
             error.WriteLine($"bench forward config {configName}...");
             GC.Collect(); // the training model and its optimizer are garbage now
             records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, batch, T, n), 1), "rlhf", null, parameters, threads,

@@ -55,11 +55,15 @@ public static class ModelBench
     /// with the memory breakdown of the last step. <paramref name="fusedHead"/>: LM head + cross-entropy as one op
     /// (<see cref="Gpt.LanguageModelLoss"/>) instead of logits then <see cref="Ops.CrossEntropy"/>.
     /// </summary>
+    /// <paramref name="loraRank"/> &gt; 0: LoRA fine-tuning instead (rank-r adapters, α = 2r, on every attention and
+    /// MLP projection; the base frozen, AdamW over the adapters only).
     public static TrainResult Train(GptConfig config, int batch, int T, int steps, int warmup = WarmupSteps,
-        bool gradCheckpoint = false, bool fusedHead = true)
+        bool gradCheckpoint = false, bool fusedHead = true, int loraRank = 0)
     {
         var model = new Gpt(config, seed: 1) { GradientCheckpointing = gradCheckpoint };
-        var optimizer = new AdamW(model.Parameters(), new AdamWConfig(LearningRate: 3e-4f, WeightDecay: 0.1f));
+        var lora = loraRank > 0 ? Rlhf.Models.Lora.LoraAdapters.Attach(model, new Rlhf.Models.Lora.LoraConfig { Rank = loraRank, Alpha = 2f * loraRank }, seed: 3) : null;
+        var trainable = lora?.Parameters() ?? model.Parameters();
+        var optimizer = new AdamW(trainable, new AdamWConfig(LearningRate: 3e-4f, WeightDecay: 0.1f));
         var (ids, targets) = RandomBatch(config, batch, T, seed: 2);
         var times = new List<double>();
         long graphBytes = 0;
@@ -87,9 +91,10 @@ public static class ModelBench
         }
         string? profile = OpProfiler.Enabled ? OpProfiler.Report() + Environment.NewLine + $"{"AdamW.Step",-22} total {optimizerMs,9:F1} ms" : null;
         double median = Median(times);
-        long weights = model.Parameters().Sum(p => (long)p.Size) * sizeof(float);
-        long grads = model.Parameters().Sum(p => (long)(p.Grad?.Size ?? 0)) * sizeof(float);
-        var memory = new MemoryBreakdown(Mb(weights), Mb(grads), Mb(2 * weights), Mb(graphBytes),
+        long weights = (model.Parameters().Sum(p => (long)p.Size) + (lora?.ParameterCount ?? 0)) * sizeof(float);
+        long grads = trainable.Sum(p => (long)(p.Grad?.Size ?? 0)) * sizeof(float);
+        long moments = 2 * trainable.Sum(p => (long)p.Size) * sizeof(float);
+        var memory = new MemoryBreakdown(Mb(weights), Mb(grads), Mb(moments), Mb(graphBytes),
             Mb(MemoryUsage.PooledGradientBytes), Mb(GC.GetGCMemoryInfo().HeapSizeBytes), Mb(MemoryUsage.PeakRssBytes() ?? 0));
         GC.KeepAlive(optimizer);
         return new TrainResult(batch * T / median, median * 1e3, memory, profile);

@@ -5,4 +5,4 @@ namespace Rlhf.Cli.Bench;
 /// <see cref="PeakRssMb"/>: the process's peak resident set so far; <see cref="Memory"/>: the training step's breakdown.
 /// </summary>
 public sealed record ModelRecord(string Bench, string Config, double TokensPerS, string Impl, double? MsPerStep, long Params, int Threads,
-    int? Batch = null, int? Seq = null, double? PeakRssMb = null, bool? GradCheckpoint = null, MemoryBreakdown? Memory = null);
+    int? Batch = null, int? Seq = null, double? PeakRssMb = null, bool? GradCheckpoint = null, MemoryBreakdown? Memory = null, int? LoraR = null);

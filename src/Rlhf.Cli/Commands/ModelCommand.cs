@@ -14,7 +14,27 @@ public static class ModelCommand
         var command = new Command("model", "Model checkpoints in Hugging Face layout (GPT-2, Llama, Qwen2, Qwen3).");
         command.Add(CreateInfo());
         command.Add(CreateInit());
+        command.Add(CreateMerge());
         return command;
+    }
+
+    private static Command CreateMerge()
+    {
+        var baseDir = new Option<string?>("--base") { Description = "Base model directory or run (default: the adapter's base_model_name_or_path)." };
+        var adapter = new Option<string>("--adapter") { Description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors), or a LoRA run.", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Directory for the merged full checkpoint (HF layout + tokenizer; must not hold a config.json already).", Required = true };
+        var merge = new Command("merge", "Merge LoRA adapters into their base model (W += alpha/r · B·A) and write a full Hugging Face checkpoint.") { baseDir, adapter, outDir };
+        merge.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
+        {
+            string adapterDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(adapter)!);
+            if (!Rlhf.Models.Lora.LoraCheckpoint.IsAdapterDirectory(adapterDir))
+                throw new TrainingException($"{parse.GetValue(adapter)}: not a LoRA adapter directory (no {Rlhf.Models.Lora.LoraCheckpoint.ConfigFile})");
+            string? baseModel = parse.GetValue(baseDir) is { } b ? TrainingCheckpoint.ResolveModelDirectory(b) : null;
+            var model = Rlhf.Models.Lora.LoraMerge.Run(adapterDir, baseModel, parse.GetValue(outDir)!);
+            output.WriteLine($"merged {adapterDir} into {TrainingSetup.Describe(model)}; wrote {parse.GetValue(outDir)}");
+            return 0;
+        }));
+        return merge;
     }
 
     private static Command CreateInfo()

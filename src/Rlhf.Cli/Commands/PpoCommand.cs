@@ -64,6 +64,7 @@ public static class PpoCommand
         var maxWallTime = TrainingOptions.CreateMaxWallTime();
         var chatTemplate = CommandSupport.ChatTemplateOption();
         chatTemplate.Description += " The reward models are read with the same choice.";
+        var lora = new LoraOptions();
 
         // typed (or, for a fresh run, defaulted) options written into the config
         var binds = new List<(Option Option, Func<PpoConfig, ParseResult, PpoConfig> Apply)>
@@ -87,6 +88,7 @@ public static class PpoCommand
             (prompts, (c, p) => c with { PromptsPath = p.GetValue(prompts) }),
             (rewardWeights, (c, p) => c with { RewardWeights = p.GetValue(rewardWeights) is { Length: > 0 } w ? w : null }),
             (chatTemplate, (c, p) => c with { ChatTemplateName = p.GetValue(chatTemplate) }),
+            (lora.Rank, (c, p) => c with { Lora = lora.Config(p) }),
         };
 
         // the option that sets each config field: the config's own checks (PpoConfig.Problems) are reported under it
@@ -115,6 +117,7 @@ public static class PpoCommand
             [nameof(PpoConfig.CheckpointInterval)] = checkpointInterval,
             [nameof(PpoConfig.MissingEosPenalty)] = eosPenalty, [nameof(PpoConfig.OutDir)] = outDir, [nameof(PpoConfig.MaxWallTime)] = maxWallTime,
         };
+        foreach (var (field, option) in lora.FieldOptions) optionOf[field] = option;
 
         var command = new Command("ppo", "RLHF with PPO: each iteration samples one response per prompt, scores it with the reward model, "
             + "adds a per-token KL penalty to the frozen reference (fixed β or adaptive), computes GAE advantages and runs epochs of "
@@ -122,7 +125,7 @@ public static class PpoCommand
             + "KL, entropy, clip fraction, value loss, approx-KL, length, repetition, ensemble std, gold), samples.jsonl and "
             + "checkpoints with exact --resume.");
         Option[] inputs = [policy, rewardModels, rewardWeights, rewardTimeout, rewardRetries, reference, prompts, outDir, resume];
-        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime)) command.Add(option);
+        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime).Concat(lora.All.Skip(1))) command.Add(option);
         var guardOptions = GuardOptions.AddTo(command); // the reward-hacking guard: on by default, --no-guard turns it off
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
@@ -146,7 +149,18 @@ public static class PpoCommand
             string policyDir = TrainingCheckpoint.ResolveModelDirectory(policyPath);
             var tokenizer = CommandSupport.LoadTokenizer(policyDir);
             var policyModel = CausalLmCheckpoint.Load(policyDir);
-            var referenceModel = CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
+            ICausalLm referenceModel;
+            if (config.Lora is { } loraConfig)
+            {
+                // LoRA: adapters on the frozen policy; the reference is that base with the adapters off (no second copy)
+                if (Rlhf.Models.Lora.LoraCheckpoint.IsAdapterDirectory(policyDir))
+                    throw new TrainingException($"--policy {policyPath} is a LoRA adapter: merge it into a full model first (rlhf model merge) to train new adapters on it");
+                Rlhf.Models.Lora.LoraAdapters adapters;
+                try { adapters = Rlhf.Models.Lora.LoraAdapters.Attach(policyModel, loraConfig, config.Seed, Path.GetFullPath(policyDir)); }
+                catch (ArgumentException e) { throw new TrainingException(e.Message, e); }
+                referenceModel = config.ReferencePath is { } r ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(r)) : adapters.BaseModel();
+            }
+            else referenceModel = CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
             // reward models (directories, ensembles) and external rewards (http/cmd), each argument one part
             var externalPolicy = new ExternalScorerPolicy(TimeSpan.FromSeconds(parse.GetValue(rewardTimeout)), parse.GetValue(rewardRetries), ExternalScorerPolicy.Default.RetryDelay);
             var groups = rmPaths.Where(p => !ExternalScorerSpec.IsExternal(p)).Select(path => RunLayout.RewardModelDirectories(path).ToList()).ToList();

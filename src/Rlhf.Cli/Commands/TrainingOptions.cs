@@ -27,6 +27,8 @@ internal sealed class TrainingOptions
     public Option<double> ValFraction { get; }
     public Option<ulong> Seed { get; }
     public Option<TimeSpan?> MaxWallTime { get; } = CreateMaxWallTime();
+    public LoraOptions Lora { get; } = new();
+    public Option<string?> Adapter { get; } = new("--adapter") { Description = "Continue training the LoRA adapters of this PEFT adapter directory (or LoRA run) on the --init base (default: the adapter's base_model_name_or_path); settings from its adapter_config.json." };
 
     /// <summary>
     /// <c>--max-wall-time</c>: stop cleanly with a resumable checkpoint after this long (this session only, not saved
@@ -65,7 +67,7 @@ internal sealed class TrainingOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime])
+        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, .. Lora.All, Adapter])
             command.Add(o);
     }
 
@@ -87,6 +89,9 @@ internal sealed class TrainingOptions
         if (Use(CheckpointInterval)) c = c with { CheckpointInterval = p.GetValue(CheckpointInterval) };
         if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
+        var lora = Lora.Config(p);
+        if (Use(Lora.Rank) && lora is not null) c = c with { Lora = lora };
+        if (Use(Adapter)) c = c with { Adapter = p.GetValue(Adapter) };
         c = c with { MaxWallTime = p.GetValue(MaxWallTime) }; // a setting of this session: never from the checkpoint
         return (T)c;
     }
@@ -108,6 +113,7 @@ internal sealed class TrainingOptions
         [nameof(TrainerConfig.CheckpointInterval)] = CheckpointInterval,
         [nameof(TrainerConfig.ValFraction)] = ValFraction,
         [nameof(TrainerConfig.MaxWallTime)] = MaxWallTime,
+        [nameof(TrainerConfig.Adapter)] = Adapter,
     };
 
     /// <summary>
@@ -119,6 +125,7 @@ internal sealed class TrainingOptions
     public void Check(TrainerConfig config, params (string Field, Option Option)[] methodOptions)
     {
         var optionOf = OptionOf();
+        foreach (var (field, option) in Lora.FieldOptions) optionOf[field] = option;
         foreach (var (field, option) in methodOptions) optionOf[field] = option;
         CommandSupport.ThrowProblems(config.Problems(), optionOf);
     }

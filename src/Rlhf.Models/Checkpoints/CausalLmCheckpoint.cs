@@ -26,11 +26,18 @@ public static class CausalLmCheckpoint
         return type;
     }
 
-    /// <summary>Loads the model; tensors outside it (heads) are returned in <paramref name="extra"/>.</summary>
-    public static ICausalLm Load(string directory, out IReadOnlyDictionary<string, Tensor> extra) =>
-        ReadModelType(directory) == "gpt2"
+    /// <summary>
+    /// Loads the model; tensors outside it (heads) are returned in <paramref name="extra"/>. A PEFT adapter directory
+    /// (<see cref="Lora.LoraCheckpoint"/>, no config.json) loads as its base model with the adapters merged in.
+    /// </summary>
+    public static ICausalLm Load(string directory, out IReadOnlyDictionary<string, Tensor> extra)
+    {
+        if (!File.Exists(Path.Combine(directory, HfCheckpoint.ConfigFile)) && Lora.LoraCheckpoint.IsAdapterDirectory(directory))
+            return Lora.LoraCheckpoint.LoadMerged(directory, null, out extra);
+        return ReadModelType(directory) == "gpt2"
             ? HfCheckpoint.Load(directory, out extra)
             : LlamaCheckpoint.Load(directory, out extra);
+    }
 
     /// <summary>Loads the model, ignoring head tensors.</summary>
     public static ICausalLm Load(string directory) => Load(directory, out _);

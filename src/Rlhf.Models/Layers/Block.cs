@@ -45,6 +45,10 @@ public sealed class Block
         Ln2.Weight, Ln2.Bias, Fc.Weight, Fc.Bias, MlpProj.Weight, MlpProj.Bias,
     ];
 
+    /// <summary>The A and B tensors of the LoRA adapters on this block's projections (none without adapters).</summary>
+    public IEnumerable<Tensor> AdapterParameters() =>
+        new[] { Attn.Adapter, AttnProj.Adapter, Fc.Adapter, MlpProj.Adapter }.OfType<Lora.LoraAdapter>().SelectMany(a => new[] { a.A, a.B });
+
     /// <summary>(B, T, C) → (B, T, C) over the whole sequence; <paramref name="keyMask"/> (B·T, true = real token) or null.</summary>
     public Tensor Forward(Tensor x, bool[]? keyMask) => Forward(x, new FullAttention(keyMask, x.Shape[0], x.Shape[1]));
 

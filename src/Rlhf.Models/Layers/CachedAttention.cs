@@ -89,7 +89,7 @@ public sealed class CachedAttention : AttentionPass
         shape[^1] = outF;
         var y = Tensor.Uninitialized(shape);
         Gemm.MultiplyAddBias(false, true, rows, outF, inF, x.Contiguous().Span, inF, weightT, inF, layer.Bias.Span, y.Span, outF);
-        return y;
+        return layer.Adapter is null ? y : layer.Adapter.Apply(x, y);
     }
 
     /// <summary>(B, n, C) → (B, C): the last new position of each row, whose logits decoding samples from.</summary>

@@ -7,7 +7,7 @@ namespace Rlhf.Models.Layers;
 /// load without a transpose (GPT-2's Conv1D layers use <see cref="Linear"/>, stored (in, out)). The (out, in) layout
 /// is also the fast one for decoding: each output is a dot along contiguous memory.
 /// </summary>
-public sealed class Dense
+public sealed class Dense : ILoraTarget
 {
     /// <summary>Weight (out, in).</summary>
     public Tensor Weight { get; }
@@ -25,10 +25,17 @@ public sealed class Dense
     /// <summary>Weight, then bias if any.</summary>
     public IEnumerable<Tensor> Parameters() => Bias is null ? [Weight] : [Weight, Bias];
 
-    /// <summary>(..., in) → (..., out).</summary>
+    /// <summary>A LoRA adapter on this projection (<see cref="Lora.LoraAdapters"/>), or null.</summary>
+    public Lora.LoraAdapter? Adapter { get; set; }
+
+    /// <inheritdoc />
+    public bool WeightIsInOut => false;
+
+    /// <summary>(..., in) → (..., out), plus the adapter's low-rank update when one is attached and enabled.</summary>
     public Tensor Forward(Tensor x)
     {
         var y = Ops.MatMul(x, Weight, transB: true);
-        return Bias is null ? y : Ops.BiasAdd(y, Bias);
+        if (Bias is not null) y = Ops.BiasAdd(y, Bias);
+        return Adapter is null ? y : Adapter.Apply(x, y);
     }
 }

@@ -6,7 +6,7 @@ namespace Rlhf.Models.Layers;
 /// y = x·W + b with W stored (in, out) — the orientation of GPT-2's Conv1D, so HF checkpoint tensors load without a
 /// transpose. Backward comes from the MatMul and BiasAdd ops.
 /// </summary>
-public sealed class Linear
+public sealed class Linear : ILoraTarget
 {
     /// <summary>Weight (in, out).</summary>
     public Tensor Weight { get; }
@@ -21,6 +21,16 @@ public sealed class Linear
         Bias = Parameter.Create($"{prefix}.bias", Tensor.Zeros(outFeatures));
     }
 
-    /// <summary>(..., in) → (..., out).</summary>
-    public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+    /// <summary>A LoRA adapter on this projection (<see cref="Lora.LoraAdapters"/>), or null.</summary>
+    public Lora.LoraAdapter? Adapter { get; set; }
+
+    /// <inheritdoc />
+    public bool WeightIsInOut => true;
+
+    /// <summary>(..., in) → (..., out), plus the adapter's low-rank update when one is attached and enabled.</summary>
+    public Tensor Forward(Tensor x)
+    {
+        var y = Ops.Linear(x, Weight, Bias);
+        return Adapter is null ? y : Adapter.Apply(x, y);
+    }
 }

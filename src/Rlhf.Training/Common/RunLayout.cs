@@ -42,12 +42,13 @@ public static class RunLayout
     /// <exception cref="FileNotFoundException">The directory holds none of the three.</exception>
     public static IReadOnlyList<string> RewardModelDirectories(string path)
     {
-        if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile))) return [path];
+        // a model directory: HF config.json, or a LoRA run's PEFT adapter files
+        static bool IsModel(string dir) => File.Exists(Path.Combine(dir, HfCheckpoint.ConfigFile)) || Rlhf.Models.Lora.LoraCheckpoint.IsAdapterDirectory(dir);
+        if (IsModel(path)) return [path];
         string run = Path.Combine(path, CheckpointDirectory);
-        if (File.Exists(Path.Combine(run, HfCheckpoint.ConfigFile))) return [run];
+        if (IsModel(run)) return [run];
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such model directory");
-        var members = Members(path).Select(m => Path.Combine(m, CheckpointDirectory))
-            .Where(m => File.Exists(Path.Combine(m, HfCheckpoint.ConfigFile))).ToArray();
+        var members = Members(path).Select(m => Path.Combine(m, CheckpointDirectory)).Where(IsModel).ToArray();
         return members.Length > 0 ? members
             : throw new FileNotFoundException($"{path}: not a reward model directory (no {HfCheckpoint.ConfigFile}, {CheckpointDirectory}/ or {MemberPrefix}*/{CheckpointDirectory}/)");
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Rlhf.Models;
+using Rlhf.Models.Lora;
 using Rlhf.Tensors.Optim;
 
 namespace Rlhf.Training.Common;
@@ -22,6 +23,20 @@ public abstract record TrainerConfig
 
     /// <summary>HF checkpoint directory whose weights (and architecture) the run starts from; null: a fresh <see cref="Model"/>.</summary>
     public string? InitCheckpoint { get; init; }
+
+    /// <summary>
+    /// LoRA (<see cref="LoraConfig"/>): train low-rank adapters on the targeted projections of the frozen
+    /// <see cref="InitCheckpoint"/> (only the adapters get gradients and optimizer state; checkpoints hold the adapters
+    /// in PEFT's layout); null: full fine-tuning.
+    /// </summary>
+    public LoraConfig? Lora { get; init; }
+
+    /// <summary>
+    /// A PEFT adapter directory (or a LoRA run) whose adapters the run continues training on top of
+    /// <see cref="InitCheckpoint"/> (null: the adapter's own <c>base_model_name_or_path</c>); the LoRA settings come
+    /// from its adapter_config.json.
+    /// </summary>
+    public string? Adapter { get; init; }
 
     /// <summary>
     /// The input files the run reads (training text, examples, preferences or prompts), saved with the run so that
@@ -144,6 +159,9 @@ public abstract record TrainerConfig
         Check(CheckpointInterval >= 0, nameof(CheckpointInterval), $"checkpoint interval {CheckpointInterval} must be ≥ 0");
         Check(ValFraction >= 0 && ValFraction < 1, nameof(ValFraction), $"validation fraction {ValFraction} must be in [0, 1)");
         Check(MaxWallTime is null || MaxWallTime >= TimeSpan.Zero, nameof(MaxWallTime), $"max wall time {MaxWallTime} must be ≥ 0");
+        foreach (var (field, message) in Lora?.Problems() ?? []) Check(false, "Lora" + field, message);
+        Check(Lora is null || Adapter is null, nameof(Adapter), "an adapter's LoRA settings come from its adapter_config.json: give --adapter without --lora-r/--lora-alpha/--lora-dropout/--lora-targets");
+        Check(Lora is null || !RequiresModel || InitCheckpoint is not null, nameof(Lora), "LoRA trains adapters on a base model: give it with --init");
     }
 
     /// <summary>Whether the config must name the model (architecture or init checkpoint); false where the trainer is handed its models (PPO).</summary>
@@ -151,7 +169,7 @@ public abstract record TrainerConfig
 
     /// <summary>This config without the fields a resumed run may change (run length, evaluation and checkpoint cadence, paths).</summary>
     protected virtual TrainerConfig ResumeInvariant() =>
-        this with { OutDir = "", InitCheckpoint = null, Data = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0, MaxWallTime = null };
+        this with { OutDir = "", InitCheckpoint = null, Adapter = null, Data = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0, MaxWallTime = null };
 
     /// <summary>
     /// Throws <see cref="TrainingException"/> naming every setting in which <paramref name="current"/> differs from the

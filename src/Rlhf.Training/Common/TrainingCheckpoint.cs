@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Lora;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Tensors.Serialization;
@@ -53,7 +54,7 @@ public static class TrainingCheckpoint
     /// </summary>
     public static string ResolveModelDirectory(string path)
     {
-        if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile))) return path;
+        if (File.Exists(Path.Combine(path, HfCheckpoint.ConfigFile)) || LoraCheckpoint.IsAdapterDirectory(path)) return path;
         if (Find(path) is { } run) return run;
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such model directory");
         throw new FileNotFoundException($"{path}: not a model directory (no {HfCheckpoint.ConfigFile}, and no {RunLayout.CheckpointDirectory}/ of a training run)");
@@ -62,7 +63,8 @@ public static class TrainingCheckpoint
     /// <summary>
     /// Saves model, tokenizer, optimizer and <paramref name="state"/> into <c>&lt;outDir&gt;/checkpoint/</c>, atomically
     /// (see the type). <paramref name="extra"/> named tensors (heads) and <paramref name="metadata"/> go into
-    /// <c>model.safetensors</c> beside the trunk.
+    /// <c>model.safetensors</c> beside the trunk. A model with LoRA adapters saves only the adapters (and
+    /// <paramref name="extra"/>) in PEFT's layout (<see cref="LoraCheckpoint"/>); the base stays where it was.
     /// </summary>
     public static string Save<TConfig, TSampler>(string outDir, ICausalLm model, BpeTokenizer tokenizer, IOptimizer optimizer,
         TrainerState<TConfig, TSampler> state, IEnumerable<Rlhf.Tensors.Tensor>? extra = null,
@@ -77,7 +79,8 @@ public static class TrainingCheckpoint
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>()) meta[key] = value;
         return AtomicDirectory.Write(Path.Combine(outDir, RunLayout.CheckpointDirectory), tmp =>
         {
-            model.Save(tmp, extra, meta, tokenizer.EndOfTextId);
+            if (LoraAdapters.Find(model) is { } lora) LoraCheckpoint.Save(tmp, lora, extra, meta, extra is null ? "CAUSAL_LM" : "SEQ_CLS");
+            else model.Save(tmp, extra, meta, tokenizer.EndOfTextId);
             tokenizer.Save(tmp);
             optimizer.SaveState(Path.Combine(tmp, OptimizerFile));
             File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));

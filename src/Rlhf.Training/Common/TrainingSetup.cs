@@ -1,5 +1,7 @@
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Lora;
+using Rlhf.Tensors;
 using Rlhf.Models.Tokenization;
 using Rlhf.Data.Metrics;
 
@@ -37,14 +39,45 @@ public static class TrainingSetup
     /// The model a run starts from: the run's own checkpoint when resuming (<paramref name="resumeDirectory"/>), else
     /// the init checkpoint, else a fresh <see cref="TrainerConfig.Model"/> seeded with <see cref="TrainerConfig.Seed"/>.
     /// A fresh run refuses a run directory that already holds a checkpoint, so an earlier run is never overwritten.
+    /// <para>
+    /// LoRA: a LoRA run's checkpoint resumes as base + its adapters; <see cref="TrainerConfig.Adapter"/> attaches a
+    /// saved adapter to the base (trainable); <see cref="TrainerConfig.Lora"/> attaches fresh adapters to the init
+    /// checkpoint. Either way the base is frozen and <see cref="TrainableParameters"/> are the adapters.
+    /// </para>
     /// </summary>
     public static ICausalLm LoadModel(TrainerConfig config, string? resumeDirectory)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (resumeDirectory is not null) return CausalLmCheckpoint.Load(resumeDirectory);
+        if (resumeDirectory is not null)
+            return LoraCheckpoint.IsAdapterDirectory(resumeDirectory) ? LoraCheckpoint.Load(resumeDirectory, null, out _).Model : CausalLmCheckpoint.Load(resumeDirectory);
         CheckFresh(config.OutDir);
-        if (config.InitCheckpoint is { } init) return CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init));
-        return new Gpt(config.Model ?? throw new TrainingException("neither a model architecture nor an init checkpoint is given"), config.Seed);
+        string? initDir = config.InitCheckpoint is { } init ? TrainingCheckpoint.ResolveModelDirectory(init) : null;
+        if (config.Adapter is { } adapter)
+        {
+            string adapterDir = TrainingCheckpoint.ResolveModelDirectory(adapter);
+            if (!LoraCheckpoint.IsAdapterDirectory(adapterDir))
+                throw new TrainingException($"{adapter}: not a LoRA adapter directory (no {LoraCheckpoint.ConfigFile})");
+            return LoraCheckpoint.Load(adapterDir, initDir, out _).Model;
+        }
+        if (initDir is null)
+            return new Gpt(config.Model ?? throw new TrainingException("neither a model architecture nor an init checkpoint is given"), config.Seed);
+        if (config.Lora is { } lora && LoraCheckpoint.IsAdapterDirectory(initDir))
+            throw new TrainingException($"--init {config.InitCheckpoint} is a LoRA adapter: continue training it with --adapter {config.InitCheckpoint} "
+                + "(and its base as --init), or merge it into a full model first (rlhf model merge) to train new adapters on it");
+        var model = CausalLmCheckpoint.Load(initDir);
+        if (config.Lora is { } settings)
+        {
+            try { LoraAdapters.Attach(model, settings, config.Seed, Path.GetFullPath(initDir)); }
+            catch (ArgumentException e) { throw new TrainingException(e.Message, e); }
+        }
+        return model;
+    }
+
+    /// <summary>The tensors a trainer optimizes: the LoRA adapters when the model has them, else all of its parameters.</summary>
+    public static IReadOnlyList<Tensor> TrainableParameters(ICausalLm model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return LoraAdapters.Find(model)?.Parameters() ?? model.Parameters();
     }
 
     /// <summary>Throws <see cref="TrainingException"/> when <paramref name="outDir"/> already holds a run's checkpoint (a fresh run would overwrite it).</summary>
@@ -85,6 +118,9 @@ public static class TrainingSetup
             Llama { Config: var c } => $"{c.ModelType}, {c.NumLayers} layers, {c.NumHeads} heads ({c.NumKvHeads} K/V), d={c.HiddenSize}",
             _ => model.ModelType,
         };
-        return $"{model.ParameterCount / 1e6:F2}M parameters ({shape}, context {model.MaxPositions}, vocab {model.VocabSize})";
+        string lora = LoraAdapters.Find(model) is { } a
+            ? $"; LoRA r {a.Config.Rank}, alpha {a.Config.Alpha:G4} on {a.Adapters.Count} projections: {a.ParameterCount / 1e6:F3}M trainable, base frozen"
+            : "";
+        return $"{model.ParameterCount / 1e6:F2}M parameters ({shape}, context {model.MaxPositions}, vocab {model.VocabSize}){lora}";
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Generation;
+using Rlhf.Models.Lora;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
@@ -78,7 +79,9 @@ public sealed class DpoTrainer
         var loss = cfg.CreateLoss();
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value, pad = _tokenizer.PadId;
         ICausalLm? referenceModel = null;
-        ICausalLm Reference() => referenceModel ??= LoadReference(cfg, _tokenizer);
+        // fresh LoRA adapters: the reference is the base itself with the adapters off (the policy's start, no second copy)
+        ICausalLm Reference() => referenceModel ??= cfg.ReferenceCheckpoint is null && cfg.Lora is not null && LoraAdapters.Find(model) is { } lora
+            ? lora.BaseModel() : LoadReference(cfg, _tokenizer);
 
         // ---- data: split by prompt, K-wise rankings → pairs, encode once (bad pairs skipped and counted)
         var (trainData, heldData) = _data.Split(cfg.ValFraction, cfg.Seed);
@@ -111,7 +114,7 @@ public sealed class DpoTrainer
         else throw new TrainingException($"{cachePath} is missing: the run's reference log-probs are needed to resume exactly");
 
         // ---- optimizer, schedule, and the state to continue from
-        var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW(TrainingSetup.TrainableParameters(model), cfg.Optimizer());
         var schedule = cfg.Schedule(totalSteps);
         int step = 0, bestStep = -1;
         double best = double.NaN, lastLoss = double.NaN;
@@ -199,7 +202,7 @@ public sealed class DpoTrainer
     public static ICausalLm LoadReference(DpoConfig config, BpeTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(config);
-        string? path = config.ReferenceCheckpoint ?? config.InitCheckpoint;
+        string? path = config.ReferenceCheckpoint ?? config.Adapter ?? config.InitCheckpoint; // --adapter: base + adapter merged, the policy's start
         var reference = path is not null ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
             : new Gpt(config.Model ?? throw new TrainingException("no reference model: give a reference or init checkpoint"), config.Seed);
         TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.MaxPositions);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Generation;
+using Rlhf.Models.Lora;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
@@ -85,16 +86,18 @@ public sealed class GrpoTrainer
 
         // ---- policy (checkpoint, init or fresh) and the frozen reference = the initial policy
         var (policy, cfg, state, resumeDir) = TrainingSetup.Start<GrpoConfig, GrpoState>(Config, Kind, resume, _tokenizer);
-        var reference = cfg.InitCheckpoint is { } init
-            ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
-            : (ICausalLm)new Gpt(cfg.Model!, cfg.Seed);
+        // the frozen reference: for fresh LoRA adapters the base itself with the adapters off (no second copy of the
+        // weights); else the init checkpoint, or base + the --adapter merged (the policy's start)
+        var reference = cfg.Lora is not null && LoraAdapters.Find(policy) is { } adapters ? adapters.BaseModel()
+            : (cfg.Adapter ?? cfg.InitCheckpoint) is { } init ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
+            : new Gpt(cfg.Model!, cfg.Seed);
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
         int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt, p.Messages).Length);
         if (longest + cfg.MaxNewTokens > policy.MaxPositions)
             throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.MaxPositions})");
 
         // ---- optimizer, schedule, data order, rollout generator, and the state to continue from
-        var optimizer = new AdamW(policy.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW(TrainingSetup.TrainableParameters(policy), cfg.Optimizer());
         var schedule = cfg.Schedule(cfg.MaxSteps);
         var order = new ShuffledOrder(_prompts.Count, cfg.Seed + 1);
         var rng = new Rng(cfg.Seed + 2);

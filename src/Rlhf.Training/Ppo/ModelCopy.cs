@@ -15,7 +15,7 @@ public static class ModelCopy
         ICausalLm copy = model switch
         {
             Gpt gpt => new Gpt(gpt.Config),
-            Llama llama => new Llama(llama.Config),
+            Llama llama => new Llama(llama.Config) { EosTokenIds = llama.EosTokenIds },
             _ => throw new NotSupportedException($"ModelCopy: no copy for a {model.GetType().Name} ({model.ModelType}) model"),
         };
         var source = model.Parameters().ToDictionary(p => p.Name!, StringComparer.Ordinal);

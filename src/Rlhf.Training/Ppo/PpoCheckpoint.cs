@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Lora;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors.Optim;
 using Rlhf.Tensors.Serialization;
@@ -18,6 +19,8 @@ namespace Rlhf.Training.Ppo;
 /// <item><c>model.safetensors</c> + <c>config.json</c> + tokenizer: the policy in its family's HF layout (usable by
 /// <c>rlhf generate --model</c>); with a shared critic the value head <c>v_head.summary.*</c> is stored in the same file
 /// (TRL's value-head layout);</item>
+/// <item>with LoRA (<see cref="PpoConfig"/>'s <c>Lora</c>) instead the policy's adapters in PEFT's layout
+/// (<see cref="LoraCheckpoint"/>), a shared value head beside them;</item>
 /// <item><c>critic/</c>: a separate critic's trunk + value head, HF layout;</item>
 /// <item><c>optimizer.safetensors</c>, <c>critic_optimizer.safetensors</c>, <c>trainer_state.json</c> (<see cref="PpoState"/>): checkpoint only.</item>
 /// </list>
@@ -73,7 +76,8 @@ public static class PpoCheckpoint
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(critic);
         ArgumentNullException.ThrowIfNull(policyOptimizer);
-        CausalLmCheckpoint.LoadInto(dir, critic.Shared ? [.. policy.Parameters(), .. critic.Head.Parameters()] : policy.Parameters());
+        if (LoraAdapters.Find(policy) is { } lora) LoraCheckpoint.LoadValues(dir, lora, critic.Shared ? critic.Head.Parameters() : []);
+        else CausalLmCheckpoint.LoadInto(dir, critic.Shared ? [.. policy.Parameters(), .. critic.Head.Parameters()] : policy.Parameters());
         if (!critic.Shared) critic.Load(Path.Combine(dir, CriticDirectory));
         policyOptimizer.LoadState(Path.Combine(dir, TrainingCheckpoint.OptimizerFile));
         criticOptimizer?.LoadState(Path.Combine(dir, CriticOptimizerFile));
@@ -85,7 +89,8 @@ public static class PpoCheckpoint
         ArgumentNullException.ThrowIfNull(critic);
         ArgumentNullException.ThrowIfNull(tokenizer);
         var metadata = new Dictionary<string, string> { ["step"] = iteration.ToString(CultureInfo.InvariantCulture), ["trainer"] = PpoTrainer.Kind };
-        policy.Save(dir, critic.Shared ? critic.Head.Parameters() : null, metadata, tokenizer.EndOfTextId);
+        if (LoraAdapters.Find(policy) is { } lora) LoraCheckpoint.Save(dir, lora, critic.Shared ? critic.Head.Parameters() : null, metadata); // LoRA: the adapters only
+        else policy.Save(dir, critic.Shared ? critic.Head.Parameters() : null, metadata, tokenizer.EndOfTextId);
         tokenizer.Save(dir);
         if (!critic.Shared) critic.Save(Path.Combine(dir, CriticDirectory));
     }

@@ -107,7 +107,8 @@ public sealed class PpoTrainer
 
         // ---- models, optimizers, KL controller, generators
         var critic = cfg.SharedCritic ? Critic.SharedWith(_policy, cfg.Seed + 7) : Critic.Separate(CriticInit ?? _policy, cfg.Seed + 7);
-        var policyOptimizer = new AdamW(cfg.SharedCritic ? [.. _policy.Parameters(), .. critic.Head.Parameters()] : _policy.Parameters(),
+        var trainable = TrainingSetup.TrainableParameters(_policy); // LoRA: the adapters only
+        var policyOptimizer = new AdamW(cfg.SharedCritic ? [.. trainable, .. critic.Head.Parameters()] : trainable,
             new AdamWConfig(cfg.LearningRate, WeightDecay: cfg.WeightDecay));
         var criticOptimizer = cfg.SharedCritic ? null : new AdamW(critic.TrainableParameters(), new AdamWConfig(cfg.CriticLr, WeightDecay: cfg.WeightDecay));
         IKlController kl = cfg.KlTarget is float target ? new AdaptiveKlController(cfg.Beta, target, cfg.KlHorizon) : new FixedKlController(cfg.Beta);

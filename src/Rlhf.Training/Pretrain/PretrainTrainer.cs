@@ -81,7 +81,7 @@ public sealed class PretrainTrainer
         double unigram = UnigramEntropy.Nats(train.Tokens);
 
         // ---- optimizer, schedule, and the state to continue from
-        var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW(TrainingSetup.TrainableParameters(model), cfg.Optimizer());
         var schedule = cfg.Schedule(cfg.MaxSteps);
         var heldOut = new HeldOutLoss(Kind, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)).ToList());
         int step = 0;

@@ -94,7 +94,7 @@ public sealed class RewardTrainer
         // ---- model: the init checkpoint's trunk + a fresh score head, or the run's own checkpoint (resume)
         if (!resume) CheckFresh(outDir);
         var (trunk, cfg, state, resumeDir) = TrainingSetup.Start<RewardConfig, ShuffledOrderState>(Config, Kind, resume, _tokenizer);
-        var model = resumeDir is null ? new RewardModel(trunk, seed: cfg.Seed) : RewardModel.Load(resumeDir);
+        var model = resumeDir is null ? new RewardModel(trunk, seed: cfg.Seed) : RewardModel.Load(resumeDir, trunk);
         int G = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
         // ---- data: split by prompt, encode (skip records that do not fit), shuffled epochs of G prompts
@@ -121,7 +121,7 @@ public sealed class RewardTrainer
         }
 
         // ---- optimizer, schedule, and the state to continue from
-        var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW([.. TrainingSetup.TrainableParameters(trunk), .. model.Head.Parameters()], cfg.Optimizer());
         var schedule = cfg.Schedule(totalSteps);
         int step = 0;
         if (state is not null)

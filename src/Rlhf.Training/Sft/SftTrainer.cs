@@ -86,7 +86,7 @@ public sealed class SftTrainer
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * sampler.BatchesPerEpoch;
 
         // ---- optimizer, schedule, and the state to continue from
-        var optimizer = new AdamW(model.Parameters(), cfg.Optimizer());
+        var optimizer = new AdamW(TrainingSetup.TrainableParameters(model), cfg.Optimizer());
         var schedule = cfg.Schedule(totalSteps);
         var heldOut = new HeldOutLoss(Kind, evalBatches.Select(b => (b.Inputs, b.Targets, b.BatchSize, b.SeqLen)).ToList());
         int step = 0;
