@@ -206,6 +206,7 @@ public sealed class DpoTrainer
         var reference = path is not null ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
             : new Gpt(config.Model ?? throw new TrainingException("no reference model: give a reference or init checkpoint"), config.Seed);
         TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.MaxPositions);
+        if (config.FrozenDtype == Dtype.BF16) reference.FreezeTo(Dtype.BF16);
         return reference;
     }
 
