@@ -121,7 +121,7 @@ public sealed class LabelAppKillTests : IDisposable
 
         public AppProcess(string database)
         {
-            string cli = Path.Combine(AppContext.BaseDirectory, "Rlhf.Cli.dll");
+            string cli = typeof(CliApp).Assembly.Location; // rlhf.dll beside this test assembly
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string arg in new[] { cli, "label", "serve", "--db", database, "--port", "0", "--rate-limit", "0" }) start.ArgumentList.Add(arg);
             _process = Process.Start(start)!;
