@@ -91,6 +91,8 @@ public sealed class OnlineLoop
         else if (File.Exists(statePath) || Directory.Exists(RoundDirectory(outDir, 0)))
             throw new TrainingException($"{outDir} already holds an online run; continue it with --resume, or choose another output directory");
         Directory.CreateDirectory(outDir);
+        // saved before round 0 too: a first round stopped while waiting for people's labels is resumed, not started anew
+        if (!resume) AtomicFile.WriteAllText(statePath, JsonSerializer.Serialize(state, TrainingCheckpoint.Json));
 
         var template = new ChatTemplate(_tokenizer);
         var initial = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(cfg.InitCheckpoint));
