@@ -109,4 +109,16 @@ public sealed class HumansOnlineTests : IDisposable
         Assert.All(entries.Take(2), e => Assert.Equal(e.Get("human_tasks") * 2, e.Get("human_labels")));
         Assert.Contains("humans: ", run.Out);
     }
+
+    [Fact]
+    public void InProcessCritic_WritesOneDeterministicCritiquePerCompletion_FromOneOfOurModels()
+    {
+        var (model, _) = TinyPolicy.Create(_dir);
+        var critic = new Rlhf.Cli.Judges.InProcessCritic(Rlhf.Models.Checkpoints.CausalLmCheckpoint.Load(model), Rlhf.Models.Tokenization.BpeTokenizer.Load(model));
+        string[] answers = ["the cat is warm.", "the cat is cold. the cat is cold. the cat is cold. the cat is cold. the cat is cold."];
+        var first = critic.Critique("the cat", answers);
+        Assert.Equal(2, first.Count);
+        Assert.Equal(first, critic.Critique("the cat", answers));           // greedy: the same critiques again
+        Assert.Contains(first, c => c is { Length: > 0 });                 // a random tiny model still writes text
+    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Rlhf.Cli.Judges;
+using Rlhf.Models.Checkpoints;
 using Rlhf.Feedback.Rounds;
 using Rlhf.Feedback.Storage;
 using Rlhf.Training.Common;
@@ -40,21 +41,27 @@ internal sealed class HumanLabelerOptions
 
     public Option<string?> Assist { get; } = new("--assist")
     {
-        Description = "humans: AI critiques shown beside each completion (assisted review), written by an OpenAI-compatible chat endpoint: "
-            + "'<http(s) endpoint>#<model>' (key from OPENAI_API_KEY). Marked AI-written on the page; each label records whether they were shown.",
+        Description = "humans: AI critiques shown beside each completion (assisted review), written by an OpenAI-compatible chat endpoint, "
+            + "'<http(s) endpoint>#<model>' (key from OPENAI_API_KEY), or by one of our models, 'local:<model dir>'. Marked AI-written on the page; each label records whether they were shown.",
     };
 
     /// <summary>Every option, to add to the command.</summary>
     public IEnumerable<Option> All => [Quota, LabelsPerTask, Deadline, AdminToken, MinQuality, Weighting, PollSeconds, Assist];
 
-    /// <summary>The critic <c>--assist</c> names, or null without it.</summary>
-    public OpenAiCritic? Critic(ParseResult parse)
+    /// <summary>The critic <c>--assist</c> names (completion texts of a prompt → one critique each), or null without it.</summary>
+    public Func<string, IReadOnlyList<string>, IReadOnlyList<string?>>? Critic(ParseResult parse)
     {
         if (parse.GetValue(Assist) is not { } spec) return null;
+        if (spec.StartsWith("local:", StringComparison.Ordinal))
+        {
+            string dir = TrainingCheckpoint.ResolveModelDirectory(spec["local:".Length..]);
+            try { return new InProcessCritic(CausalLmCheckpoint.Load(dir), CommandSupport.LoadTokenizer(dir), spec).Critique; }
+            catch (ArgumentException e) { throw new TrainingException($"--assist '{spec}': {e.Message}", e); }
+        }
         int hash = spec.LastIndexOf('#');
         if (hash <= 0 || hash == spec.Length - 1 || !Uri.TryCreate(spec[..hash], UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
-            throw new TrainingException($"--assist: '{spec}' must be '<http(s) endpoint>#<model>', e.g. http://127.0.0.1:8000/v1#qwen2.5-7b-instruct");
-        return new OpenAiCritic(endpoint, spec[(hash + 1)..], Environment.GetEnvironmentVariable("OPENAI_API_KEY"));
+            throw new TrainingException($"--assist: '{spec}' must be '<http(s) endpoint>#<model>' (e.g. http://127.0.0.1:8000/v1#qwen2.5-7b-instruct) or 'local:<model dir>'");
+        return new OpenAiCritic(endpoint, spec[(hash + 1)..], Environment.GetEnvironmentVariable("OPENAI_API_KEY")).Critique;
     }
 
     /// <summary>True for a <c>humans:…</c> labeler spec.</summary>

@@ -95,8 +95,7 @@ public static class OnlineCommand
             else if (HumanLabelerOptions.IsHumans(who))
             {
                 var desk = stack.Push(humans.OpenDesk(parse, who));
-                var critic = humans.Critic(parse);
-                roundLabeler = new HumanRoundLabeler(desk, humans.RoundOptions(parse), Path.GetFileName(Path.GetFullPath(o)), output, critic is null ? null : critic.Critique);
+                roundLabeler = new HumanRoundLabeler(desk, humans.RoundOptions(parse), Path.GetFileName(Path.GetFullPath(o)), output, humans.Critic(parse));
                 labelerName = HumanLabelerOptions.Prefix + desk.Location; // never a connection string's password
             }
             else throw new TrainingException($"--labeler: unknown labeler '{who}' (expected 'simulated', 'rm:<dir>' or 'humans:<label db | http(s) URL>')");
