@@ -1,1 +1,1 @@
-return Rlhf.Cli.CliApp.Run(args);
+return Rlhf.Cli.DistributedLaunch.Run(args);

@@ -46,6 +46,17 @@ public static class Jsonl
     }
 
     /// <summary>
+    /// One object already read (e.g. by <see cref="Read{T}"/> of <see cref="System.Text.Json.Nodes.JsonObject"/>, to
+    /// look at a field first) as a <typeparamref name="T"/>, with the same checks and <c>path:line:</c> messages as
+    /// <see cref="Read{T}"/>.
+    /// </summary>
+    public static T Deserialize<T>(System.Text.Json.Nodes.JsonObject record, string path, int line) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Parse(record.ToJsonString(), (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T)), path, line);
+    }
+
+    /// <summary>
     /// The file's lines (without <c>\n</c> / <c>\r\n</c>, a leading UTF-8 BOM dropped), decoded strictly one line at a
     /// time so an invalid byte is reported on its own line (a StreamReader decodes whole buffers ahead).
     /// </summary>

@@ -23,6 +23,13 @@ public interface ICausalLm
     int MaxPositions { get; }
 
     /// <summary>
+    /// The checkpoint's end-of-sequence ids (<c>eos_token_id</c> of generation_config.json or config.json, an integer or
+    /// a list: Llama 3 Instruct stops at end of text, of message and of turn). <see cref="Generation.Generator"/> stops a
+    /// row at any of them as well as at the caller's end-of-text id. Empty when the checkpoint names none.
+    /// </summary>
+    IReadOnlyList<int> EosTokenIds => [];
+
+    /// <summary>
     /// Hidden states (B, T, C) after the final norm for token ids (B·T, row-major). <paramref name="attentionMask"/>
     /// (B·T, true = real token) masks padded keys and counts positions from each row's first real token.
     /// </summary>

@@ -62,6 +62,9 @@ public sealed class Llama : ICausalLm
     public int MaxPositions => Config.MaxPositions;
 
     /// <inheritdoc />
+    public IReadOnlyList<int> EosTokenIds { get; set; } = [];
+
+    /// <inheritdoc />
     public IReadOnlyList<Tensor> Parameters() =>
         [EmbedTokens, .. Blocks.SelectMany(b => b.Parameters()), Norm.Weight, .. Config.TieWordEmbeddings ? [] : new[] { LmHead }];
 

@@ -5,8 +5,9 @@ using Rlhf.Tensors;
 namespace Rlhf.Models;
 
 /// <summary>
-/// A reward model: the GPT trunk with a scalar <see cref="RewardHead"/> read at each sequence's last real token
-/// (HF <c>GPT2ForSequenceClassification</c> with one label). <see cref="Mean"/> and <see cref="Std"/> normalise raw
+/// A reward model: a language-model trunk of any family (<see cref="ICausalLm"/>) with a scalar <see cref="RewardHead"/>
+/// read at each sequence's last real token (HF <c>GPT2ForSequenceClassification</c> / <c>LlamaForSequenceClassification</c>
+/// with one label: the trunk in its family's layout plus <c>score.weight</c>). <see cref="Mean"/> and <see cref="Std"/> normalise raw
 /// scores (set after training so reference-policy samples score mean 0, std 1) and travel with the checkpoint.
 /// </summary>
 public sealed class RewardModel
@@ -15,7 +16,7 @@ public sealed class RewardModel
     private const string StdKey = "reward_std";
 
     /// <summary>The transformer trunk.</summary>
-    public Gpt Trunk { get; }
+    public ICausalLm Trunk { get; }
 
     /// <summary>The scalar head.</summary>
     public RewardHead Head { get; }
@@ -27,11 +28,11 @@ public sealed class RewardModel
     public float Std { get; set; } = 1f;
 
     /// <summary>A reward model on <paramref name="trunk"/> (e.g. an SFT model) with a fresh head.</summary>
-    public RewardModel(Gpt trunk, ulong seed = 7, RewardHead? head = null)
+    public RewardModel(ICausalLm trunk, ulong seed = 7, RewardHead? head = null)
     {
         ArgumentNullException.ThrowIfNull(trunk);
         Trunk = trunk;
-        Head = head ?? new RewardHead(trunk.Config.NEmbd, new Rng(seed));
+        Head = head ?? new RewardHead(trunk.HiddenSize, new Rng(seed));
     }
 
     /// <summary>Trunk and head parameters.</summary>
@@ -44,9 +45,9 @@ public sealed class RewardModel
     /// <summary>(raw − Mean) / Std.</summary>
     public float Normalize(float raw) => (raw - Mean) / Std;
 
-    /// <summary>Saves trunk, head (<c>score.weight</c>) and the normalisation (metadata) in the HF layout.</summary>
+    /// <summary>Saves trunk, head (<c>score.weight</c>) and the normalisation (metadata) in the trunk family's HF layout.</summary>
     public void Save(string directory, int? eosTokenId = null) =>
-        HfCheckpoint.Save(directory, Trunk, Head.Parameters(), NormalizationMetadata(), eosTokenId);
+        Trunk.Save(directory, Head.Parameters(), NormalizationMetadata(), eosTokenId);
 
     /// <summary>The safetensors metadata entries that store <see cref="Mean"/> and <see cref="Std"/> (read back by <see cref="Load"/>).</summary>
     public IReadOnlyDictionary<string, string> NormalizationMetadata() => new Dictionary<string, string>
@@ -58,14 +59,14 @@ public sealed class RewardModel
     /// <summary>Loads a reward model saved by <see cref="Save"/>; a checkpoint without <c>score.weight</c> is an error.</summary>
     public static RewardModel Load(string directory)
     {
-        var trunk = HfCheckpoint.Load(directory, out var extra);
-        var head = new RewardHead(trunk.Config.NEmbd, new Rng(0));
+        var trunk = CausalLmCheckpoint.Load(directory, out var extra);
+        var head = new RewardHead(trunk.HiddenSize, new Rng(0));
         if (!extra.TryGetValue("score.weight", out var weight))
             throw new InvalidDataException($"{Path.Combine(directory, HfCheckpoint.WeightsFile)}: no 'score.weight' tensor: not a reward model checkpoint");
         if (!weight.Shape.SequenceEqual(head.Weight.Shape))
             throw new InvalidDataException($"{Path.Combine(directory, HfCheckpoint.WeightsFile)}: 'score.weight' has shape {Tensor.ShapeString(weight.Shape)}, expected {Tensor.ShapeString(head.Weight.Shape)}");
         weight.Span.CopyTo(head.Weight.Span);
-        var meta = Tensors.Serialization.Safetensors.Load(Path.Combine(directory, HfCheckpoint.WeightsFile)).Metadata;
+        var meta = CausalLmCheckpoint.ReadMetadata(directory);
         var model = new RewardModel(trunk, head: head)
         {
             Mean = meta.TryGetValue(MeanKey, out var m) ? float.Parse(m, System.Globalization.CultureInfo.InvariantCulture) : 0f,

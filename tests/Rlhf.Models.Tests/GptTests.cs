@@ -168,6 +168,25 @@ public class GptTests
     }
 
     [Fact]
+    public void Sampler_VocabularyLimit_NeverDrawsTheIdsAboveIt_AndKeepsTheFullSoftmaxLogProb()
+    {
+        // a padded embedding: ids 3 and 4 carry most of the mass but no tokenizer has them
+        float[] logits = [0.5f, 0f, -0.5f, 3f, 2.5f];
+        var rng = new Rng(6);
+        var seen = new HashSet<int>();
+        double z = logits.Sum(v => Math.Exp(v));
+        for (int i = 0; i < 300; i++)
+        {
+            var (token, lp) = Sampler.Sample(logits, new GenerationConfig { VocabularyLimit = 3 }, rng, new float[5]);
+            seen.Add(token);
+            Assert.Equal(Math.Log(Math.Exp(logits[token]) / z), lp, 5);
+        }
+        Assert.Equal([0, 1, 2], seen.Order().ToArray());
+        Assert.Equal(0, Sampler.Sample(logits, new GenerationConfig(Temperature: 0) { VocabularyLimit = 3 }, rng, new float[5]).Token);
+        Assert.Equal(3, Sampler.Sample(logits, new GenerationConfig(Temperature: 0) { VocabularyLimit = 5 }, rng, new float[5]).Token);
+    }
+
+    [Fact]
     public void RewardHead_ReadsTheLastRealToken_AndValueHeadIsPerToken()
     {
         var model = new Gpt(Small, seed: 2);

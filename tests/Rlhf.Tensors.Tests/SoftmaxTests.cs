@@ -115,6 +115,12 @@ public class SoftmaxTests
             Close(dRef, d, at + " ExpSumDot dot");
 
             Compare(a => SoftmaxKernel.ExpAxpy(x, shift, -0.6f, a, use512), a => SoftmaxReference.ExpAxpy(x, shift, -0.6f, a), at + " ExpAxpy");
+            Compare(a => SoftmaxKernel.ExpScale(x, shift, 0.7f, a, use512), a => SoftmaxReference.ExpScale(x, shift, 0.7f, a), at + " ExpScale");
+            var inPlace = (float[])x.Clone();
+            SoftmaxKernel.ExpScale(inPlace, shift, 0.7f, inPlace, use512);
+            var onZeros = new float[n];
+            SoftmaxKernel.ExpAxpy(x, shift, 0.7f, onZeros, use512);
+            Assert.Equal(onZeros, inPlace); // in place, and the same bits as the axpy onto zeros it replaces
             Compare(a => SoftmaxKernel.ExpCentredAxpy(x, shift, 0.4f, 1.7f, a, use512), a => SoftmaxReference.ExpCentredAxpy(x, shift, 0.4f, 1.7f, a), at + " ExpCentredAxpy");
             Compare(a => SoftmaxKernel.MulShiftedAdd(x, dy, 0.3f, a), a => SoftmaxReference.MulShiftedAdd(x, dy, 0.3f, a), at + " MulShiftedAdd");
             Compare(a => SoftmaxKernel.SoftmaxRow(x, a, use512), a => SoftmaxReference.SoftmaxRow(x, a), at + " SoftmaxRow");

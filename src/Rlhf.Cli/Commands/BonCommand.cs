@@ -64,11 +64,13 @@ public static class BonCommand
         var eosPenalty = CommandSupport.MissingEosPenaltyOption();
         var batch = new Option<int>("--batch") { Description = "Sequences generated and scored together.", DefaultValueFactory = _ => 32 }
             .Require(v => v >= 1, "--batch must be at least 1.");
+        var chatTemplate = CommandSupport.ChatTemplateOption();
+        chatTemplate.Description += " The reward models are read with the same choice.";
 
         var command = new Command("bon", "Best-of-N: sample N responses per prompt, keep the reward model's best; report the analytic KL log N − (N−1)/N, "
             + "optionally write the winners as SFT data and the reward-vs-√KL curve.")
         {
-            policy, rewardModels, prompts, n, output, writeSft, gold, curve, json, maxNew, temperature, seed, batch, eosPenalty,
+            policy, rewardModels, prompts, n, output, writeSft, gold, curve, json, maxNew, temperature, seed, batch, eosPenalty, chatTemplate,
         };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
@@ -76,23 +78,23 @@ public static class BonCommand
             string promptsPath = CommandSupport.ExistingFile(parse.GetValue(prompts)!);
             var promptList = RlPrompt.Load(promptsPath);
             string policyDir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(policy)!);
-            var gpt = HfCheckpoint.Load(policyDir);
-            var template = new ChatTemplate(CommandSupport.LoadTokenizer(policyDir));
+            var policyModel = CausalLmCheckpoint.Load(policyDir);
+            var template = ChatTemplate.For(CommandSupport.LoadTokenizer(policyDir), parse.GetValue(chatTemplate));
             var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature));
             for (int i = 0; i < promptList.Count; i++)
             {
-                int length = template.EncodePrompt(promptList[i].Prompt).Length;
-                if (length + config.MaxNewTokens > gpt.Config.NPositions)
+                int length = template.EncodePrompt(promptList[i].Prompt, promptList[i].Messages).Length;
+                if (length + config.MaxNewTokens > policyModel.MaxPositions)
                     throw new TrainingException($"{promptsPath}: prompt {i + 1} is {length} tokens with the chat template; with --max-new-tokens {config.MaxNewTokens} "
-                        + $"that exceeds the policy's context of {gpt.Config.NPositions} tokens");
+                        + $"that exceeds the policy's context of {policyModel.MaxPositions} tokens");
             }
             var rmDirs = parse.GetValue(rewardModels)!.SelectMany(RunLayout.RewardModelDirectories).ToList();
-            var proxy = RewardModelReward.Load(rmDirs);
+            var proxy = RewardModelReward.Load(rmDirs, parse.GetValue(chatTemplate));
             IRewardFunction? goldReward = parse.GetValue(gold) is { } g ? new GoldScorerReward(CommandSupport.CreateGold(g)) : null;
 
             // 2. sample N per prompt, select by the proxy
             int samples = parse.GetValue(n);
-            var groups = BestOfNSampler.Run(gpt, template, promptList, samples, config, proxy, goldReward, new Rng(parse.GetValue(seed)), parse.GetValue(batch), parse.GetValue(eosPenalty));
+            var groups = BestOfNSampler.Run(policyModel, template, promptList, samples, config, proxy, goldReward, new Rng(parse.GetValue(seed)), parse.GetValue(batch), parse.GetValue(eosPenalty));
 
             // 3. write best.jsonl (+ SFT data, + curve), then summary.json
             string outDir = parse.GetValue(output)!;

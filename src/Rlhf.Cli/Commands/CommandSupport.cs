@@ -63,6 +63,14 @@ internal static class CommandSupport
             + "The fraction of such responses is logged as truncated_frac either way.",
     }.Require(v => v is null || float.IsFinite(v.Value), "--missing-eos-penalty must be a finite number.");
 
+    /// <summary><c>--chat-template</c>: how prompts and answers become tokens (<see cref="ChatTemplate.For"/>).</summary>
+    public static Option<string?> ChatTemplateOption() => new Option<string?>("--chat-template")
+    {
+        Description = "How prompts and answers become tokens: auto (default) = the tokenizer's chat_template from tokenizer_config.json "
+            + "(ChatML, Qwen3 or Llama 3; another template is an error), or the plain \"User: …\\nAssistant:\" format when it has none; "
+            + "none = the plain format; chatml, qwen3, llama3 = that format. Generation stops at the format's end-of-turn token.",
+    }.Require(v => v is null || ChatTemplate.Choices.Contains(v.ToLowerInvariant()), $"--chat-template must be one of {string.Join(", ", ChatTemplate.Choices)}.");
+
     /// <summary>
     /// Throws <see cref="TrainingException"/> listing <paramref name="problems"/> (a config's own checks), each under
     /// the option that sets its field (<c>--batch: batch size 0 must be ≥ 1</c>); a field no option sets keeps the bare

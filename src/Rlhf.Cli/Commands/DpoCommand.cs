@@ -31,12 +31,13 @@ public static class DpoCommand
         var klPrompts = new Option<int>("--kl-prompts") { Description = "Held-out prompts sampled at each evaluation for KL(π ‖ π_ref) and gold reward (0 = none).", DefaultValueFactory = _ => defaults.KlPrompts };
         var klTokens = new Option<int>("--kl-max-new-tokens") { Description = "Most new tokens per KL sample.", DefaultValueFactory = _ => defaults.KlMaxNewTokens };
         var gold = new Option<string?>("--gold") { Description = "Gold scorer for the evaluation samples' gold_reward: 'lexicon' or 'rm:<dir>' (default: none; saved with the run)." };
+        var chatTemplate = CommandSupport.ChatTemplateOption();
 
         var command = new Command("dpo", "Direct preference optimisation: minimises −log σ(β[(log π(y⁺|x) − log π_ref(y⁺|x)) − (log π(y⁻|x) − log π_ref(y⁻|x))]) "
             + "(or IPO's squared loss) over preference pairs, with reference log-probs computed once and saved with the run. Logs loss, implicit "
             + "rewards, margin, accuracy; held-out accuracy and KL to the reference; checkpoints with exact --resume.")
         {
-            policy, reference, data, tokenizer, epochs, beta, loss, smoothing, klPrompts, klTokens, gold,
+            policy, reference, data, tokenizer, epochs, beta, loss, smoothing, klPrompts, klTokens, gold, chatTemplate,
         };
         training.AddTo(command);
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
@@ -61,7 +62,7 @@ public static class DpoCommand
                 {
                     InitCheckpoint = policyDir, ReferenceCheckpoint = referenceDir, Epochs = parse.GetValue(epochs), Beta = parse.GetValue(beta),
                     Loss = parse.GetValue(loss)!, LabelSmoothing = parse.GetValue(smoothing), KlPrompts = parse.GetValue(klPrompts), KlMaxNewTokens = parse.GetValue(klTokens),
-                    Data = [dataPath], Gold = goldSpec,
+                    Data = [dataPath], Gold = goldSpec, ChatTemplateName = parse.GetValue(chatTemplate),
                 }, onlyGiven: false);
             else
             {
@@ -72,6 +73,7 @@ public static class DpoCommand
                 if (parse.Given(smoothing)) c = c with { LabelSmoothing = parse.GetValue(smoothing) };
                 if (parse.Given(klPrompts)) c = c with { KlPrompts = parse.GetValue(klPrompts) };
                 if (parse.Given(klTokens)) c = c with { KlMaxNewTokens = parse.GetValue(klTokens) };
+                if (parse.Given(chatTemplate)) c = c with { ChatTemplateName = parse.GetValue(chatTemplate) };
                 config = training.Apply(parse, c, onlyGiven: true);
             }
             training.Check(config, (nameof(DpoConfig.Epochs), epochs), (nameof(DpoConfig.Beta), beta), (nameof(DpoConfig.Loss), loss),

@@ -26,12 +26,13 @@ public static class GenerateCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the model directory)." };
         var prompt = new Option<string[]>("--prompt") { Description = "Prompt text; repeatable. An empty prompt samples unconditionally (from <|endoftext|>)." };
         var prompts = new Option<string?>("--prompts") { Description = "JSONL file of {\"prompt\": ...} lines (other fields are ignored)." };
-        var template = new Option<bool>("--template") { Description = "Wrap each prompt in the chat template (\"User: {prompt}\\nAssistant:\") as SFT models expect; prints only the response." };
-        var chatTemplate = new Option<string?>("--chat-template")
+        var template = new Option<bool>("--template")
         {
-            Description = "Render each prompt as a user message in this chat format and stop at its end-of-turn token: "
-                + "chatml, qwen3, llama3, or auto (recognised from the tokenizer's chat_template). Prints only the response.",
+            Description = "Render each prompt as a user message with the model's chat template (tokenizer_config.json's chat_template: ChatML, Qwen3 "
+                + "or Llama 3, stopping at its end-of-turn token), or as \"User: {prompt}\\nAssistant:\" when it has none, as SFT models expect; prints only the response.",
         };
+        var chatTemplate = CommandSupport.ChatTemplateOption();
+        chatTemplate.Description += " Implies --template.";
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate at most per prompt (stops earlier at <|endoftext|>).", DefaultValueFactory = _ => 64 }
             .Require(v => v >= 1, "--max-new-tokens must be at least 1.");
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 1f }
@@ -62,21 +63,15 @@ public static class GenerateCommand
             string dir = TrainingCheckpoint.ResolveModelDirectory(parse.GetValue(model)!);
             var lm = CausalLmCheckpoint.Load(dir);
             var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? dir);
-            var chat = parse.GetValue(template) ? new ChatTemplate(tok) : null;
-            ChatFormat? format = null;
-            if (parse.GetValue(chatTemplate) is { } formatName)
-            {
-                if (chat is not null) throw new TrainingException("give --template (the GPT-2 models' User:/Assistant: format) or --chat-template, not both");
-                try { format = ChatFormat.For(tok, formatName == "auto" ? null : formatName); }
-                catch (InvalidOperationException e) { throw new TrainingException($"--chat-template: {e.Message}", e); }
-            }
-            int stopId = format?.EndOfTurnId ?? tok.EndOfTextId;
-            var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
+            string? chatChoice = parse.GetValue(chatTemplate);
+            var chat = parse.GetValue(template) || chatChoice is not null ? ChatTemplate.For(tok, chatChoice) : null;
+            int stopId = chat?.EndId ?? tok.EndOfTextId;
+            var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP))
+                { VocabularyLimit = tok.VocabSize };
             var ids = new List<int[]>(texts.Count);
             foreach (string text in texts)
             {
-                int[] p = format is not null ? format.EncodePrompt([new ChatMessage("user", text)])
-                    : chat is not null ? chat.EncodePrompt(text) : tok.Encode(text);
+                int[] p = chat is not null ? chat.EncodePrompt(text) : tok.Encode(text);
                 if (p.Length == 0) p = [tok.EndOfTextId]; // unconditional: start from end-of-text as GPT-2 does
                 if (p.Length + config.MaxNewTokens > lm.MaxPositions)
                     throw new TrainingException($"prompt \"{Shorten(text)}\" is {p.Length} tokens; with --max-new-tokens {config.MaxNewTokens} that exceeds "
@@ -127,8 +122,7 @@ public static class GenerateCommand
             }
             return 0;
 
-            string Response(int[] completion) => format is not null ? format.DecodeResponse(completion)
-                : chat is not null ? chat.DecodeResponse(completion) : Decode(tok, completion);
+            string Response(int[] completion) => chat is not null ? chat.DecodeResponse(completion) : Decode(tok, completion);
         }));
         return command;
     }

@@ -58,12 +58,13 @@ public static class GrpoCommand
             DefaultValueFactory = _ => "token-mean",
         };
         aggregation.AcceptOnlyFromAmong(AggregationNames.Keys.ToArray());
+        var chatTemplate = CommandSupport.ChatTemplateOption();
 
         var command = new Command("grpo", "GRPO / RLOO with a verifiable reward: G samples per prompt through the shared rollout sampler, group-relative advantages, "
             + "clipped token-level loss (DAPO aggregation), optional k3 KL to the reference, held-out exact-match accuracy, metrics.jsonl, checkpoints with exact --resume.")
         {
             policy, tokenizer, prompts, evalPrompts, reward, accuracy, tolerance, judgeTimeout, judgeRetries,
-            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew, eosPenalty, aggregation,
+            group, advantage, noStd, clip, clipHigh, beta, epochs, miniBatch, temperature, maxNew, eosPenalty, aggregation, chatTemplate,
         };
         training.AddTo(command);
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
@@ -96,6 +97,7 @@ public static class GrpoCommand
                 if (Use(tolerance)) c = c with { Tolerance = parse.GetValue(tolerance) };
                 if (Use(prompts)) c = c with { Data = parse.GetValue(prompts) is { } path ? [path] : null };
                 if (Use(evalPrompts)) c = c with { EvalPrompts = parse.GetValue(evalPrompts) };
+                if (Use(chatTemplate)) c = c with { ChatTemplateName = parse.GetValue(chatTemplate) };
                 return c;
             }
             bool onlyGiven = saved is not null;
@@ -143,7 +145,7 @@ public static class GrpoCommand
         if (spec.StartsWith("judge:local:", StringComparison.Ordinal))
         {
             string dir = TrainingCheckpoint.ResolveModelDirectory(spec["judge:local:".Length..]);
-            try { return new LlmJudgeReward(new InProcessJudge(HfCheckpoint.Load(dir), CommandSupport.LoadTokenizer(dir), spec)); }
+            try { return new LlmJudgeReward(new InProcessJudge(CausalLmCheckpoint.Load(dir), CommandSupport.LoadTokenizer(dir), spec)); }
             catch (ArgumentException e) { throw new TrainingException($"--reward '{spec}': {e.Message}", e); }
         }
         if (spec.StartsWith("judge:", StringComparison.Ordinal))

@@ -1,4 +1,5 @@
 using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
 using Rlhf.Feedback.Rounds;
 using Rlhf.Feedback.Storage;
 using Rlhf.Training.Online;
@@ -18,7 +19,7 @@ internal sealed class HumanRoundLabeler(ILabelDesk desk, HumanRoundOptions optio
     public IReadOnlyList<string> KeptOnRedo => [HumanRound.TasksFile, HumanRound.StateFile];
 
     /// <inheritdoc/>
-    public RoundLabels? Label(int round, IReadOnlyList<string> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory,
+    public RoundLabels? Label(int round, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory,
         CancellationToken cancel = default)
     {
         var tasks = new List<LabelTaskInput>();
@@ -28,7 +29,7 @@ internal sealed class HumanRoundLabeler(ILabelDesk desk, HumanRoundOptions optio
         {
             var distinct = completions[p].Where(c => !string.IsNullOrWhiteSpace(c)).Distinct(StringComparer.Ordinal).ToList();
             if (distinct.Count < 2) { skipped++; continue; }
-            tasks.Add(new LabelTaskInput(prompts[p], distinct, Critiques: resuming ? null : critic?.Invoke(prompts[p], distinct)));
+            tasks.Add(new LabelTaskInput(prompts[p].Prompt, distinct, Critiques: resuming ? null : critic?.Invoke(prompts[p].Prompt, distinct)));
         }
         if (skipped > 0) log.WriteLine($"humans: round {round}: {skipped} of {prompts.Count} prompts have fewer than 2 distinct non-empty samples and are not asked");
         if (tasks.Count == 0)
@@ -43,6 +44,9 @@ internal sealed class HumanRoundLabeler(ILabelDesk desk, HumanRoundOptions optio
             ["human_tasks"] = tasks.Count, ["human_labels"] = result.Labels, ["human_quota"] = result.Quota, ["human_records"] = result.Records.Count,
             ["human_labelers"] = result.LabelsPerLabeler.Count, ["human_deadline_reached"] = result.DeadlineReached ? 1 : 0,
         };
-        return new RoundLabels(new PreferenceData(PreferenceFormat.Ranked, result.Records), metrics);
+        // a conversational prompt is shown flattened (its turns in the text); its records keep the messages for the chat template
+        var messages = prompts.Where(p => p.Messages is not null).GroupBy(p => p.Prompt, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Messages, StringComparer.Ordinal);
+        var records = result.Records.Select(r => messages.TryGetValue(r.Prompt, out var m) ? r with { Messages = m } : r).ToList();
+        return new RoundLabels(new PreferenceData(PreferenceFormat.Ranked, records), metrics);
     }
 }

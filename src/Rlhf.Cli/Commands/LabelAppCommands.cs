@@ -96,7 +96,8 @@ internal static class LabelAppCommands
         var db = Db();
         var completions = new Option<string?>("--completions") { Description = "JSONL of ready-made {\"prompt\", \"completions\": [...]} (K >= 2 each), optionally with \"messages\" (earlier turns), \"critiques\" (AI-written, one per completion) and \"gold\" (a known order: a hidden check task)." };
         var model = new Option<string?>("--model") { Description = "Policy to sample K completions per prompt from (model or training run directory); needs --prompts." };
-        var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} lines to sample for (with --model)." };
+        var prompts = new Option<string?>("--prompts") { Description = "JSONL of {\"prompt\": ...} lines to sample for (with --model); a prompt may be a list of messages (the page shows the earlier turns)." };
+        var chatTemplate = CommandSupport.ChatTemplateOption();
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory (default: the model directory)." };
         var k = new Option<int>("--k") { Description = "Completions sampled per prompt (identical samples are kept once).", DefaultValueFactory = _ => 4 }
             .Require(v => v is >= 2 and <= 9, "--k must be between 2 and 9 (the page ranks by number keys 1-9).");
@@ -109,7 +110,7 @@ internal static class LabelAppCommands
         var command = new Command("enqueue", "Add labeling tasks: K sampled completions per prompt (--model + --prompts) or ready-made groups (--completions). "
             + "A group already in the database is skipped.")
         {
-            db, completions, model, prompts, tokenizer, k, maxNew, temperature, topK, topP, seed,
+            db, completions, model, prompts, tokenizer, k, maxNew, temperature, topK, topP, seed, chatTemplate,
         };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
@@ -121,14 +122,14 @@ internal static class LabelAppCommands
             else
             {
                 string promptFile = parse.GetValue(prompts) ?? throw new TrainingException("--model needs --prompts <file.jsonl> with {\"prompt\": ...} lines");
-                var texts = Jsonl.Read<PromptRecord>(CommandSupport.ExistingFile(promptFile)).Select(r => r.Record.Prompt).ToList();
+                var promptList = Rlhf.Data.Prompts.RlPrompt.Load(CommandSupport.ExistingFile(promptFile));
                 string dir = TrainingCheckpoint.ResolveModelDirectory(modelDir!);
-                var gpt = HfCheckpoint.Load(dir);
+                var lm = CausalLmCheckpoint.Load(dir);
                 var tok = CommandSupport.LoadTokenizer(parse.GetValue(tokenizer) ?? dir);
                 var config = new GenerationConfig(parse.GetValue(maxNew), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP));
-                var (sampled, dropped) = CompletionSampler.Sample(gpt, tok, texts, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
+                var (sampled, dropped) = CompletionSampler.SampleTasks(lm, Rlhf.Models.Tokenization.ChatTemplate.For(tok, parse.GetValue(chatTemplate)), promptList, parse.GetValue(k), config, new Rng(parse.GetValue(seed)));
                 foreach (string p in dropped) stdout.WriteLine($"skipped prompt \"{(p.Length <= 40 ? p : p[..40] + "…")}\": fewer than 2 distinct completions");
-                (groups, source) = (sampled.ConvertAll(LabelTaskInput.From), "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
+                (groups, source) = (sampled, "model:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
             }
             if (groups.Any(g => g.Completions.Count > 9))
                 throw new TrainingException("a group has more than 9 completions; the page ranks by number keys 1-9");

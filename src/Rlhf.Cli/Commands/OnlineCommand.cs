@@ -55,11 +55,12 @@ public static class OnlineCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out after its last completed round (an interrupted round is redone); only --loop may change." };
 
         var eosPenalty = CommandSupport.MissingEosPenaltyOption(); // --trainer ppo: the PPO stage's reward (with dpo the labels decide)
+        var chatTemplate = CommandSupport.ChatTemplateOption();
         var command = new Command("online", "Iterated online preference training: each round samples K responses per prompt from the current policy, "
             + "ranks them with the chosen labeler, trains with DPO on the pairs, and logs gold reward, KL to the initial policy and length per round. "
             + "With --trainer ppo each round instead refreshes the reward model on all rankings so far and runs PPO against it.")
         {
-            outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, trainerOption, ppoIterations, ppoLr, ppoKl, rmSteps, resume, eosPenalty,
+            outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, trainerOption, ppoIterations, ppoLr, ppoKl, rmSteps, resume, eosPenalty, chatTemplate,
         };
         foreach (var option in humans.All) command.Add(option);
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
@@ -75,6 +76,7 @@ public static class OnlineCommand
             var promptList = RlPrompt.Load(CommandSupport.ExistingFile(parse.GetValue(prompts)!));
             var goldScorer = CommandSupport.CreateGold(parse.GetValue(gold)!);
             string who = parse.GetValue(labeler)!;
+            string? templateName = parse.GetValue(chatTemplate);
             ulong s = parse.GetValue(seed);
             IRoundLabeler roundLabeler;
             string labelerName;
@@ -88,7 +90,7 @@ public static class OnlineCommand
             }
             else if (who.StartsWith("rm:", StringComparison.Ordinal))
             {
-                var rm = new RewardLabeler(RewardModelReward.Load([who[3..]]));
+                var rm = new RewardLabeler(RewardModelReward.Load([who[3..]], templateName));
                 roundLabeler = new PanelRoundLabeler(_ => rm);
                 labelerName = who;
             }
@@ -104,11 +106,12 @@ public static class OnlineCommand
             {
                 OutDir = o, InitCheckpoint = init, Rounds = parse.GetValue(loop), PromptsPerRound = parse.GetValue(perRound), SamplesPerPrompt = parse.GetValue(k),
                 MaxNewTokens = parse.GetValue(maxNew), Temperature = parse.GetValue(temperature), RefreshReference = parse.GetValue(refresh), Labeler = labelerName, Seed = s,
+                ChatTemplateName = templateName,
             };
             var dpo = dpoDefaults with
             {
                 Beta = parse.GetValue(beta), Loss = parse.GetValue(loss)!, LearningRate = parse.GetValue(lr), Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batch), Seed = s, CheckpointInterval = 0,
+                BatchSize = parse.GetValue(batch), Seed = s, CheckpointInterval = 0, ChatTemplateName = templateName,
             };
             // the configs' own rules, reported under the options that set their fields
             CommandSupport.ThrowProblems(config.Problems(), new Dictionary<string, Option>(StringComparer.Ordinal)
@@ -122,12 +125,13 @@ public static class OnlineCommand
                 [nameof(DpoConfig.Epochs)] = epochs, [nameof(DpoConfig.BatchSize)] = batch,
             });
             IOnlineTrainer trainer = parse.GetValue(trainerOption) == "ppo"
-                ? new PpoOnlineTrainer(new RewardConfig { OutDir = "", MaxSteps = parse.GetValue(rmSteps), BatchSize = 8, Seed = s },
+                ? new PpoOnlineTrainer(new RewardConfig { OutDir = "", MaxSteps = parse.GetValue(rmSteps), BatchSize = 8, Seed = s, ChatTemplateName = templateName },
                     new PpoConfig
                     {
                         OutDir = "", MaxSteps = parse.GetValue(ppoIterations), LearningRate = parse.GetValue(ppoLr), Beta = parse.GetValue(ppoKl),
                         BatchSize = Math.Min(64, config.PromptsPerRound), MinibatchSize = Math.Min(16, config.PromptsPerRound), MaxNewTokens = config.MaxNewTokens,
                         Temperature = config.Temperature, SampleEvery = 0, CheckpointInterval = 0, Seed = s, MissingEosPenalty = parse.GetValue(eosPenalty),
+                        ChatTemplateName = templateName,
                     }, tok, promptList, goldScorer, output, CommandSupport.Progress(output))
                 : new DpoOnlineTrainer(dpo, tok, goldScorer, output, CommandSupport.Progress(output));
             config = config with

@@ -62,6 +62,8 @@ public static class PpoCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary of the run at the end." };
         var maxWallTime = TrainingOptions.CreateMaxWallTime();
+        var chatTemplate = CommandSupport.ChatTemplateOption();
+        chatTemplate.Description += " The reward models are read with the same choice.";
 
         // typed (or, for a fresh run, defaulted) options written into the config
         var binds = new List<(Option Option, Func<PpoConfig, ParseResult, PpoConfig> Apply)>
@@ -84,6 +86,7 @@ public static class PpoCommand
             (rewardModels, (c, p) => c with { RewardModelPaths = p.GetValue(rewardModels) is { Length: > 0 } r ? r : null }),
             (prompts, (c, p) => c with { PromptsPath = p.GetValue(prompts) }),
             (rewardWeights, (c, p) => c with { RewardWeights = p.GetValue(rewardWeights) is { Length: > 0 } w ? w : null }),
+            (chatTemplate, (c, p) => c with { ChatTemplateName = p.GetValue(chatTemplate) }),
         };
 
         // the option that sets each config field: the config's own checks (PpoConfig.Problems) are reported under it
@@ -142,14 +145,14 @@ public static class PpoCommand
             var promptList = RlPrompt.Load(CommandSupport.ExistingFile(promptsPath));
             string policyDir = TrainingCheckpoint.ResolveModelDirectory(policyPath);
             var tokenizer = CommandSupport.LoadTokenizer(policyDir);
-            var policyModel = HfCheckpoint.Load(policyDir);
-            var referenceModel = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
+            var policyModel = CausalLmCheckpoint.Load(policyDir);
+            var referenceModel = CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(config.ReferencePath ?? policyPath));
             // reward models (directories, ensembles) and external rewards (http/cmd), each argument one part
             var externalPolicy = new ExternalScorerPolicy(TimeSpan.FromSeconds(parse.GetValue(rewardTimeout)), parse.GetValue(rewardRetries), ExternalScorerPolicy.Default.RetryDelay);
             var groups = rmPaths.Where(p => !ExternalScorerSpec.IsExternal(p)).Select(path => RunLayout.RewardModelDirectories(path).ToList()).ToList();
             var rmDirs = groups.SelectMany(g => g).ToList();
             IRewardFunction Part(string path) => ExternalScorerSpec.IsExternal(path)
-                ? disposables.Push(CommandSupport.CreateExternalReward("--reward", path, externalPolicy)) : RewardModelReward.Load(RunLayout.RewardModelDirectories(path).ToList());
+                ? disposables.Push(CommandSupport.CreateExternalReward("--reward", path, externalPolicy)) : RewardModelReward.Load(RunLayout.RewardModelDirectories(path).ToList(), config.ChatTemplateName);
             RewardModelReward? first;
             IRewardFunction reward;
             if (config.RewardWeights is not { } weights)
@@ -157,7 +160,7 @@ public static class PpoCommand
                 if (rmDirs.Count == 0 && rmPaths.Length == 1) { reward = Part(rmPaths[0]); first = null; } // one external reward
                 else if (rmDirs.Count < rmPaths.Length)
                     throw new TrainingException("--reward: an external reward (http/cmd) cannot be averaged into a reward model ensemble; give one --reward-weight per --reward argument to combine them");
-                else reward = first = RewardModelReward.Load(rmDirs);   // one ensemble: mean of all members
+                else reward = first = RewardModelReward.Load(rmDirs, config.ChatTemplateName);   // one ensemble: mean of all members
             }
             else
             {
@@ -169,7 +172,7 @@ public static class PpoCommand
             }
             if (rmDirs.Count > 0 && !tokenizer.SameVocabulary(BpeTokenizer.Load(rmDirs[0])))
                 output.WriteLine("ppo: note: the reward model's tokenizer differs from the policy's; responses are re-tokenised through text for scoring");
-            Gpt? criticInit = null;
+            ICausalLm? criticInit = null;
             if (config.CriticFromRewardModel)
             {
                 if (config.SharedCritic) throw new TrainingException("--critic-from-rm needs a separate critic; drop --shared-critic");
@@ -179,7 +182,7 @@ public static class PpoCommand
                 criticInit = first.Members[0].Trunk;
             }
             var goldReward = config.Gold is { } g ? new GoldScorerReward(disposables.Push(CommandSupport.CreateGold(g))) : null;
-            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RunLayout.RewardModelDirectories)]) : null;
+            var heldOutReward = config.HeldOutPaths is { } held ? RewardModelReward.Load([.. held.SelectMany(RunLayout.RewardModelDirectories)], config.ChatTemplateName) : null;
             int[]? ptxTokens = config.PtxPath is { } ptx ? tokenizer.Encode(File.ReadAllText(CommandSupport.ExistingFile(ptx))) : null;
             output.WriteLine($"ppo: {promptList.Count} prompts from {promptsPath}; reward {(rmDirs.Count == rmPaths.Length ? $"models {string.Join(", ", rmDirs)}" : reward.Name)}");
 

@@ -44,12 +44,13 @@ public static class RmCommand
         var labelerLengthBias = new Option<double>("--labeler-length-bias") { Description = "With --gold: the labelers' length bias b (label simulate --length-bias) of their utility gold + b·len/100.", DefaultValueFactory = _ => 0 }
             .Require(double.IsFinite, "--labeler-length-bias must be a finite number.");
         var reference = new Option<string?>("--reference") { Description = "JSONL of {\"prompt\", \"response\"} samples of the reference policy; after training, scores are normalised so these score mean 0, std 1 (default: the held-out completions)." };
+        var chatTemplate = CommandSupport.ChatTemplateOption();
 
         var command = new Command("train", "Trains a reward model: every completion of G prompts is scored in one pass and the ranking loss "
             + "−(1/G) Σ w·log σ(r_b − r_w − m) covers all their pairs. Writes metrics.jsonl and checkpoint/ (model normalised on the "
             + "--reference samples or the held-out completions + tokenizer, optimizer and trainer state). --resume continues a stopped run exactly.")
         {
-            data, init, tokenizer, epochs, ensemble, margin, center, reference, gold, labelerLengthBias,
+            data, init, tokenizer, epochs, ensemble, margin, center, reference, gold, labelerLengthBias, chatTemplate,
         };
         training.AddTo(command);
         // the shared training options describe LM trainers; say what they mean here
@@ -88,6 +89,7 @@ public static class RmCommand
                     InitCheckpoint = initDir, Epochs = parse.GetValue(epochs), Margin = parse.GetValue(margin),
                     CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f, Data = [dataPath], Reference = referencePath,
                     CeilingGold = parse.GetValue(gold), CeilingLengthBias = parse.GetValue(labelerLengthBias),
+                    ChatTemplateName = parse.GetValue(chatTemplate),
                 }, onlyGiven: false);
             else
             {
@@ -95,6 +97,7 @@ public static class RmCommand
                 if (parse.Given(epochs)) c = c with { Epochs = parse.GetValue(epochs) };
                 if (parse.Given(margin)) c = c with { Margin = parse.GetValue(margin) };
                 if (parse.Given(center)) c = c with { CenterCoefficient = parse.GetValue(center) ? 0.01f : 0f };
+                if (parse.Given(chatTemplate)) c = c with { ChatTemplateName = parse.GetValue(chatTemplate) };
                 config = training.Apply(parse, c, onlyGiven: true);
             }
             training.Check(config, (nameof(RewardConfig.Epochs), epochs), (nameof(RewardConfig.Margin), margin), (nameof(RewardConfig.InitCheckpoint), init));
@@ -127,14 +130,15 @@ public static class RmCommand
         var model = new Option<string>("--model") { Description = "Reward model directory (a run directory, its checkpoint/, or the first member of an ensemble run).", Required = true };
         var data = new Option<string>("--data") { Description = "Preference JSONL (pairwise or ranked).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var chatTemplate = CommandSupport.ChatTemplateOption();
         var command = new Command("eval", "Pairwise accuracy (95% Wilson interval), mean normalised margin, ranking loss and a calibration table "
-            + "(confidence max(p, 1−p), p = σ(r_better − r_worse), in 10 bins vs observed accuracy).") { model, data, json };
+            + "(confidence max(p, 1−p), p = σ(r_better − r_worse), in 10 bins vs observed accuracy).") { model, data, json, chatTemplate };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             var dirs = RunLayout.RewardModelDirectories(parse.GetValue(model)!);
             var prefs = PreferenceData.Load(CommandSupport.ExistingFile(parse.GetValue(data)!));
             var rm = RewardModel.Load(dirs[0]);
-            var e = RewardEvaluator.Evaluate(rm, new ChatTemplate(CommandSupport.LoadTokenizer(dirs[0])), prefs);
+            var e = RewardEvaluator.Evaluate(rm, ChatTemplate.For(CommandSupport.LoadTokenizer(dirs[0]), parse.GetValue(chatTemplate)), prefs);
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(new
@@ -160,14 +164,15 @@ public static class RmCommand
         var models = new Option<string[]>("--model") { Description = "Reward model directory; several (or an ensemble run directory) form an ensemble.", Required = true, AllowMultipleArgumentsPerToken = true };
         var data = new Option<string>("--data") { Description = "JSONL of {\"prompt\", \"response\"} objects.", Required = true };
         var json = new Option<bool>("--json") { Description = "One JSON object per record instead of text." };
-        var command = new Command("score", "Normalised reward of each prompt/response; with several models also the ensemble mean and std.") { models, data, json };
+        var chatTemplate = CommandSupport.ChatTemplateOption();
+        var command = new Command("score", "Normalised reward of each prompt/response; with several models also the ensemble mean and std.") { models, data, json, chatTemplate };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, _) =>
         {
             var dirs = parse.GetValue(models)!.SelectMany(RunLayout.RewardModelDirectories).ToList();
             var rms = dirs.Select(RewardModel.Load).ToList();
-            var template = new ChatTemplate(CommandSupport.LoadTokenizer(dirs[0]));
+            var template = ChatTemplate.For(CommandSupport.LoadTokenizer(dirs[0]), parse.GetValue(chatTemplate));
             string path = CommandSupport.ExistingFile(parse.GetValue(data)!);
-            int context = rms.Min(m => m.Trunk.Config.NPositions);
+            int context = rms.Min(m => m.Trunk.MaxPositions);
             var records = new List<SftExample>();
             var seqs = new List<int[]>();
             foreach (var (line, r) in Jsonl.Read<SftExample>(path))

@@ -67,9 +67,9 @@ public static class DemoSamples
     private static List<string> Sample(string modelPath, IReadOnlyList<string> prompts, ulong seed, int maxNewTokens)
     {
         string dir = TrainingCheckpoint.ResolveModelDirectory(modelPath);
-        var gpt = HfCheckpoint.Load(dir);
+        var lm = CausalLmCheckpoint.Load(dir);
         var chat = new ChatTemplate(BpeTokenizer.Load(dir));
-        var results = Generator.Generate(gpt, prompts.Select(chat.EncodePrompt).ToList(), chat.Tokenizer.EndOfTextId,
+        var results = Generator.Generate(lm, prompts.Select(chat.EncodePrompt).ToList(), chat.Tokenizer.EndOfTextId,
             new GenerationConfig(maxNewTokens, 1f, 0, 1f), new Rng(seed + 7));
         return results.Select(r => chat.DecodeResponse(r.Completion)).ToList();
     }

@@ -28,7 +28,7 @@ public sealed class InProcessCritic
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         if (model.MaxPositions < 16) throw new ArgumentException($"the model context ({model.MaxPositions}) is too short to write critiques (at least 16 tokens)");
-        (_model, _tokenizer, _template, Name, _maxNew) = (model, tokenizer, new ChatTemplate(tokenizer), name, Math.Min(MaxNewTokens, model.MaxPositions / 2));
+        (_model, _tokenizer, _template, Name, _maxNew) = (model, tokenizer, ChatTemplate.For(tokenizer), name, Math.Min(MaxNewTokens, model.MaxPositions / 2));
     }
 
     /// <summary>Where the critiques come from, for logs.</summary>

@@ -19,7 +19,10 @@ namespace Rlhf.Data.Preferences;
 /// which must start and end with a user turn and alternate. It is flattened to one prompt string
 /// <c>u1 + "\nAssistant: " + a1 + "\nUser: " + u2 ...</c>, so <c>ChatTemplate.FormatPrompt(prompt)</c> is the transcript
 /// <c>User: u1\nAssistant: a1\nUser: u2\nAssistant:</c> and the response is the last assistant message's text. Earlier
-/// turns carry no end-of-text token (the template has none between turns).
+/// turns carry no end-of-text token (the template has none between turns). With a chat template
+/// (<c>--chat-template</c>, or the model's <c>tokenizer_config.json</c>) the conversation is kept
+/// (<see cref="RankedCompletions.Messages"/>) and rendered as the model's template renders it, each response as the
+/// assistant's next message ending in the end-of-turn token, so chosen and rejected share the prompt's ids exactly.
 /// </para>
 /// Unknown fields (top level or in a message) are errors naming the field. Not supported: system messages, tool
 /// calls, non-text content, per-pair margins or scores. Errors are <see cref="DataFormatException"/> <c>path:line: ...</c>.
@@ -65,7 +68,7 @@ public sealed class PreferenceData(PreferenceFormat format, IReadOnlyList<Ranked
     {
         foreach (var r in Records)
             foreach (var p in r.Pairs())
-                yield return (new PreferencePair(r.Prompt, r.Completions[p.Better], r.Completions[p.Worse]), p.Weight);
+                yield return (new PreferencePair(r.Prompt, r.Completions[p.Better], r.Completions[p.Worse]) { Messages = r.Messages }, p.Weight);
     }
 
     /// <summary>
@@ -76,7 +79,7 @@ public sealed class PreferenceData(PreferenceFormat format, IReadOnlyList<Ranked
     {
         foreach (var r in Records)
             foreach (var p in r.Pairs())
-                yield return (new PreferencePair(r.Prompt, r.Completions[p.Better], r.Completions[p.Worse]), r.Weight);
+                yield return (new PreferencePair(r.Prompt, r.Completions[p.Better], r.Completions[p.Worse]) { Messages = r.Messages }, r.Weight);
     }
 
     /// <summary>
@@ -128,24 +131,32 @@ public sealed class PreferenceData(PreferenceFormat format, IReadOnlyList<Ranked
     /// Writes <paramref name="data"/> as JSONL that <see cref="PreferenceData.Load"/> reads back equal: pairwise
     /// <c>{"prompt", "chosen", "rejected"}</c> or ranked <c>{"prompt", "completions", "ranking", "ties"?, "allBad"?,
     /// "unsafe"?, "labeler"?, "weight"?}</c> (each optional field only when it is not its default). Prompts are written
-    /// as plain text. Atomic (temporary file, then rename).
+    /// as plain text, or as the list of messages where the record has a conversation (<see cref="RankedCompletions.Messages"/>).
+    /// Atomic (temporary file, then rename).
     /// </summary>
     public static int Write(string path, PreferenceData data)
     {
         ArgumentNullException.ThrowIfNull(data);
         return data.Format == PreferenceFormat.Pairwise
-            ? Jsonl.Write(path, data.Records.Select(r => new PairLine(r.Prompt, r.Completions[r.Ranking[0]], r.Completions[r.Ranking[1]])))
-            : Jsonl.Write(path, data.Records.Select(r => new RankedLine(r.Prompt, r.Completions, r.Ranking, r.Ties.Count == 0 ? null : r.Ties,
+            ? Jsonl.Write(path, data.Records.Select(r => new PairLine(PromptOf(r), r.Completions[r.Ranking[0]], r.Completions[r.Ranking[1]])))
+            : Jsonl.Write(path, data.Records.Select(r => new RankedLine(PromptOf(r), r.Completions, r.Ranking, r.Ties.Count == 0 ? null : r.Ties,
                 r.AllBad ? true : null, r.Unsafe.Count == 0 ? null : r.Unsafe, r.Labeler, r.Weight == 1 ? null : r.Weight)));
     }
 
+    private static object PromptOf(RankedCompletions r) =>
+        r.Messages is { } m ? m.Select(x => new MessageLine(x.Role, x.Content)).ToList() : r.Prompt;
+
+    private sealed record MessageLine(
+        [property: JsonPropertyName("role")] string Role,
+        [property: JsonPropertyName("content")] string Content);
+
     private sealed record PairLine(
-        [property: JsonPropertyName("prompt")] string Prompt,
+        [property: JsonPropertyName("prompt")] object Prompt,
         [property: JsonPropertyName("chosen")] string Chosen,
         [property: JsonPropertyName("rejected")] string Rejected);
 
     private sealed record RankedLine(
-        [property: JsonPropertyName("prompt")] string Prompt,
+        [property: JsonPropertyName("prompt")] object Prompt,
         [property: JsonPropertyName("completions")] IReadOnlyList<string> Completions,
         [property: JsonPropertyName("ranking")] IReadOnlyList<int> Ranking,
         [property: JsonPropertyName("ties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int[]>? Ties,

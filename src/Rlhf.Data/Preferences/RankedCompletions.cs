@@ -8,6 +8,14 @@ namespace Rlhf.Data.Preferences;
 /// </summary>
 public sealed record RankedCompletions(string Prompt, IReadOnlyList<string> Completions, IReadOnlyList<int> Ranking, IReadOnlyList<int[]> Ties)
 {
+    /// <summary>
+    /// The prompt as a conversation (user and assistant messages ending with the user's) when the record gave one of
+    /// more than one message; null for a single user message, which is <see cref="Prompt"/> itself. <see cref="Prompt"/>
+    /// then holds the conversation flattened (see <see cref="PreferenceData"/>) for the plain format; a chat template
+    /// renders these messages.
+    /// </summary>
+    public IReadOnlyList<Rlhf.Models.Tokenization.ChatMessage>? Messages { get; init; }
+
     /// <summary>The labeler judged every completion bad: the order among bad answers teaches nothing to prefer, so the record gives no pairs.</summary>
     public bool AllBad { get; init; }
 

@@ -1,4 +1,5 @@
 using Rlhf.Tensors;
+using Rlhf.Tensors.Serialization;
 
 namespace Rlhf.Models.Checkpoints;
 
@@ -33,4 +34,31 @@ public static class CausalLmCheckpoint
 
     /// <summary>Loads the model, ignoring head tensors.</summary>
     public static ICausalLm Load(string directory) => Load(directory, out _);
+
+    /// <summary>
+    /// Copies the weights of checkpoint <paramref name="directory"/> (any family; single file or sharded) into existing
+    /// <paramref name="parameters"/> by checkpoint key — a model's own, plus heads saved beside it (<c>score.weight</c>,
+    /// <c>v_head.*</c>). Every missing or mis-shaped tensor is named in one error and nothing is modified unless all
+    /// match; the tensors no parameter claimed are returned.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Tensor> LoadInto(string directory, IEnumerable<Tensor> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (ReadModelType(directory) == "gpt2")
+            return HfCheckpoint.LoadInto(parameters, Safetensors.Load(Path.Combine(directory, HfCheckpoint.WeightsFile)), "transformer.");
+        var (tensors, source) = LlamaCheckpoint.ReadWeights(directory);
+        return HfCheckpoint.LoadInto(parameters, tensors, source);
+    }
+
+    /// <summary>
+    /// The safetensors metadata of the checkpoint's weights (<c>model.safetensors</c>, or the first shard of a sharded
+    /// checkpoint: every shard carries the same): training step, reward normalisation, ….
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string directory)
+    {
+        string single = Path.Combine(directory, HfCheckpoint.WeightsFile);
+        string? file = File.Exists(single) ? single
+            : Directory.Exists(directory) ? Directory.GetFiles(directory, "model-*-of-*.safetensors").Order(StringComparer.Ordinal).FirstOrDefault() : null;
+        return file is null ? new Dictionary<string, string>() : Safetensors.Load(file).Metadata;
+    }
 }

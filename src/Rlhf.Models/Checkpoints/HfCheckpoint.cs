@@ -128,8 +128,19 @@ public static class HfCheckpoint
     public static IReadOnlyDictionary<string, Tensor> LoadInto(IEnumerable<Tensor> parameters, SafetensorsFile file, string stripPrefix = "")
     {
         ArgumentNullException.ThrowIfNull(file);
+        return LoadInto(parameters, file.Tensors, file.Source, stripPrefix);
+    }
+
+    /// <summary>
+    /// <see cref="LoadInto(IEnumerable{Tensor}, SafetensorsFile, string)"/> for tensors already read by name
+    /// (<paramref name="source"/> names where they came from in the error).
+    /// </summary>
+    public static IReadOnlyDictionary<string, Tensor> LoadInto(IEnumerable<Tensor> parameters, IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        string source, string stripPrefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
         var available = new Dictionary<string, Tensor>();
-        foreach (var (key, t) in file.Tensors)
+        foreach (var (key, t) in tensors)
             available[stripPrefix.Length > 0 && key.StartsWith(stripPrefix, StringComparison.Ordinal) ? key[stripPrefix.Length..] : key] = t;
         var problems = new List<string>();
         var plan = new List<(Tensor Dst, Tensor Src)>();
@@ -140,7 +151,7 @@ public static class HfCheckpoint
             if (!src.Shape.SequenceEqual(p.Shape)) { problems.Add($"tensor '{name}' has shape {Tensor.ShapeString(src.Shape)}, expected {Tensor.ShapeString(p.Shape)}"); continue; }
             plan.Add((p, src));
         }
-        if (problems.Count > 0) throw new InvalidDataException($"{file.Source}: {string.Join("; ", problems)}");
+        if (problems.Count > 0) throw new InvalidDataException($"{source}: {string.Join("; ", problems)}");
         foreach (var (dst, src) in plan) src.Span.CopyTo(dst.Span);
         foreach (var key in available.Keys.Where(IsKnownBuffer).ToList()) available.Remove(key);
         return available;

@@ -83,6 +83,8 @@ public static class LlamaCheckpoint
         }
         var config = eosTokenId is int eos ? model.Config with { EosTokenId = eos, BosTokenId = model.Config.BosTokenId ?? eos } : model.Config;
         AtomicFile.WriteAllText(Path.Combine(directory, HfCheckpoint.ConfigFile), LlamaConfigJson.Write(config));
+        // the checkpoint's stop ids survive training: config.json holds one (the tokenizer's end of text), this file all
+        if (model.EosTokenIds.Count > 0) EosTokenIdsJson.Write(directory, model.EosTokenIds, config.BosTokenId);
     }
 
     /// <summary>Loads a checkpoint directory; tensors outside the trunk (heads) are returned in <paramref name="extra"/>.</summary>
@@ -92,7 +94,7 @@ public static class LlamaCheckpoint
         var (tensors, source) = ReadWeights(directory);
         foreach (var key in tensors.Keys.Where(k => k.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal)).ToList()) tensors.Remove(key);
         if (config.TieWordEmbeddings) tensors.Remove("lm_head.weight");
-        var model = new Llama(config);
+        var model = new Llama(config) { EosTokenIds = EosTokenIdsJson.Read(directory) };
         var expected = model.Parameters().ToDictionary(p => p.Name!);
         var problems = new List<string>();
         foreach (var (name, p) in expected)

@@ -6,8 +6,9 @@ namespace Rlhf.Models.Generation;
 /// <summary>
 /// Batched autoregressive sampling with a KV cache. Prompts of different lengths are left-padded (padding masked
 /// out of attention, positions counted from each prompt's first token), the whole batch is prefilled in one
-/// cached forward, then one token per row per step is appended. A row stops at end-of-text (kept as its last
-/// completion token) or after <see cref="GenerationConfig.MaxNewTokens"/>; stopped rows ride along masked.
+/// cached forward, then one token per row per step is appended. A row stops at end-of-text or at any of the model's
+/// <see cref="ICausalLm.EosTokenIds"/> (kept as its last completion token), or after
+/// <see cref="GenerationConfig.MaxNewTokens"/>; stopped rows ride along masked (padded with end-of-text).
 /// </summary>
 public static class Generator
 {
@@ -33,6 +34,7 @@ public static class Generator
             throw new ArgumentException(
                 $"Generator: longest prompt ({promptLen} tokens) + max new tokens ({config.MaxNewTokens}) = {capacity} exceeds the model context {model.MaxPositions}");
         int V = model.VocabSize;
+        var stops = new HashSet<int>(model.EosTokenIds) { endOfTextId };
 
         // left-pad: row b = [pad … pad, prompt]
         var ids = new int[B * promptLen];
@@ -81,7 +83,7 @@ public static class Generator
                 next[b] = token;
                 completions[b].Add(token);
                 logProbs[b].Add(lp);
-                if (config.StopAtEndOfText && token == endOfTextId) finished[b] = true;
+                if (config.StopAtEndOfText && stops.Contains(token)) finished[b] = true;
                 else anyActive = true;
             }
             if (!anyActive || step == config.MaxNewTokens - 1) break;

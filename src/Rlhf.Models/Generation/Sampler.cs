@@ -5,8 +5,9 @@ namespace Rlhf.Models.Generation;
 
 /// <summary>
 /// Picks the next token from one row of logits: temperature, then top-k, then top-p (nucleus) filtering, then a
-/// multinomial draw from a seeded <see cref="Rng"/> (greedy argmax when temperature is 0). Also returns the token's
-/// log-probability under softmax(logits / temperature) without the filters.
+/// multinomial draw from a seeded <see cref="Rng"/> (greedy argmax when temperature is 0), among the ids below
+/// <see cref="GenerationConfig.VocabularyLimit"/> when it is set. Also returns the token's log-probability under
+/// softmax(logits / temperature) without the filters.
 /// </summary>
 public static class Sampler
 {
@@ -25,15 +26,17 @@ public static class Sampler
         float max = TensorPrimitives.Max(z);
         TensorPrimitives.Subtract(z, max, z);
         float logZ = max + MathF.Log(TensorPrimitives.Sum(ExpInPlace(z)));
+        int limit = config.VocabularyLimit > 0 && config.VocabularyLimit < V ? config.VocabularyLimit : V;
         int token;
         if (config.Temperature == 0)
         {
             token = 0;
-            for (int i = 1; i < V; i++) if (logits[i] > logits[token]) token = i;
+            for (int i = 1; i < limit; i++) if (logits[i] > logits[token]) token = i;
         }
         else
         {
             var p = scratch[..V]; // holds exp(z − max): unnormalised probabilities (the filters and the draw need no normalisation)
+            if (limit < V) p[limit..].Clear();
             if (config.TopK > 0 && config.TopK < V) KeepTopK(p, config.TopK);
             if (config.TopP < 1f) KeepTopP(p, config.TopP);
             token = Draw(p, rng);

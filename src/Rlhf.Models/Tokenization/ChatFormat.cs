@@ -32,6 +32,8 @@ public sealed partial class ChatFormat
     /// <summary>The names <see cref="For"/> accepts.</summary>
     public static readonly IReadOnlyList<string> Names = ["chatml", "qwen3", "llama3"];
 
+    private const string OptionHint = "--chat-template chatml|qwen3|llama3, or none for the plain User:/Assistant: text format";
+
     private readonly string? _bos;
 
     private ChatFormat(BpeTokenizer tokenizer, ChatFormatKind kind, string? defaultSystem)
@@ -41,10 +43,10 @@ public sealed partial class ChatFormat
         DefaultSystem = defaultSystem;
         string endOfTurn = kind == ChatFormatKind.Llama3 ? "<|eot_id|>" : "<|im_end|>";
         EndOfTurnId = tokenizer.TryGetId(endOfTurn, out int id) && tokenizer.IsAdded(id) ? id
-            : throw new InvalidOperationException($"the {Name(kind)} chat format needs the token {endOfTurn}, which this tokenizer does not have");
+            : throw new InvalidOperationException($"the {NameOf(kind)} chat format needs the token {endOfTurn}, which this tokenizer does not have");
         foreach (string t in kind == ChatFormatKind.Llama3 ? ["<|start_header_id|>", "<|end_header_id|>"] : new[] { "<|im_start|>" })
             if (!tokenizer.TryGetId(t, out int tid) || !tokenizer.IsAdded(tid))
-                throw new InvalidOperationException($"the {Name(kind)} chat format needs the token {t}, which this tokenizer does not have");
+                throw new InvalidOperationException($"the {NameOf(kind)} chat format needs the token {t}, which this tokenizer does not have");
         if (kind == ChatFormatKind.Llama3) _bos = tokenizer.BosToken ?? "<|begin_of_text|>";
     }
 
@@ -53,6 +55,9 @@ public sealed partial class ChatFormat
 
     /// <summary>Which layout.</summary>
     public ChatFormatKind Kind { get; }
+
+    /// <summary>The layout's name as <see cref="For"/> takes it: chatml, qwen3 or llama3.</summary>
+    public string Name => NameOf(Kind);
 
     /// <summary>The system message put first when a conversation has none (ChatML templates that have one).</summary>
     public string? DefaultSystem { get; }
@@ -87,13 +92,13 @@ public sealed partial class ChatFormat
     public static ChatFormatKind Recognise(string? template, string source)
     {
         if (template is null)
-            throw new InvalidOperationException($"{source}: no chat_template; choose a chat format by name ({string.Join(", ", Names)}; rlhf: --chat-template)");
+            throw new InvalidOperationException($"{source}: no chat_template; choose a chat format by name ({string.Join(", ", Names)}; rlhf: {OptionHint})");
         if (template.Contains("<|im_start|>", StringComparison.Ordinal))
             return template.Contains("<think>", StringComparison.Ordinal) ? ChatFormatKind.Qwen3 : ChatFormatKind.ChatMl;
         if (template.Contains("<|start_header_id|>", StringComparison.Ordinal)) return ChatFormatKind.Llama3;
         throw new InvalidOperationException(
             $"{source}: chat_template is not a layout this reader knows (ChatML with <|im_start|>, Llama 3 with <|start_header_id|>); " +
-            $"choose one by name ({string.Join(", ", Names)}; rlhf: --chat-template) if the model was trained with it");
+            $"choose one by name ({string.Join(", ", Names)}; rlhf: {OptionHint}) if the model was trained with it");
     }
 
     /// <summary>The conversation as text, as the model's template renders it.</summary>
@@ -217,7 +222,7 @@ public sealed partial class ChatFormat
     [GeneratedRegex(@"<\|im_start\|>system\\n([^'""<]+)<\|im_end\|>")]
     private static partial Regex DefaultSystemPattern();
 
-    private static string Name(ChatFormatKind kind) => kind switch
+    private static string NameOf(ChatFormatKind kind) => kind switch
     {
         ChatFormatKind.ChatMl => "chatml",
         ChatFormatKind.Qwen3 => "qwen3",

@@ -35,6 +35,25 @@ internal static class CrossEntropyKernel
         });
     }
 
+    /// <summary>
+    /// x row r ← alpha[r]·(softmax(x row r) − onehot(targets[r])) in place, given lse[r] = logsumexp(x row r); rows
+    /// ignored or with alpha[r] = 0 become zeros. Same bits as <see cref="SoftmaxMinusOneHotRows"/> into a zeroed
+    /// buffer, without the second (rows × V) buffer or its clearing pass.
+    /// </summary>
+    public static void SoftmaxMinusOneHotRowsInPlace(float[] x, int rows, int V, int[] targets, int ignoreIndex, float[] lse, float[] alpha)
+    {
+        RowPartition.For(rows, 4L * V, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                var row = x.AsSpan(r * V, V);
+                if (targets[r] == ignoreIndex || alpha[r] == 0f) { row.Clear(); continue; }
+                SoftmaxKernel.ExpScale(row, lse[r], alpha[r], row, FastExp.Prefer512);
+                row[targets[r]] -= alpha[r];
+            }
+        });
+    }
+
     /// <summary>Throws unless every target is <paramref name="ignoreIndex"/> or in [0, V); names op, position, target and V.</summary>
     public static void ValidateTargets(string op, int[] targets, int V, int? ignoreIndex)
     {

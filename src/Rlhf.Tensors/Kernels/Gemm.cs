@@ -38,8 +38,8 @@ public static unsafe partial class Gemm
     private const int MC = 192;   // rows of A per packed block (multiple of 6 and 4): MC×KC×4 B = 192 KiB, in L2
     private const int NC = 3072;  // columns of B per packed block (multiple of 32/16/8): KC×NC×4 B = 3 MiB, in L3
 
-    /// <summary>Upper bound on threads (defaults to the core count).</summary>
-    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+    /// <summary>Upper bound on threads (defaults to <see cref="ThreadBudget.Threads"/>: the core count, or its share under mpiexec).</summary>
+    public static int MaxThreads { get; set; } = ThreadBudget.Threads;
 
     /// <summary>The micro-kernel <see cref="GemmKernel.Auto"/> resolves to on this CPU.</summary>
     public static GemmKernel NativeKernel { get; } =
@@ -337,11 +337,17 @@ public static unsafe partial class Gemm
             // Aᵀ stored k×m: row p of the storage holds op(A)[i0.., p] contiguously. Walk the storage rows once,
             // sequentially (they are lda apart, often a multiple of 4 KiB), scattering mr values into each panel.
             int full = mc / mr * mr;
+            // 6-row panels by 8-wide copies while 8 values of the row exist: the 2 extra floats land on the next p's
+            // slots of the same panel, which the next iteration overwrites (so not for the last p)
+            int vectorEnd = mr == 6 && Vector256.IsHardwareAccelerated ? Math.Min(full, mc - 8 + 1) : 0;
             for (int p = 0; p < kc; p++)
             {
                 float* src = a + (long)(p0 + p) * lda + i0;
                 float* d = dst + p * mr;
-                for (int ir = 0; ir < full; ir += mr)
+                int ir = 0;
+                if (p + 1 < kc)
+                    for (; ir < vectorEnd; ir += 6) Vector256.Store(Vector256.Load(src + ir), d + ir * kc);
+                for (; ir < full; ir += mr)
                     for (int r = 0; r < mr; r++) d[ir * kc + r] = src[ir + r];
                 if (full < mc)
                 {

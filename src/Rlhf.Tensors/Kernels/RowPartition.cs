@@ -12,7 +12,7 @@ internal static class RowPartition
     /// <summary>Calls <paramref name="body"/>(lo, hi) over disjoint row ranges covering [0, <paramref name="rows"/>).</summary>
     public static void For(int rows, long workPerRow, Action<int, int> body)
     {
-        int threads = Math.Min(Environment.ProcessorCount, rows);
+        int threads = Math.Min(ThreadBudget.Threads, rows);
         if (threads <= 1 || rows * workPerRow < MinParallelWork)
         {
             body(0, rows);

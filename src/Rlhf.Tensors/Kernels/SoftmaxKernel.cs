@@ -113,6 +113,30 @@ internal static class SoftmaxKernel
         for (; i < n; i++) dst[i] += alpha * MathF.Exp(x[i] - shift);
     }
 
+    /// <summary>
+    /// y[j] = alpha·exp(x[j] − shift); <paramref name="y"/> may alias <paramref name="x"/> (the fused LM head turns
+    /// its logits into their gradient in place). Same bits as <see cref="ExpAxpy"/> onto a zeroed row.
+    /// </summary>
+    public static void ExpScale(ReadOnlySpan<float> x, float shift, float alpha, Span<float> y, bool use512 = false)
+    {
+        if (!FastExp.Has256) { SoftmaxReference.ExpScale(x, shift, alpha, y); return; }
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        int n = x.Length, i = 0;
+        if (use512)
+        {
+            var a = Vector512.Create(alpha); var b = Vector512.Create(shift);
+            for (; i <= n - 16; i += 16)
+                (FastExp.Exp(Vector512.LoadUnsafe(ref px, (nuint)i) - b) * a).StoreUnsafe(ref py, (nuint)i);
+        }
+        {
+            var a = Vector256.Create(alpha); var b = Vector256.Create(shift);
+            for (; i <= n - 8; i += 8)
+                (FastExp.Exp(Vector256.LoadUnsafe(ref px, (nuint)i) - b) * a).StoreUnsafe(ref py, (nuint)i);
+        }
+        for (; i < n; i++) y[i] = alpha * MathF.Exp(x[i] - shift);
+    }
+
     /// <summary>Returns (Σ_j e_j, Σ_j e_j·x[j]) with e_j = exp(x[j] − shift) (entropy forward: E_p[x] = dot/sum).</summary>
     public static (float Sum, float Dot) ExpSumDot(ReadOnlySpan<float> x, float shift, bool use512 = false)
     {

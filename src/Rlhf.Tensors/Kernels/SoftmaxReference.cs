@@ -44,6 +44,12 @@ internal static class SoftmaxReference
         for (int j = 0; j < x.Length; j++) dst[j] += alpha * MathF.Exp(x[j] - shift);
     }
 
+    /// <summary>y[j] = alpha·exp(x[j] − shift) (y may alias x).</summary>
+    public static void ExpScale(ReadOnlySpan<float> x, float shift, float alpha, Span<float> y)
+    {
+        for (int j = 0; j < x.Length; j++) y[j] = alpha * MathF.Exp(x[j] - shift);
+    }
+
     /// <summary>(Σ_j e_j, Σ_j e_j·x[j]) with e_j = exp(x[j] − shift).</summary>
     public static (float Sum, float Dot) ExpSumDot(ReadOnlySpan<float> x, float shift)
     {

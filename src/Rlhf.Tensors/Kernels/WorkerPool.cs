@@ -16,7 +16,7 @@ public static class WorkerPool
 {
     private const int SpinIterations = 20_000; // ~1–2 ms of SpinWait before a worker blocks
 
-    private static readonly Worker[] Workers = CreateWorkers(Math.Max(0, Environment.ProcessorCount - 1));
+    private static readonly Worker[] Workers = CreateWorkers(Math.Max(0, ThreadBudget.Threads - 1));
     private static int _busy;
 
     /// <summary>Threads a job can use: the caller plus the workers.</summary>

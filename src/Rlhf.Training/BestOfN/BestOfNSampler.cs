@@ -23,7 +23,7 @@ public static class BestOfNSampler
     /// <paramref name="missingEosPenalty"/> for unfinished responses, <see cref="MissingEosPenalty"/>); rewards are
     /// computed in batches of <paramref name="maxBatch"/>. Same seed, inputs and batch size: same result.
     /// </summary>
-    public static List<BestOfNGroup> Run(Gpt policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int n,
+    public static List<BestOfNGroup> Run(ICausalLm policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int n,
         GenerationConfig config, IRewardFunction proxy, IRewardFunction? gold, Rng rng, int maxBatch = 64, float? missingEosPenalty = null)
     {
         ArgumentNullException.ThrowIfNull(proxy);

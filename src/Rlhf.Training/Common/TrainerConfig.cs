@@ -29,6 +29,13 @@ public abstract record TrainerConfig
     /// </summary>
     public string[]? Data { get; init; }
 
+    /// <summary>
+    /// How prompts and responses become ids (<c>--chat-template</c>): null or "auto" = the tokenizer's chat_template
+    /// when it has one, else the plain User:/Assistant: format; "none" = the plain format; "chatml", "qwen3", "llama3"
+    /// = that chat format (<see cref="Rlhf.Models.Tokenization.ChatTemplate.For"/>).
+    /// </summary>
+    public string? ChatTemplateName { get; init; }
+
     /// <summary>Rows per step, B.</summary>
     public int BatchSize { get; init; } = 8;
 

@@ -12,24 +12,13 @@ public static class TrainingSetup
     public const string MetricsFile = "metrics.jsonl";
 
     /// <summary>
-    /// The start of every trainer's run: validates the config, reads the run's checkpoint state when resuming, loads
-    /// the model (<see cref="LoadModel"/>), fixes the config's architecture and sequence length from it, refuses a
-    /// resume whose settings changed, and checks that tokenizer and sequence length fit the model.
+    /// The start of every trainer's run, for any <see cref="ICausalLm"/> family (GPT-2, Llama, Qwen2, Qwen3): validates
+    /// the config, reads the run's checkpoint state when resuming, loads the model (<see cref="LoadModel"/>), fixes the
+    /// config's sequence length (and, for GPT-2, its architecture <see cref="TrainerConfig.Model"/>; other families
+    /// always come from a checkpoint) from it, refuses a resume whose settings changed, and checks that tokenizer and
+    /// sequence length fit the model.
     /// </summary>
-    public static (Gpt Model, TConfig Config, TrainerState<TConfig, TSampler>? State, string? ResumeDirectory) Start<TConfig, TSampler>(
-        TConfig config, string kind, bool resume, BpeTokenizer tokenizer) where TConfig : TrainerConfig
-    {
-        var (model, cfg, state, resumeDir) = StartAnyFamily<TConfig, TSampler>(config, kind, resume, tokenizer);
-        return model is Gpt gpt ? (gpt, cfg, state, resumeDir)
-            : throw new TrainingException($"{kind} trains GPT-2 models only so far; this checkpoint is a {model.ModelType} model (sft, pretrain and generate take any family)");
-    }
-
-    /// <summary>
-    /// <see cref="Start{TConfig, TSampler}"/> for trainers that work on any <see cref="ICausalLm"/> family (GPT-2, Llama,
-    /// Qwen2, Qwen3). The config's architecture (<see cref="TrainerConfig.Model"/>) is set only for GPT-2; other families
-    /// always come from a checkpoint.
-    /// </summary>
-    public static (ICausalLm Model, TConfig Config, TrainerState<TConfig, TSampler>? State, string? ResumeDirectory) StartAnyFamily<TConfig, TSampler>(
+    public static (ICausalLm Model, TConfig Config, TrainerState<TConfig, TSampler>? State, string? ResumeDirectory) Start<TConfig, TSampler>(
         TConfig config, string kind, bool resume, BpeTokenizer tokenizer) where TConfig : TrainerConfig
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -1,4 +1,5 @@
 using Rlhf.Tensors;
+using Rlhf.Training.Distributed;
 
 namespace Rlhf.Training.Data;
 
@@ -33,16 +34,21 @@ public sealed class PackedBatchSampler
     /// <summary>Batches drawn so far (including those before a restore).</summary>
     public long BatchesDrawn { get; private set; }
 
-    /// <summary>The next batch in freshly allocated arrays.</summary>
+    /// <summary>
+    /// The next batch in freshly allocated arrays. Under <c>mpiexec</c> every rank draws the same global batch and
+    /// keeps its contiguous shard of rows (<see cref="DataParallel.TakeShard"/>), so the batch has ≤ B rows.
+    /// </summary>
     public TokenBatch Next()
     {
         var inputs = new int[BatchSize * SeqLen];
         var targets = new int[BatchSize * SeqLen];
         Next(inputs, targets);
-        return new TokenBatch(inputs, targets, BatchSize, SeqLen);
+        var (start, rows) = DataParallel.TakeShard(BatchSize);
+        if (rows == BatchSize) return new TokenBatch(inputs, targets, BatchSize, SeqLen);
+        return new TokenBatch(inputs.AsSpan(start * SeqLen, rows * SeqLen).ToArray(), targets.AsSpan(start * SeqLen, rows * SeqLen).ToArray(), rows, SeqLen);
     }
 
-    /// <summary>The next batch into caller buffers: <paramref name="inputs"/> and <paramref name="targets"/> (B, T), row-major.</summary>
+    /// <summary>The next (global, never sharded) batch into caller buffers: <paramref name="inputs"/> and <paramref name="targets"/> (B, T), row-major.</summary>
     public void Next(Span<int> inputs, Span<int> targets)
     {
         int n = BatchSize * SeqLen;

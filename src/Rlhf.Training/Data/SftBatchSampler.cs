@@ -44,10 +44,14 @@ public sealed class SftBatchSampler
     /// <summary>Examples of the current epoch already handed out.</summary>
     public int Position => _order.Position;
 
-    /// <summary>The next batch; starts a new epoch (new permutation) once the current one is used up.</summary>
+    /// <summary>
+    /// The next batch; starts a new epoch (new permutation) once the current one is used up. Under <c>mpiexec</c>, this
+    /// rank's shard of the global batch (<see cref="ShuffledOrder.NextBatch"/>): an empty batch (B = 0) when it has no row.
+    /// </summary>
     public SftBatch Next()
     {
         var indices = _order.NextBatch(BatchSize);
+        if (indices.IsEmpty) return new SftBatch([], [], [], 0, 0, 0, _order.Epoch);
         var rows = new TokenizedSft[indices.Length];
         for (int i = 0; i < rows.Length; i++) rows[i] = _examples[indices[i]];
         return _collator.Collate(rows, _order.Epoch);

@@ -7,7 +7,8 @@ namespace Rlhf.Training.Data;
 /// <para>
 /// Sequence per example: <c>s = prompt ++ response ++ [eot]</c>, length P + R + 1. Inputs are s[0 .. P+R),
 /// targets s[1 .. P+R], so input position j predicts s[j+1]; the loss applies where s[j+1] is a response token or
-/// the final end-of-text, i.e. j ≥ P − 1 (R + 1 positions). Rows are right-padded (inputs with the pad id, targets
+/// the final end-of-text, i.e. j ≥ P − 1 (R + 1 positions). A multi-turn example (<see cref="TokenizedSft.ResponseMask"/>)
+/// keeps the loss only where the mask marks an assistant token, and ends with its own end id (end-of-turn). Rows are right-padded (inputs with the pad id, targets
 /// with <see cref="IgnoreIndex"/>) to the longest row in the batch, or to <see cref="MaxLength"/> when fixed-length
 /// batches are asked for.
 /// </para>
@@ -128,10 +129,13 @@ public sealed class SftCollator
             inRow[(p + r)..].Fill(PadId);
             tgRow[..(p - 1)].Fill(IgnoreIndex);   // positions predicting prompt tokens
             response.CopyTo(tgRow[(p - 1)..]);    // position p−1+k predicts response[k]
-            tgRow[p + r - 1] = EotId;             // the last response position predicts the end
+            tgRow[p + r - 1] = examples[row].EndId ?? EotId; // the last response position predicts the end
             tgRow[(p + r)..].Fill(IgnoreIndex);   // padding
             mask.AsSpan(o + p - 1, r + 1).Fill(1f);
-            lossTokens += r + 1;
+            if (examples[row].ResponseMask is { } trained) // multi-turn: user turns and template tokens are context
+                for (int k = 0; k < r; k++)
+                    if (!trained[k]) (tgRow[p - 1 + k], mask[o + p - 1 + k]) = (IgnoreIndex, 0f);
+            lossTokens += examples[row].LossTokens;
             real += p + r;
         }
         return new SftBatch(inputs, targets, mask, b, t, lossTokens, epoch) { RealTokens = real };

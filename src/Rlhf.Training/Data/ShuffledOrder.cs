@@ -1,4 +1,5 @@
 using Rlhf.Tensors;
+using Rlhf.Training.Distributed;
 
 namespace Rlhf.Training.Data;
 
@@ -59,6 +60,9 @@ public sealed class ShuffledOrder
     /// <summary>
     /// The next ≤ <paramref name="batchSize"/> indices, never crossing an epoch end (the last batch of an epoch may be
     /// smaller); starts a new epoch once the current one is used up. The span is valid until the next call.
+    /// Under <c>mpiexec</c> every rank draws the same global batch (same seed, same permutation) and gets its own
+    /// contiguous shard of it (<see cref="DataParallel.TakeShard"/>, possibly empty when the batch has fewer items
+    /// than there are ranks); <see cref="Position"/> and the saved state stay those of the global batches.
     /// </summary>
     public ReadOnlySpan<int> NextBatch(int batchSize)
     {
@@ -67,7 +71,8 @@ public sealed class ShuffledOrder
         int n = Math.Min(batchSize, _order.Length - Position);
         var batch = _order.AsSpan(Position, n);
         Position += n;
-        return batch;
+        var (start, count) = DataParallel.TakeShard(n);
+        return batch.Slice(start, count);
     }
 
     /// <summary>The next <paramref name="n"/> indices, completed from the next epoch's permutation where the current one runs out.</summary>

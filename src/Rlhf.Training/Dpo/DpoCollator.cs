@@ -6,7 +6,9 @@ namespace Rlhf.Training.Dpo;
 
 /// <summary>
 /// Preference pairs → token sequences → <see cref="DpoBatch"/>es (TRL's DPO data collator). Each pair's prompt and
-/// responses are encoded with the <see cref="ChatTemplate"/> (<c>User: {prompt}\nAssistant: {response}&lt;|endoftext|&gt;</c>).
+/// responses are encoded with the <see cref="ChatTemplate"/> (<c>User: {prompt}\nAssistant: {response}&lt;|endoftext|&gt;</c>, or the
+/// model's chat format rendering the prompt's conversation, each response as the assistant's next message ending in
+/// end-of-turn: chosen and rejected share the prompt's ids).
 /// Bad pairs are skipped with a count in <see cref="DpoFitReport"/>, never repaired silently: chosen and rejected that
 /// encode identically (nothing to learn; the loss would be constant), an empty response, and a pair whose prompt +
 /// longer response exceeds the length limit — responses are never truncated, since the cut part may be exactly what
@@ -46,6 +48,7 @@ public sealed class DpoCollator
         var prompts = new List<int[]>();
         var responses = new List<int[]>();
         var promptTexts = new List<string>();
+        var promptMessages = new List<IReadOnlyList<ChatMessage>?>();
         var kept = new List<(int, int)>();
         var index = new Dictionary<(string, string), int>();
         int total = 0, identical = 0, empty = 0, tooLong = 0;
@@ -55,27 +58,28 @@ public sealed class DpoCollator
             if (!(weight >= 0 && double.IsFinite(weight))) throw new ArgumentException($"pair weight {weight} must be a finite number >= 0", nameof(weightedPairs));
             // 1. empty responses carry no preference (and the parser of files already rejects them; in-memory pairs may not)
             if (string.IsNullOrWhiteSpace(pair.Chosen) || string.IsNullOrWhiteSpace(pair.Rejected)) { empty++; continue; }
-            var chosen = Template.Encode(pair.Prompt, pair.Chosen);
-            var rejected = Template.Encode(pair.Prompt, pair.Rejected);
+            var chosen = Template.Encode(pair.Prompt, pair.Messages, pair.Chosen);
+            var rejected = Template.Encode(pair.Prompt, pair.Messages, pair.Rejected);
             // 2. identical token sequences: π(y⁺) = π(y⁻), h ≡ 0, a constant loss with no gradient
             if (chosen.Ids.AsSpan().SequenceEqual(rejected.Ids)) { identical++; continue; }
             // 3. too long: skip the whole pair, never truncate a response
             if (Math.Max(chosen.Ids.Length, rejected.Ids.Length) > MaxLength) { tooLong++; continue; }
-            kept.Add((Intern(pair.Prompt, pair.Chosen, chosen), Intern(pair.Prompt, pair.Rejected, rejected)));
+            kept.Add((Intern(pair, pair.Chosen, chosen), Intern(pair, pair.Rejected, rejected)));
             weights.Add((float)weight);
         }
-        return new DpoDataset(prompts, responses, promptTexts, kept, new DpoFitReport(total, kept.Count, identical, empty, tooLong, MaxLength))
+        return new DpoDataset(prompts, responses, promptTexts, promptMessages, kept, new DpoFitReport(total, kept.Count, identical, empty, tooLong, MaxLength))
         {
             PairWeights = weights.All(w => w == 1f) ? null : weights,
         };
 
-        int Intern(string prompt, string response, PromptResponseIds ids)
+        int Intern(PreferencePair pair, string response, PromptResponseIds ids)
         {
-            if (index.TryGetValue((prompt, response), out int i)) return i;
-            index[(prompt, response)] = i = prompts.Count;
+            if (index.TryGetValue((pair.Prompt, response), out int i)) return i;
+            index[(pair.Prompt, response)] = i = prompts.Count;
             prompts.Add(ids.Ids[..ids.PromptLength]);
             responses.Add(ids.Ids[ids.PromptLength..]);
-            promptTexts.Add(prompt);
+            promptTexts.Add(pair.Prompt);
+            promptMessages.Add(pair.Messages);
             return i;
         }
     }

@@ -1,3 +1,5 @@
+using Rlhf.Models.Tokenization;
+
 namespace Rlhf.Training.Dpo;
 
 /// <summary>
@@ -7,8 +9,9 @@ namespace Rlhf.Training.Dpo;
 /// </summary>
 public sealed class DpoDataset
 {
-    internal DpoDataset(List<int[]> prompts, List<int[]> responses, List<string> promptTexts, List<(int Chosen, int Rejected)> pairs, DpoFitReport report)
-        => (Prompts, Responses, PromptTexts, Pairs, Report) = (prompts, responses, promptTexts, pairs, report);
+    internal DpoDataset(List<int[]> prompts, List<int[]> responses, List<string> promptTexts, List<IReadOnlyList<ChatMessage>?> promptMessages,
+        List<(int Chosen, int Rejected)> pairs, DpoFitReport report)
+        => (Prompts, Responses, PromptTexts, PromptMessages, Pairs, Report) = (prompts, responses, promptTexts, promptMessages, pairs, report);
 
     /// <summary>Prompt ids of each sequence.</summary>
     public IReadOnlyList<int[]> Prompts { get; }
@@ -18,6 +21,9 @@ public sealed class DpoDataset
 
     /// <summary>Prompt text of each sequence.</summary>
     public IReadOnlyList<string> PromptTexts { get; }
+
+    /// <summary>The prompt's conversation of each sequence where the data gave one (else null: the text is one user message).</summary>
+    public IReadOnlyList<IReadOnlyList<ChatMessage>?> PromptMessages { get; }
 
     /// <summary>(chosen, rejected) sequence indices of each kept pair, in input order.</summary>
     public IReadOnlyList<(int Chosen, int Rejected)> Pairs { get; }

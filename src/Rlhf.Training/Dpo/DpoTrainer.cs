@@ -77,19 +77,19 @@ public sealed class DpoTrainer
         var (model, cfg, state, resumeDir) = TrainingSetup.Start<DpoConfig, ShuffledOrderState>(Config, Kind, resume, _tokenizer);
         var loss = cfg.CreateLoss();
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value, pad = _tokenizer.PadId;
-        Gpt? referenceModel = null;
-        Gpt Reference() => referenceModel ??= LoadReference(cfg, _tokenizer);
+        ICausalLm? referenceModel = null;
+        ICausalLm Reference() => referenceModel ??= LoadReference(cfg, _tokenizer);
 
         // ---- data: split by prompt, K-wise rankings → pairs, encode once (bad pairs skipped and counted)
         var (trainData, heldData) = _data.Split(cfg.ValFraction, cfg.Seed);
-        var template = new ChatTemplate(_tokenizer);
+        var template = ChatTemplate.For(_tokenizer, cfg.ChatTemplateName);
         var collator = new DpoCollator(template, T);
         var train = collator.EncodeWeighted(trainData.RecordWeightedPairs());
         var held = collator.EncodeWeighted(heldData.RecordWeightedPairs());
         if (train.Pairs.Count == 0) throw new TrainingException($"no usable training pair: {train.Report}");
         var evalPairs = Enumerable.Range(0, Math.Min(held.Pairs.Count, cfg.EvalBatches * B)).ToArray();
-        var klPrompts = held.PromptTexts.Distinct(StringComparer.Ordinal)
-            .Where(p => template.EncodePrompt(p).Length <= T - 2).Take(cfg.KlPrompts).Select(p => new RlPrompt(p)).ToList();
+        var klPrompts = held.PromptTexts.Select((p, i) => new RlPrompt(p) { Messages = held.PromptMessages[i] }).DistinctBy(p => p.Prompt, StringComparer.Ordinal)
+            .Where(p => template.EncodePrompt(p.Prompt, p.Messages).Length <= T - 2).Take(cfg.KlPrompts).ToList();
         bool evaluate = evalPairs.Length > 0 || klPrompts.Count > 0;
         var sampler = new ShuffledOrder(train.Pairs.Count, cfg.Seed + 1);
         int totalSteps = cfg.MaxSteps > 0 ? cfg.MaxSteps : cfg.Epochs * sampler.BatchesPerEpoch(B);
@@ -196,13 +196,13 @@ public sealed class DpoTrainer
     }
 
     /// <summary>The reference model: <see cref="DpoConfig.ReferenceCheckpoint"/>, else the init checkpoint, else the fresh model of <see cref="TrainerConfig.Model"/> and seed (the policy's own start).</summary>
-    public static Gpt LoadReference(DpoConfig config, BpeTokenizer tokenizer)
+    public static ICausalLm LoadReference(DpoConfig config, BpeTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(config);
         string? path = config.ReferenceCheckpoint ?? config.InitCheckpoint;
-        var reference = path is not null ? HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
+        var reference = path is not null ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
             : new Gpt(config.Model ?? throw new TrainingException("no reference model: give a reference or init checkpoint"), config.Seed);
-        TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.Config.NPositions);
+        TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.MaxPositions);
         return reference;
     }
 
@@ -211,7 +211,7 @@ public sealed class DpoTrainer
     /// mask (2n), h = (log π(y⁺) − log π_ref(y⁺)) − (log π(y⁻) − log π_ref(y⁻)) (n), the summed per-pair loss (scalar,
     /// with gradient unless under NoGrad), and per-pair implicit rewards β·(log π − log π_ref) for the metrics.
     /// </summary>
-    public static BatchResult Forward(Gpt model, DpoBatch batch, IPreferenceLoss loss)
+    public static BatchResult Forward(ICausalLm model, DpoBatch batch, IPreferenceLoss loss)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(loss);
@@ -251,7 +251,7 @@ public sealed class DpoTrainer
     /// Σ_t (log π − log π_ref) (k1 per token, teacher-forced in one batch for both models), <c>response_length</c>
     /// and, with <paramref name="gold"/>, <c>gold_reward</c>.
     /// </summary>
-    public static Dictionary<string, double> SampleStats(Gpt policy, Gpt reference, ChatTemplate template, IReadOnlyList<RlPrompt> prompts,
+    public static Dictionary<string, double> SampleStats(ICausalLm policy, ICausalLm reference, ChatTemplate template, IReadOnlyList<RlPrompt> prompts,
         DpoConfig config, int step, IGoldScorer? gold)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -259,8 +259,8 @@ public sealed class DpoTrainer
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(config);
-        int context = Math.Min(policy.Config.NPositions, config.SeqLen ?? policy.Config.NPositions);
-        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt).Length);
+        int context = Math.Min(policy.MaxPositions, config.SeqLen ?? policy.MaxPositions);
+        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt, p.Messages).Length);
         var generation = new GenerationConfig(MaxNewTokens: Math.Max(1, Math.Min(config.KlMaxNewTokens, context - longest)));
         var rng = new Rng(config.Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(step + 1)));
         var samples = RolloutSampler.Sample(policy, template, prompts, 1, generation, rng);

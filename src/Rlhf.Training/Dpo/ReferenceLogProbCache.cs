@@ -41,7 +41,7 @@ public sealed class ReferenceLogProbCache
     public double[] HeldOut { get; }
 
     /// <summary>Computes the cache for both data sets with <paramref name="reference"/> (no gradients).</summary>
-    public static ReferenceLogProbCache Compute(Gpt reference, DpoDataset train, DpoDataset heldOut, int maxLength, int padId, Action<int>? progress = null)
+    public static ReferenceLogProbCache Compute(ICausalLm reference, DpoDataset train, DpoDataset heldOut, int maxLength, int padId, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(heldOut);
@@ -53,7 +53,7 @@ public sealed class ReferenceLogProbCache
     /// Σ_t log π(y_t | x, y_&lt;t) of every sequence of <paramref name="data"/>, in index order, batched up to
     /// <paramref name="rows"/> sequences whose padded width fits <paramref name="maxLength"/>.
     /// </summary>
-    public static double[] SequenceLogProbs(Gpt model, DpoDataset data, int maxLength, int padId, Action<int>? progress = null, int rows = 16)
+    public static double[] SequenceLogProbs(ICausalLm model, DpoDataset data, int maxLength, int padId, Action<int>? progress = null, int rows = 16)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);

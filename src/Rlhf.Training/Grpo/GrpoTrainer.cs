@@ -7,6 +7,7 @@ using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
+using Rlhf.Training.Distributed;
 using Rlhf.Data.Progress;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Prompts;
@@ -57,7 +58,7 @@ public sealed class GrpoTrainer
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(reward);
-        (Config, _tokenizer, _template, _prompts, _evalPrompts) = (config, tokenizer, new ChatTemplate(tokenizer), prompts, evalPrompts ?? []);
+        (Config, _tokenizer, _template, _prompts, _evalPrompts) = (config, tokenizer, ChatTemplate.For(tokenizer, config.ChatTemplateName), prompts, evalPrompts ?? []);
         (_reward, _accuracy, _log, _progress) = (reward, accuracy ?? reward, log ?? Console.Out, progress);
     }
 
@@ -68,7 +69,7 @@ public sealed class GrpoTrainer
     internal Action<int>? AfterIteration { get; init; }
 
     /// <summary>Greedy (temperature 0) held-out exact-match accuracy of <paramref name="policy"/>: the fraction of responses <paramref name="checker"/> scores ≥ 0.5.</summary>
-    public static double Accuracy(Gpt policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, IRewardFunction checker, int maxNewTokens)
+    public static double Accuracy(ICausalLm policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, IRewardFunction checker, int maxNewTokens)
     {
         ArgumentNullException.ThrowIfNull(checker);
         if (prompts.Count == 0) return double.NaN;
@@ -85,12 +86,12 @@ public sealed class GrpoTrainer
         // ---- policy (checkpoint, init or fresh) and the frozen reference = the initial policy
         var (policy, cfg, state, resumeDir) = TrainingSetup.Start<GrpoConfig, GrpoState>(Config, Kind, resume, _tokenizer);
         var reference = cfg.InitCheckpoint is { } init
-            ? HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
-            : new Gpt(cfg.Model!, cfg.Seed);
+            ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
+            : (ICausalLm)new Gpt(cfg.Model!, cfg.Seed);
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
-        int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt).Length);
-        if (longest + cfg.MaxNewTokens > policy.Config.NPositions)
-            throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.Config.NPositions})");
+        int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt, p.Messages).Length);
+        if (longest + cfg.MaxNewTokens > policy.MaxPositions)
+            throw new TrainingException($"the longest prompt ({longest} tokens) + max new tokens ({cfg.MaxNewTokens}) exceed the model context ({policy.MaxPositions})");
 
         // ---- optimizer, schedule, data order, rollout generator, and the state to continue from
         var optimizer = new AdamW(policy.Parameters(), cfg.Optimizer());
@@ -127,12 +128,16 @@ public sealed class GrpoTrainer
         {
             long start = Stopwatch.GetTimestamp();
 
-            // 1. prompts, 2. G rollouts each (prompt-major, Group = index in this batch)
+            // 1. prompts, 2. G rollouts each (prompt-major, Group = index in this batch), 3. rewards; under mpiexec each
+            //    rank samples and scores its shard of the prompts and receives everyone's (RolloutShards)
             var batchPrompts = order.Next(cfg.BatchSize).Select(i => _prompts[i]).ToList();
-            var samples = RolloutSampler.Sample(policy, _template, batchPrompts, cfg.Group, generation, rng);
-
-            // 3. rewards; unusable samples are dropped here, with the reason logged
-            outcomes = MissingEosPenalty.Apply(samples, RewardScoring.ScoreOrSkip(_reward, samples, out string? failure), cfg.MissingEosPenalty);
+            var rollouts = RolloutShards.SampleAndScore(batchPrompts, cfg.Group, rng,
+                shard => RolloutSampler.Sample(policy, _template, shard, cfg.Group, generation, rng),
+                local => (MissingEosPenalty.Apply(local, RewardScoring.ScoreOrSkip(_reward, local, out string? f), cfg.MissingEosPenalty), f));
+            var samples = rollouts.Samples;
+            string? failure = rollouts.Failure;
+            outcomes = rollouts.Outcomes;
+            // unusable samples are dropped here, with the reason logged
             if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
             var keep = new List<int>();
             for (int i = 0; i < samples.Count; i++)
@@ -152,7 +157,14 @@ public sealed class GrpoTrainer
                 var batch = SequenceBatch.Build(kept, _tokenizer.EndOfTextId);
                 int B = batch.Batch, L = batch.ResponseLength;
                 int batchTokens = Math.Max(1, batch.ResponseLengths.Sum());
-                var refLogProbs = PolicyForward.LogProbs(reference, batch, cfg.Temperature);
+                // under mpiexec each rank runs its rows of the batch (RolloutShards: all ranks hold the whole batch)
+                var (mine, rows) = DataParallel.ShardOf(B);
+                var refLogProbs = !DataParallel.IsDistributed ? PolicyForward.LogProbs(reference, batch, cfg.Temperature) : new float[B * L];
+                if (DataParallel.IsDistributed)
+                {
+                    if (rows > 0) PolicyForward.LogProbs(reference, batch.Rows(mine, rows), cfg.Temperature).CopyTo(refLogProbs, mine * L);
+                    DataParallel.World.AllReduceSum(refLogProbs); // each row filled by one rank
+                }
 
                 // 4. group-relative advantages, one per response (RLOO with β > 0: of r − β·KL_seq, and no KL term
                 //    in the loss). When every group is flat (all advantages 0) and there is no KL term the gradient
@@ -170,11 +182,14 @@ public sealed class GrpoTrainer
                 int clipped = 0, counted = 0;
                 float lr = schedule.At(it);
                 int epochs = signal ? cfg.UpdateEpochs : 1;
+                // under mpiexec: the weights are the global batch's, so the per-rank gradients of its rows are parts of
+                // one sum (share 1 each), and so are the loss and counts below
+                if (DataParallel.IsDistributed) DataParallel.LocalShare = 1;
                 for (int epoch = 0; epoch < epochs; epoch++)
                 {
-                    for (int r0 = 0; r0 < B; r0 += cfg.MiniBatchSize)
+                    for (int r0 = mine; r0 < mine + rows; r0 += cfg.MiniBatchSize)
                     {
-                        int n = Math.Min(cfg.MiniBatchSize, B - r0);
+                        int n = Math.Min(cfg.MiniBatchSize, mine + rows - r0);
                         var chunk = batch.Rows(r0, n);
                         var logProbs = PolicyForward.Run(policy, chunk, cfg.Temperature).LogProbs;   // (n, L)
                         if (epoch == 0) logProbs.ToArray().CopyTo(oldLogProbs, r0 * L);              // π_old = the sampling policy, exactly
@@ -184,8 +199,15 @@ public sealed class GrpoTrainer
                         if (epoch == epochs - 1) { loss += chunkLoss.Item(); clipped += stats.ClippedTokens; counted += stats.Tokens; }
                         if (epoch == 0) klSum += stats.KlSum;
                     }
+                    if (epoch == 0 && DataParallel.IsDistributed) DataParallel.World.AllReduceSum(oldLogProbs); // each row filled by one rank
                     (gradNorm, bool finite) = OptimizerStep.ClipAndUpdate(optimizer, lr, cfg.GradClip, update: signal);
                     if (signal && !finite) progress.Log($"{Kind}: iteration {iteration}: gradient norm is {gradNorm}; update skipped");
+                }
+                if (DataParallel.IsDistributed)
+                {
+                    Span<double> sums = [loss, clipped, counted, klSum];
+                    DataParallel.World.AllReduceSum(sums);
+                    (loss, clipped, counted, klSum) = (sums[0], (int)sums[1], (int)sums[2], sums[3]);
                 }
 
                 // 6. metrics of this iteration's samples
@@ -205,7 +227,8 @@ public sealed class GrpoTrainer
             }
             values.Add(("skipped", samples.Count - keep.Count));
             values.Add((MissingEosPenalty.MetricName, MissingEosPenalty.TruncatedFraction(samples)));
-            double tokensPerSecond = samples.Sum(s => s.CompletionIds.Length) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double tokensPerSecond = samples.Skip(rollouts.LocalStart).Take(rollouts.LocalCount).Sum(s => s.CompletionIds.Length)
+                / Stopwatch.GetElapsedTime(start).TotalSeconds; // this rank's (the loop sums the ranks')
             values.Add(("tokens_per_s", tokensPerSecond));
             return new StepOutcome(double.IsNaN(lastReward) ? 0 : lastReward, tokensPerSecond);
         }

@@ -1,4 +1,5 @@
 using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
 
 namespace Rlhf.Training.Online;
 
@@ -19,10 +20,10 @@ public interface IRoundLabeler
 
     /// <summary>
     /// Rankings of round <paramref name="round"/>'s groups (<paramref name="prompts"/>[i] with its samples
-    /// <paramref name="completions"/>[i]), with metrics to log for the round; null when <paramref name="cancel"/>
+    /// <paramref name="completions"/>[i]; records of a conversational prompt carry its messages), with metrics to log for the round; null when <paramref name="cancel"/>
     /// stopped it (the loop then stops, and a resume redoes the round). <paramref name="roundDirectory"/> exists.
     /// </summary>
-    RoundLabels? Label(int round, IReadOnlyList<string> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory,
+    RoundLabels? Label(int round, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory,
         CancellationToken cancel = default);
 }
 

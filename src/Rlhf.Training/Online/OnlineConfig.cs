@@ -35,6 +35,9 @@ public sealed record OnlineConfig
     /// <summary>Labeler description (e.g. <c>simulated:3</c>, <c>rm:runs/rm</c>), for the log and the resume check.</summary>
     public string Labeler { get; init; } = "simulated";
 
+    /// <summary>How prompts become ids (<c>--chat-template</c>; null = auto, see <see cref="Common.TrainerConfig.ChatTemplateName"/>).</summary>
+    public string? ChatTemplateName { get; init; }
+
     /// <summary>Round trainer description (<c>dpo</c>, or <c>rm+ppo:…</c> with its settings), for the log and the resume check.</summary>
     public string Trainer { get; init; } = "dpo";
 

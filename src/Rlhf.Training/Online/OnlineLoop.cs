@@ -94,9 +94,9 @@ public sealed class OnlineLoop
         // saved before round 0 too: a first round stopped while waiting for people's labels is resumed, not started anew
         if (!resume) AtomicFile.WriteAllText(statePath, JsonSerializer.Serialize(state, TrainingCheckpoint.Json));
 
-        var template = new ChatTemplate(_tokenizer);
-        var initial = HfCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(cfg.InitCheckpoint));
-        TrainingSetup.CheckModel(initial, _tokenizer, initial.Config.NPositions);
+        var template = ChatTemplate.For(_tokenizer, cfg.ChatTemplateName);
+        var initial = CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(cfg.InitCheckpoint));
+        TrainingSetup.CheckModel(initial, _tokenizer, initial.MaxPositions);
         using var metrics = TrainingSetup.OpenMetrics(outDir, resume ? state.CompletedRounds - 1 : null);
         _log.WriteLine($"online: {cfg.Rounds} rounds × {cfg.PromptsPerRound} prompts × K = {cfg.SamplesPerPrompt}, labeler {cfg.Labeler}, trainer {_trainer.Name}, "
             + $"reference {(cfg.RefreshReference ? "refreshed each round" : "the initial policy")}" + (state.CompletedRounds > 0 ? $"; resuming after round {state.CompletedRounds - 1}" : ""));
@@ -109,7 +109,7 @@ public sealed class OnlineLoop
             ClearForRedo(roundDir); // an interrupted round: redo it from scratch (keeping what the labeler keeps)
 
             // 1. sample K responses per prompt from the current policy
-            var policy = HfCheckpoint.Load(state.PolicyDirectory);
+            var policy = CausalLmCheckpoint.Load(state.PolicyDirectory);
             var prompts = new RlPrompt[cfg.PromptsPerRound];
             for (int i = 0; i < prompts.Length; i++) prompts[i] = _prompts[(int)(((long)round * cfg.PromptsPerRound + i) % _prompts.Count)];
             var samples = Sample(policy, template, prompts, round);
@@ -129,7 +129,7 @@ public sealed class OnlineLoop
             Directory.CreateDirectory(roundDir);
             var groups = Enumerable.Range(0, prompts.Length)
                 .Select(p => (IReadOnlyList<string>)[.. samples.Skip(p * cfg.SamplesPerPrompt).Take(cfg.SamplesPerPrompt).Select(s => s.CompletionText)]).ToList();
-            var labels = _labeler.Label(round, [.. prompts.Select(p => p.Prompt)], groups, roundDir, cancel);
+            var labels = _labeler.Label(round, prompts, groups, roundDir, cancel);
             if (labels is null) break; // stopped while waiting for labels: a resume goes on waiting
             var rankings = labels.Rankings;
             PreferenceData.Write(Path.Combine(roundDir, "rankings.jsonl"), rankings);
@@ -177,18 +177,18 @@ public sealed class OnlineLoop
     }
 
     /// <summary>K samples per prompt, prompt-major, with round <paramref name="round"/>'s own generator.</summary>
-    private List<RolloutSample> Sample(Gpt policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int round)
+    private List<RolloutSample> Sample(ICausalLm policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts, int round)
     {
-        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt).Length);
-        int room = policy.Config.NPositions - longest;
-        if (room < 1) throw new TrainingException($"a prompt of {longest} tokens leaves no room to respond in the model's context of {policy.Config.NPositions}");
+        int longest = prompts.Max(p => template.EncodePrompt(p.Prompt, p.Messages).Length);
+        int room = policy.MaxPositions - longest;
+        if (room < 1) throw new TrainingException($"a prompt of {longest} tokens leaves no room to respond in the model's context of {policy.MaxPositions}");
         var generation = new GenerationConfig(MaxNewTokens: Math.Min(_config.MaxNewTokens, room), Temperature: _config.Temperature);
         var rng = new Rng(_config.Seed ^ (0xD1B54A32D192ED03UL * (ulong)(round + 1)));
         return RolloutSampler.Sample(policy, template, prompts, _config.SamplesPerPrompt, generation, rng);
     }
 
     /// <summary>Mean gold reward, KL to <paramref name="initial"/> (k1 summed per sequence) and length of <paramref name="samples"/>.</summary>
-    private Dictionary<string, double> Measure(Gpt policy, Gpt initial, List<RolloutSample> samples)
+    private Dictionary<string, double> Measure(ICausalLm policy, ICausalLm initial, List<RolloutSample> samples)
     {
         var batch = SequenceBatch.Build(samples, _tokenizer.PadId);
         var logP = PolicyForward.LogProbs(policy, batch, _config.Temperature);

@@ -1,4 +1,5 @@
 using Rlhf.Data.Preferences;
+using Rlhf.Data.Prompts;
 using Rlhf.Training.Labeling;
 
 namespace Rlhf.Training.Online;
@@ -16,7 +17,7 @@ public sealed class PanelRoundLabeler(Func<int, ILabeler> labelerForRound) : IRo
     public IReadOnlyList<string> KeptOnRedo => [];
 
     /// <inheritdoc/>
-    public RoundLabels? Label(int round, IReadOnlyList<string> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory,
+    public RoundLabels? Label(int round, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory,
         CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(prompts);
@@ -24,7 +25,7 @@ public sealed class PanelRoundLabeler(Func<int, ILabeler> labelerForRound) : IRo
         var labeler = _labelerForRound(round);
         var records = new List<RankedCompletions>(prompts.Count);
         for (int p = 0; p < prompts.Count; p++)
-            records.Add(new RankedCompletions(prompts[p], completions[p], labeler.Rank(prompts[p], completions[p]), []));
+            records.Add(new RankedCompletions(prompts[p].Prompt, completions[p], labeler.Rank(prompts[p].Prompt, completions[p]), []) { Messages = prompts[p].Messages });
         return new RoundLabels(new PreferenceData(PreferenceFormat.Ranked, records), new Dictionary<string, double>());
     }
 }

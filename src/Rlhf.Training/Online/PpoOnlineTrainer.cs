@@ -56,8 +56,8 @@ public sealed class PpoOnlineTrainer(RewardConfig rewardTemplate, PpoConfig ppoT
 
         // 2. PPO from the round's policy against the refreshed reward model
         var ppoConfig = ppoTemplate with { OutDir = Path.Combine(round.Directory, "ppo"), Seed = ppoTemplate.Seed + (ulong)round.Round };
-        var trainer = new PpoTrainer(ppoConfig, tokenizer, HfCheckpoint.Load(round.PolicyDirectory), HfCheckpoint.Load(round.ReferenceDirectory),
-            RewardModelReward.Load([rm.Directory]), prompts, log, progress)
+        var trainer = new PpoTrainer(ppoConfig, tokenizer, CausalLmCheckpoint.Load(round.PolicyDirectory), CausalLmCheckpoint.Load(round.ReferenceDirectory),
+            RewardModelReward.Load([rm.Directory], ppoConfig.ChatTemplateName), prompts, log, progress)
         {
             Gold = gold is null ? null : new GoldScorerReward(gold),
         };

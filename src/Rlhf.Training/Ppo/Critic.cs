@@ -2,13 +2,12 @@ using Rlhf.Models;
 using Rlhf.Models.Checkpoints;
 using Rlhf.Models.Heads;
 using Rlhf.Tensors;
-using Rlhf.Tensors.Serialization;
 using Rlhf.Training.Rl;
 
 namespace Rlhf.Training.Ppo;
 
 /// <summary>
-/// PPO's value model V(s_t): a <see cref="ValueHead"/> (<c>v_head.summary</c>, TRL's name) on a GPT trunk, read at the
+/// PPO's value model V(s_t): a <see cref="ValueHead"/> (<c>v_head.summary</c>, TRL's name) on a language-model trunk of any family, read at the
 /// states that predict each response token — the same columns <see cref="PolicyForward"/> reads log-probs from, so
 /// V_t is the value of the state in which a_t is chosen. Either its own trunk (a copy of the policy or of the reward
 /// model's trunk; the default, as in InstructGPT, TRL and OpenRLHF), or <see cref="Shared"/>: the policy's trunk with
@@ -17,10 +16,10 @@ namespace Rlhf.Training.Ppo;
 /// </summary>
 public sealed class Critic
 {
-    private Critic(Gpt trunk, ValueHead head, bool shared) => (Trunk, Head, Shared) = (trunk, head, shared);
+    private Critic(ICausalLm trunk, ValueHead head, bool shared) => (Trunk, Head, Shared) = (trunk, head, shared);
 
     /// <summary>The trunk (the policy itself when <see cref="Shared"/>).</summary>
-    public Gpt Trunk { get; }
+    public ICausalLm Trunk { get; }
 
     /// <summary>The scalar head.</summary>
     public ValueHead Head { get; }
@@ -29,13 +28,13 @@ public sealed class Critic
     public bool Shared { get; }
 
     /// <summary>A critic with its own trunk, a copy of <paramref name="init"/> (policy or reward-model trunk), and a fresh head.</summary>
-    public static Critic Separate(Gpt init, ulong seed) => new(ModelCopy.Of(init), new ValueHead(init.Config.NEmbd, new Rng(seed)), false);
+    public static Critic Separate(ICausalLm init, ulong seed) => new(ModelCopy.Of(init), new ValueHead(init.HiddenSize, new Rng(seed)), false);
 
     /// <summary>A head on <paramref name="policy"/>'s trunk.</summary>
-    public static Critic SharedWith(Gpt policy, ulong seed)
+    public static Critic SharedWith(ICausalLm policy, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return new(policy, new ValueHead(policy.Config.NEmbd, new Rng(seed)), true);
+        return new(policy, new ValueHead(policy.HiddenSize, new Rng(seed)), true);
     }
 
     /// <summary>What the critic trains: the head, plus the trunk unless shared (then the policy's optimizer owns it).</summary>
@@ -72,20 +71,19 @@ public sealed class Critic
     }
 
     /// <summary>
-    /// Writes a separate critic as <c>directory</c> in HF layout (trunk + <c>v_head.*</c>); a shared critic's head is
+    /// Writes a separate critic as <c>directory</c> in its trunk family's HF layout (trunk + <c>v_head.*</c>); a shared critic's head is
     /// written with the policy instead (see <see cref="PpoCheckpoint"/>).
     /// </summary>
     public void Save(string directory)
     {
         if (Shared) throw new InvalidOperationException("Critic: a shared critic is saved with the policy");
-        HfCheckpoint.Save(directory, Trunk, Head.Parameters());
+        Trunk.Save(directory, Head.Parameters());
     }
 
     /// <summary>Loads a separate critic's trunk and head from <see cref="Save"/>'s directory.</summary>
     public void Load(string directory)
     {
         if (Shared) throw new InvalidOperationException("Critic: a shared critic is loaded with the policy");
-        var file = Safetensors.Load(Path.Combine(directory, HfCheckpoint.WeightsFile));
-        HfCheckpoint.LoadInto([.. Trunk.Parameters(), .. Head.Parameters()], file, "transformer.");
+        CausalLmCheckpoint.LoadInto(directory, [.. Trunk.Parameters(), .. Head.Parameters()]);
     }
 }

@@ -15,7 +15,7 @@ namespace Rlhf.Training.Ppo;
 /// A PPO run's saved state, in <c>&lt;out&gt;/checkpoint/</c> (resumable) and <c>&lt;out&gt;/best/</c> (the guard's
 /// best iteration, weights only):
 /// <list type="bullet">
-/// <item><c>model.safetensors</c> + <c>config.json</c> + tokenizer: the policy in HF GPT-2 layout (usable by
+/// <item><c>model.safetensors</c> + <c>config.json</c> + tokenizer: the policy in its family's HF layout (usable by
 /// <c>rlhf generate --model</c>); with a shared critic the value head <c>v_head.summary.*</c> is stored in the same file
 /// (TRL's value-head layout);</item>
 /// <item><c>critic/</c>: a separate critic's trunk + value head, HF layout;</item>
@@ -33,7 +33,7 @@ public static class PpoCheckpoint
     public const string CriticOptimizerFile = "critic_optimizer.safetensors";
 
     /// <summary>Saves the full training state into <c>&lt;outDir&gt;/checkpoint/</c>.</summary>
-    public static string Save(string outDir, Gpt policy, Critic critic, BpeTokenizer tokenizer, IOptimizer policyOptimizer,
+    public static string Save(string outDir, ICausalLm policy, Critic critic, BpeTokenizer tokenizer, IOptimizer policyOptimizer,
         IOptimizer? criticOptimizer, PpoState state)
     {
         ArgumentNullException.ThrowIfNull(policyOptimizer);
@@ -48,7 +48,7 @@ public static class PpoCheckpoint
     }
 
     /// <summary>Saves policy and critic weights of iteration <paramref name="iteration"/> into <c>&lt;outDir&gt;/best/</c>, with <c>best.json</c> (iteration and metrics).</summary>
-    public static string SaveBest(string outDir, Gpt policy, Critic critic, BpeTokenizer tokenizer, int iteration,
+    public static string SaveBest(string outDir, ICausalLm policy, Critic critic, BpeTokenizer tokenizer, int iteration,
         IReadOnlyDictionary<string, double> metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
@@ -68,25 +68,24 @@ public static class PpoCheckpoint
         TrainingCheckpoint.ReadState<PpoState>(outDir, PpoTrainer.Kind, s => s.Kind);
 
     /// <summary>Loads policy, critic and optimizer states from checkpoint directory <paramref name="dir"/> into the given objects.</summary>
-    public static void Load(string dir, Gpt policy, Critic critic, IOptimizer policyOptimizer, IOptimizer? criticOptimizer)
+    public static void Load(string dir, ICausalLm policy, Critic critic, IOptimizer policyOptimizer, IOptimizer? criticOptimizer)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(critic);
         ArgumentNullException.ThrowIfNull(policyOptimizer);
-        var file = Safetensors.Load(Path.Combine(dir, HfCheckpoint.WeightsFile));
-        HfCheckpoint.LoadInto(critic.Shared ? [.. policy.Parameters(), .. critic.Head.Parameters()] : policy.Parameters(), file, "transformer.");
+        CausalLmCheckpoint.LoadInto(dir, critic.Shared ? [.. policy.Parameters(), .. critic.Head.Parameters()] : policy.Parameters());
         if (!critic.Shared) critic.Load(Path.Combine(dir, CriticDirectory));
         policyOptimizer.LoadState(Path.Combine(dir, TrainingCheckpoint.OptimizerFile));
         criticOptimizer?.LoadState(Path.Combine(dir, CriticOptimizerFile));
     }
 
-    private static void WriteModels(string dir, Gpt policy, Critic critic, BpeTokenizer tokenizer, int iteration)
+    private static void WriteModels(string dir, ICausalLm policy, Critic critic, BpeTokenizer tokenizer, int iteration)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(critic);
         ArgumentNullException.ThrowIfNull(tokenizer);
         var metadata = new Dictionary<string, string> { ["step"] = iteration.ToString(CultureInfo.InvariantCulture), ["trainer"] = PpoTrainer.Kind };
-        HfCheckpoint.Save(dir, policy, critic.Shared ? critic.Head.Parameters() : null, metadata, tokenizer.EndOfTextId);
+        policy.Save(dir, critic.Shared ? critic.Head.Parameters() : null, metadata, tokenizer.EndOfTextId);
         tokenizer.Save(dir);
         if (!critic.Shared) critic.Save(Path.Combine(dir, CriticDirectory));
     }

@@ -14,7 +14,7 @@ namespace Rlhf.Training.Ppo;
 /// A minibatch whose loss or gradient is not finite is skipped (counted, gradients dropped), so one poisoned batch
 /// cannot destroy the weights.
 /// </summary>
-public sealed class PpoEpochs(PpoConfig config, Gpt policy, Critic critic, AdamW policyOptimizer, AdamW? criticOptimizer, PtxBatches? ptx)
+public sealed class PpoEpochs(PpoConfig config, ICausalLm policy, Critic critic, AdamW policyOptimizer, AdamW? criticOptimizer, PtxBatches? ptx)
 {
     /// <summary>Runs <see cref="PpoConfig.Epochs"/> epochs over <paramref name="experience"/>; minibatch order and ptx windows come from <paramref name="rng"/>.</summary>
     public PpoUpdateStats Run(PpoExperience experience, Rng rng)

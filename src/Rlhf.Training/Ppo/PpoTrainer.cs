@@ -42,7 +42,7 @@ public sealed class PpoTrainer
 
     private readonly BpeTokenizer _tokenizer;
     private readonly ChatTemplate _template;
-    private readonly Gpt _policy, _reference;
+    private readonly ICausalLm _policy, _reference;
     private readonly IRewardFunction _reward;
     private readonly IReadOnlyList<RlPrompt> _prompts;
     private readonly TextWriter _log;
@@ -52,7 +52,7 @@ public sealed class PpoTrainer
     /// A trainer of <paramref name="policy"/> (updated in place; on resume its weights are replaced by the checkpoint's)
     /// against <paramref name="reward"/>, leashed to the frozen <paramref name="reference"/> (a separate copy, usually the SFT model).
     /// </summary>
-    public PpoTrainer(PpoConfig config, BpeTokenizer tokenizer, Gpt policy, Gpt reference, IRewardFunction reward, IReadOnlyList<RlPrompt> prompts,
+    public PpoTrainer(PpoConfig config, BpeTokenizer tokenizer, ICausalLm policy, ICausalLm reference, IRewardFunction reward, IReadOnlyList<RlPrompt> prompts,
         TextWriter? log = null, IProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -63,7 +63,7 @@ public sealed class PpoTrainer
         ArgumentNullException.ThrowIfNull(prompts);
         if (ReferenceEquals(policy, reference)) throw new ArgumentException("PpoTrainer: the reference must be a separate (frozen) copy of the policy");
         (Config, _tokenizer, _policy, _reference, _reward, _prompts, _log, _progress) = (config, tokenizer, policy, reference, reward, prompts, log ?? Console.Out, progress);
-        _template = new ChatTemplate(tokenizer);
+        _template = ChatTemplate.For(tokenizer, config.ChatTemplateName);
     }
 
     /// <summary>The settings.</summary>
@@ -79,7 +79,7 @@ public sealed class PpoTrainer
     public IRunGuard? Guard { get; init; }
 
     /// <summary>Trunk a separate critic starts from (e.g. the reward model's); null: a copy of the policy.</summary>
-    public Gpt? CriticInit { get; init; }
+    public ICausalLm? CriticInit { get; init; }
 
     /// <summary>Tokenised pretraining text for PPO-ptx (null: off).</summary>
     public int[]? PtxTokens { get; init; }
@@ -111,7 +111,7 @@ public sealed class PpoTrainer
             new AdamWConfig(cfg.LearningRate, WeightDecay: cfg.WeightDecay));
         var criticOptimizer = cfg.SharedCritic ? null : new AdamW(critic.TrainableParameters(), new AdamWConfig(cfg.CriticLr, WeightDecay: cfg.WeightDecay));
         IKlController kl = cfg.KlTarget is float target ? new AdaptiveKlController(cfg.Beta, target, cfg.KlHorizon) : new FixedKlController(cfg.Beta);
-        var ptx = PtxTokens is { } tokens ? new PtxBatches(tokens, Math.Min(cfg.PtxSeqLen, _policy.Config.NPositions)) : null;
+        var ptx = PtxTokens is { } tokens ? new PtxBatches(tokens, Math.Min(cfg.PtxSeqLen, _policy.MaxPositions)) : null;
         var epochs = new PpoEpochs(cfg, _policy, critic, policyOptimizer, criticOptimizer, ptx);
         var rng = new Rng(cfg.Seed);
         var cycle = new ShuffledOrder(_prompts.Count, rng); // shuffled by the run's generator, so its draws interleave with sampling
@@ -294,12 +294,12 @@ public sealed class PpoTrainer
     {
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
         if (PtxTokens is { Length: < 3 } ptx) throw new TrainingException($"PPO-ptx: the pretraining text has {ptx.Length} tokens; at least 3 are needed");
-        foreach (var model in new[] { _policy, _reference, CriticInit }.OfType<Gpt>())
+        foreach (var model in new[] { _policy, _reference, CriticInit }.OfType<ICausalLm>())
             TrainingSetup.CheckModel(model, _tokenizer, cfg.MaxNewTokens + 1);
-        int context = Math.Min(_policy.Config.NPositions, _reference.Config.NPositions);
+        int context = Math.Min(_policy.MaxPositions, _reference.MaxPositions);
         for (int i = 0; i < _prompts.Count; i++)
         {
-            int tokens = _template.EncodePrompt(_prompts[i].Prompt).Length;
+            int tokens = _template.EncodePrompt(_prompts[i].Prompt, _prompts[i].Messages).Length;
             if (tokens + cfg.MaxNewTokens > context)
                 throw new TrainingException($"prompt {i + 1} (\"{Clip(_prompts[i].Prompt, 40)}\") has {tokens} tokens in the chat template; "
                     + $"with {cfg.MaxNewTokens} new tokens that exceeds the model context of {context}: shorten it or lower --max-new-tokens");

@@ -62,7 +62,7 @@ public sealed class PretrainTrainer
         string outDir = Config.OutDir;
 
         // ---- model: the run's checkpoint (resume), an init checkpoint, or a fresh one
-        var (model, cfg, state, resumeDir) = TrainingSetup.StartAnyFamily<PretrainConfig, PackedSamplerState>(Config, Kind, resume, _tokenizer);
+        var (model, cfg, state, resumeDir) = TrainingSetup.Start<PretrainConfig, PackedSamplerState>(Config, Kind, resume, _tokenizer);
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
         // ---- data: train/val split, random training windows, fixed validation windows
@@ -106,7 +106,7 @@ public sealed class PretrainTrainer
         {
             var batch = sampler.Next();
             long start = Stopwatch.GetTimestamp();
-            var r = TrainStep.Run(model, optimizer, schedule.At(s), batch.Inputs, batch.Targets, B, T, cfg.GradClip);
+            var r = TrainStep.Run(model, optimizer, schedule.At(s), batch.Inputs, batch.Targets, batch.BatchSize, T, cfg.GradClip);
             double tokensPerSecond = batch.TokenCount / Stopwatch.GetElapsedTime(start).TotalSeconds;
             tokensSeen += batch.TokenCount;
             lastLoss = r.Loss;

@@ -7,7 +7,8 @@ namespace Rlhf.Training.RewardModeling;
 
 /// <summary>
 /// Preference records into reward-model batches: every completion through the chat template
-/// (<c>User: {prompt}\nAssistant: {completion}&lt;|endoftext|&gt;</c>), rows right-padded to the batch's longest with an
+/// (<c>User: {prompt}\nAssistant: {completion}&lt;|endoftext|&gt;</c>, or the model's chat format with the prompt's
+/// conversation, ending in end-of-turn), rows right-padded to the batch's longest with an
 /// attention mask, so the score head reads each row at its own last real token (the end-of-text). A record with any
 /// completion longer than <paramref name="seqLen"/> is skipped whole and counted: cutting a response would score a
 /// different text than the labeler ranked, and dropping one completion would change the ranking's pairs.
@@ -41,7 +42,7 @@ public sealed class RewardCollator(ChatTemplate template, int seqLen)
             bool fits = true;
             for (int k = 0; k < seqs.Length && fits; k++)
             {
-                seqs[k] = Template.Encode(r.Prompt, r.Completions[k]).Ids;
+                seqs[k] = Template.Encode(r.Prompt, r.Messages, r.Completions[k]).Ids;
                 fits = seqs[k].Length <= SeqLen;
             }
             if (!fits) skipped++;

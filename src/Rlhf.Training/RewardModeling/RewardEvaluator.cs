@@ -18,7 +18,7 @@ public static class RewardEvaluator
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        var collator = new RewardCollator(template, seqLen ?? model.Trunk.Config.NPositions);
+        var collator = new RewardCollator(template, seqLen ?? model.Trunk.MaxPositions);
         return Evaluate(model, collator.Encode(data.Records, out int skipped), skipped);
     }
 

@@ -99,7 +99,7 @@ public sealed class RewardTrainer
 
         // ---- data: split by prompt, encode (skip records that do not fit), shuffled epochs of G prompts
         var (trainData, evalData) = _data.Split(cfg.ValFraction, cfg.Seed);
-        var collator = new RewardCollator(new ChatTemplate(_tokenizer), T);
+        var collator = new RewardCollator(ChatTemplate.For(_tokenizer, Config.ChatTemplateName), T);
         var train = collator.Encode(trainData.Records, out int skipped);
         var heldWithSources = collator.EncodeWithSources(evalData.Records, out int heldSkipped);
         var held = heldWithSources.Select(x => x.Encoded).ToList();
@@ -188,7 +188,7 @@ public sealed class RewardTrainer
                 reference = [];
                 foreach (var sample in ReferenceSamples)
                 {
-                    var ids = collator.Template.Encode(sample.Prompt, sample.Response).Ids;
+                    var ids = collator.Template.Encode(sample.Prompt, null, sample.Response).Ids;
                     if (ids.Length <= T) reference.Add(ids);
                     else referenceSkipped++;
                 }

@@ -11,7 +11,7 @@ namespace Rlhf.Training.Rl;
 public static class PolicyForward
 {
     /// <summary>One forward of <paramref name="model"/> over <paramref name="batch"/>.</summary>
-    public static PolicyOutput Run(Gpt model, SequenceBatch batch, float temperature = 1f)
+    public static PolicyOutput Run(ICausalLm model, SequenceBatch batch, float temperature = 1f)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batch);
@@ -26,7 +26,7 @@ public static class PolicyForward
     }
 
     /// <summary>Response log-probs (B·L, row-major, pads included: mask with the batch) without gradients, in chunks of <paramref name="rows"/>.</summary>
-    public static float[] LogProbs(Gpt model, SequenceBatch batch, float temperature = 1f, int rows = 16)
+    public static float[] LogProbs(ICausalLm model, SequenceBatch batch, float temperature = 1f, int rows = 16)
     {
         ArgumentNullException.ThrowIfNull(batch);
         using var noGrad = Tensor.NoGrad();

@@ -14,7 +14,7 @@ namespace Rlhf.Training.Rl;
 public static class RolloutSampler
 {
     /// <summary>Samples <paramref name="samplesPerPrompt"/> responses to each prompt; <paramref name="maxBatch"/> rows per generate call.</summary>
-    public static List<RolloutSample> Sample(Gpt policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts,
+    public static List<RolloutSample> Sample(ICausalLm policy, ChatTemplate template, IReadOnlyList<RlPrompt> prompts,
         int samplesPerPrompt, GenerationConfig config, Rng rng, int maxBatch = 64)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -23,10 +23,11 @@ public static class RolloutSampler
         ArgumentOutOfRangeException.ThrowIfLessThan(samplesPerPrompt, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         var encoded = new int[prompts.Count][];
-        for (int p = 0; p < prompts.Count; p++) encoded[p] = template.EncodePrompt(prompts[p].Prompt);
+        for (int p = 0; p < prompts.Count; p++) encoded[p] = template.EncodePrompt(prompts[p].Prompt, prompts[p].Messages);
         int total = prompts.Count * samplesPerPrompt;
         var samples = new List<RolloutSample>(total);
-        int eos = template.Tokenizer.EndOfTextId;
+        int eos = template.EndId; // end-of-turn under a chat format
+        config = config with { VocabularyLimit = template.Tokenizer.VocabSize }; // a padded embedding's extra ids cannot be decoded
         using var noGrad = Tensor.NoGrad();
         for (int start = 0; start < total; start += maxBatch)
         {

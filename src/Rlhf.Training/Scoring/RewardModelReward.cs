@@ -17,17 +17,20 @@ public sealed class RewardModelReward : IRewardFunction
     private readonly RewardEnsemble _ensemble;
     private readonly ChatTemplate _template;
 
-    /// <summary>Members must share <paramref name="tokenizer"/>.</summary>
-    public RewardModelReward(IReadOnlyList<RewardModel> members, BpeTokenizer tokenizer, string name)
+    /// <summary>
+    /// Members must share <paramref name="tokenizer"/>; <paramref name="chatTemplate"/> is the <c>--chat-template</c>
+    /// choice they were trained with (null = auto: the tokenizer's chat_template, else the plain format).
+    /// </summary>
+    public RewardModelReward(IReadOnlyList<RewardModel> members, BpeTokenizer tokenizer, string name, string? chatTemplate = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         _ensemble = new RewardEnsemble(members);
-        _template = new ChatTemplate(tokenizer);
+        _template = ChatTemplate.For(tokenizer, chatTemplate);
         Name = name;
     }
 
     /// <summary>Loads one checkpoint directory per member (each as <c>rlhf rm train</c> writes it); the first member's tokenizer is used and the others' must equal it.</summary>
-    public static RewardModelReward Load(IReadOnlyList<string> directories)
+    public static RewardModelReward Load(IReadOnlyList<string> directories, string? chatTemplate = null)
     {
         ArgumentNullException.ThrowIfNull(directories);
         if (directories.Count == 0) throw new ArgumentException("at least one reward model directory is needed");
@@ -39,7 +42,7 @@ public sealed class RewardModelReward : IRewardFunction
                 throw new InvalidDataException($"{dir}: its tokenizer differs from {directories[0]}'s; ensemble members must share one tokenizer");
             members.Add(RewardModel.Load(dir));
         }
-        return new RewardModelReward(members, tokenizer, "rm:" + string.Join('+', directories));
+        return new RewardModelReward(members, tokenizer, "rm:" + string.Join('+', directories), chatTemplate);
     }
 
     /// <summary>True when two tokenizers map text to the same ids (same vocabulary size, merges and specials).</summary>
@@ -63,10 +66,10 @@ public sealed class RewardModelReward : IRewardFunction
         var outcomes = new RewardOutcome[batch.Count];
         var seqs = new List<int[]>(batch.Count);
         var index = new List<int>(batch.Count);
-        int context = _ensemble.Members[0].Trunk.Config.NPositions;
+        int context = _ensemble.Members[0].Trunk.MaxPositions;
         for (int i = 0; i < batch.Count; i++)
         {
-            var enc = _template.Encode(batch[i].Prompt, batch[i].Completion);
+            var enc = _template.Encode(batch[i].Prompt, batch[i].Messages, batch[i].Completion);
             int responseLength = enc.Ids.Length - enc.PromptLength;
             if (responseLength >= context) { outcomes[i] = new(0f, null, $"response of {responseLength} tokens exceeds the reward model's context {context}"); continue; }
             seqs.Add(enc.Ids.Length <= context ? enc.Ids : enc.Ids[^context..]);

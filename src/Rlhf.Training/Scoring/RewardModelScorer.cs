@@ -11,7 +11,7 @@ namespace Rlhf.Training.Scoring;
 /// </summary>
 public sealed class RewardModelScorer(RewardModel model, BpeTokenizer tokenizer, string name) : IGoldScorer
 {
-    private readonly ChatTemplate _template = new(tokenizer);
+    private readonly ChatTemplate _template = ChatTemplate.For(tokenizer);
 
     /// <inheritdoc/>
     public string Name { get; } = name;
@@ -24,7 +24,7 @@ public sealed class RewardModelScorer(RewardModel model, BpeTokenizer tokenizer,
     public double Score(string prompt, string completion)
     {
         var ids = _template.Encode(prompt, completion).Ids;
-        int context = model.Trunk.Config.NPositions;
+        int context = model.Trunk.MaxPositions;
         if (ids.Length > context)
             throw new InvalidDataException($"{Name}: prompt + completion is {ids.Length} tokens, more than the gold model's context of {context}");
         using var noGrad = Tensor.NoGrad();

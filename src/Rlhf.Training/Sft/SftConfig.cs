@@ -22,6 +22,13 @@ public sealed record SftConfig : TrainerConfig
         CheckpointInterval = 200;
     }
 
+    /// <summary>
+    /// Conversational (<c>messages</c>) examples: the loss covers only the assistant messages' tokens and their
+    /// end-of-turn (true, the default), or every token after the first (false). Prompt/response examples always train
+    /// on the response only.
+    /// </summary>
+    public bool AssistantOnlyLoss { get; init; } = true;
+
     /// <summary>Passes over the training examples when <see cref="TrainerConfig.MaxSteps"/> is 0.</summary>
     public int Epochs { get; init; } = 1;
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Common;
@@ -6,19 +7,39 @@ using Rlhf.Data;
 
 namespace Rlhf.Training.Sft;
 
-/// <summary>SFT examples from JSONL through the chat template, and the held-out split.</summary>
+/// <summary>SFT examples (prompt/response or conversational <c>messages</c>) from JSONL through the chat template, and the held-out split.</summary>
 public static class SftData
 {
     /// <summary>
-    /// Reads <c>{"prompt", "response"}</c> lines of <paramref name="path"/> (<see cref="Jsonl.Read{T}"/>: a malformed
-    /// line throws <see cref="DataFormatException"/> naming <c>path:line</c>) and tokenizes each with
-    /// <paramref name="template"/>. Throws <see cref="TrainingException"/> when the file holds no example.
+    /// Reads <paramref name="path"/> (a malformed line throws <see cref="DataFormatException"/> naming <c>path:line</c>)
+    /// and tokenizes each line with <paramref name="template"/>. A line is <c>{"prompt", "response"}</c> (loss on the
+    /// response) or TRL's conversational <c>{"messages": [{"role", "content"}, ...]}</c> ending with an assistant
+    /// message (multi-turn; a system message may open it under a chat template), whose loss covers every assistant
+    /// message and its end-of-turn when <paramref name="assistantOnlyLoss"/> (the default), else every token after the
+    /// first. Throws <see cref="TrainingException"/> when the file holds no example.
     /// </summary>
-    public static List<TokenizedSft> Load(string path, ChatTemplate template)
+    public static List<TokenizedSft> Load(string path, ChatTemplate template, bool assistantOnlyLoss = true)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var examples = Jsonl.Read<SftExample>(path).Select(r => Tokenize(r.Record, template, $"{path}:{r.Line}")).ToList();
-        if (examples.Count == 0) throw new TrainingException($"{path}: no examples (expected JSON lines with \"prompt\" and \"response\")");
+        var examples = new List<TokenizedSft>();
+        foreach (var (line, o) in Jsonl.Read<JsonObject>(path))
+        {
+            string source = $"{path}:{line}";
+            if (!o.ContainsKey("messages"))
+            {
+                examples.Add(Tokenize(Jsonl.Deserialize<SftExample>(o, path, line), template, source));
+                continue;
+            }
+            try
+            {
+                foreach (var (key, _) in o)
+                    if (key != "messages") throw new FormatException($"unknown field '{key}' next to 'messages' (a conversational example has only 'messages')");
+                var messages = ChatMessagesJson.Read(o["messages"], "messages", allowSystem: true); // the plain format refuses it naming --chat-template
+                examples.Add(Tokenize(messages, template, assistantOnlyLoss, source));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException) { throw new DataFormatException($"{source}: {e.Message}", e); }
+        }
+        if (examples.Count == 0) throw new TrainingException($"{path}: no examples (expected JSON lines with \"prompt\" and \"response\", or \"messages\")");
         return examples;
     }
 
@@ -31,7 +52,30 @@ public static class SftData
         ArgumentNullException.ThrowIfNull(example);
         ArgumentNullException.ThrowIfNull(template);
         var ids = template.Encode(example.Prompt, example.Response);
-        return new TokenizedSft(ids.Ids[..ids.PromptLength], ids.Ids[ids.PromptLength..^1], source);
+        return new TokenizedSft(ids.Ids[..ids.PromptLength], ids.Ids[ids.PromptLength..^1], source) { EndId = ids.Ids[^1] };
+    }
+
+    /// <summary>
+    /// A conversation ending with an assistant message (<see cref="ChatTemplate.EncodeConversation"/>): the prompt is
+    /// everything before the first assistant token, the response the rest up to the last answer's end id, with the
+    /// assistant mask over it (<paramref name="assistantOnlyLoss"/>); without it, the prompt is the first token only
+    /// and every later token is trained.
+    /// </summary>
+    /// <exception cref="ArgumentException">The conversation is not one the template can render (see <see cref="ChatTemplate.EncodeConversation"/>).</exception>
+    public static TokenizedSft Tokenize(IReadOnlyList<ChatMessage> messages, ChatTemplate template, bool assistantOnlyLoss = true, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var encoded = template.EncodeConversation(messages);
+        int[] ids = encoded.Ids;
+        int last = ids.Length - 1;   // the end id closing the last answer
+        int first = assistantOnlyLoss ? Array.IndexOf(encoded.AssistantMask, true) : 1;
+        if (first <= 0 || first >= last) throw new ArgumentException("the conversation has no assistant text to learn after a prompt");
+        bool[] mask = encoded.AssistantMask[first..last];
+        return new TokenizedSft(ids[..first], ids[first..last], source)
+        {
+            ResponseMask = !assistantOnlyLoss || Array.TrueForAll(mask, m => m) ? null : mask,
+            EndId = ids[last],
+        };
     }
 
     /// <summary>

@@ -64,7 +64,7 @@ public sealed class SftTrainer
         string outDir = Config.OutDir;
 
         // ---- model: the run's checkpoint (resume), the pretrained init checkpoint, or a fresh one
-        var (model, cfg, state, resumeDir) = TrainingSetup.StartAnyFamily<SftConfig, SftSamplerState>(Config, Kind, resume, _tokenizer);
+        var (model, cfg, state, resumeDir) = TrainingSetup.Start<SftConfig, SftSamplerState>(Config, Kind, resume, _tokenizer);
         int B = cfg.BatchSize, T = cfg.SeqLen!.Value;
 
         // ---- data: held-out split, collator (loss on response tokens only), shuffled epochs

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Rlhf.Models.Tokenization;
 
 namespace Rlhf.Models.Tests.Tokenization;
@@ -69,7 +68,7 @@ public sealed class ChatFormatTests
         // Qwen2.5's template: a literal default system message when the conversation has none
         const string template = "{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}" +
             "{%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\\n' }}{%- endif %}";
-        var tok = WithTemplate(template);
+        var tok = RealTokenizers.WithTemplate("qwen3", template);
         var format = ChatFormat.For(tok);
         Assert.Equal(ChatFormatKind.ChatMl, format.Kind);
         Assert.Equal("You are Qwen, created by Alibaba Cloud. You are a helpful assistant.", format.DefaultSystem);
@@ -94,7 +93,7 @@ public sealed class ChatFormatTests
     [Fact]
     public void UnknownOrMissingTemplate_NamesTheChoices()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => ChatFormat.For(WithTemplate("{{ messages[0].content }}")));
+        var e = Assert.Throws<InvalidOperationException>(() => ChatFormat.For(RealTokenizers.WithTemplate("qwen3", "{{ messages[0].content }}")));
         Assert.Contains("tokenizer_config.json: chat_template is not a layout", e.Message);
         Assert.Contains("--chat-template", e.Message);
         Assert.Contains("chatml, qwen3, llama3", e.Message);
@@ -104,24 +103,5 @@ public sealed class ChatFormatTests
         Assert.Contains("no chat_template", Assert.Throws<InvalidOperationException>(() => ChatFormat.For(gpt2)).Message);
         Assert.Contains("<|im_end|>", Assert.Throws<InvalidOperationException>(() => ChatFormat.For(gpt2, "chatml")).Message);
         Assert.Throws<ArgumentException>(() => ChatFormat.For(RealTokenizers.Tokenizer("llama3")).Encode([new("tool", "x")]));
-    }
-
-    // the Qwen3 tokenizer with another chat_template in its tokenizer_config.json
-    private static BpeTokenizer WithTemplate(string template)
-    {
-        string source = RealTokenizers.Directory("qwen3");
-        string dir = Directory.CreateTempSubdirectory("rlhf-chat-").FullName;
-        try
-        {
-            File.Copy(Path.Combine(source, "tokenizer.json"), Path.Combine(dir, "tokenizer.json"));
-            var config = JsonNode.Parse(File.ReadAllText(Path.Combine(source, "tokenizer_config.json")))!;
-            config["chat_template"] = template;
-            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), config.ToJsonString());
-            return BpeTokenizer.Load(dir);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
     }
 }

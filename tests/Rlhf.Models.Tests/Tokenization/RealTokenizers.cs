@@ -34,6 +34,25 @@ internal static class RealTokenizers
         }
     }
 
+    /// <summary>The tokenizer <paramref name="name"/> with <paramref name="template"/> as the chat_template of its tokenizer_config.json.</summary>
+    public static BpeTokenizer WithTemplate(string name, string template)
+    {
+        string source = Directory(name);
+        string dir = System.IO.Directory.CreateTempSubdirectory("rlhf-chat-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(source, "tokenizer.json"), Path.Combine(dir, "tokenizer.json"));
+            var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(source, "tokenizer_config.json")))!;
+            config["chat_template"] = template;
+            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), config.ToJsonString());
+            return BpeTokenizer.Load(dir);
+        }
+        finally
+        {
+            System.IO.Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>One reference text and the ids of the JS encoder without and with the model's special tokens.</summary>
     public sealed record Case(string Text, int[] Ids, int[] IdsWithSpecial);
 

@@ -78,7 +78,7 @@ public sealed class OnlineLoopTests : IDisposable
 
         public IReadOnlyList<string> KeptOnRedo => ["note.txt"];
 
-        public RoundLabels? Label(int round, IReadOnlyList<string> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory, CancellationToken cancel = default)
+        public RoundLabels? Label(int round, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory, CancellationToken cancel = default)
         {
             Calls++;
             string note = Path.Combine(roundDirectory, "note.txt");
@@ -89,7 +89,7 @@ public sealed class OnlineLoopTests : IDisposable
                 File.WriteAllText(Path.Combine(roundDirectory, "scratch.txt"), "not kept");
                 return null; // stopped while waiting for people
             }
-            var records = prompts.Select((p, i) => new RankedCompletions(p, completions[i], [.. Enumerable.Range(0, completions[i].Count)], []) { Labeler = "ann", Weight = 0.5 }).ToList();
+            var records = prompts.Select((p, i) => new RankedCompletions(p.Prompt, completions[i], [.. Enumerable.Range(0, completions[i].Count)], []) { Labeler = "ann", Weight = 0.5 }).ToList();
             return new RoundLabels(new PreferenceData(PreferenceFormat.Ranked, records), new Dictionary<string, double> { ["human_labels"] = records.Count });
         }
     }

@@ -25,7 +25,7 @@ internal static class PpoTestKit
     };
 
     /// <summary>A fresh tiny policy (context 48) and its frozen copy.</summary>
-    public static (Gpt Policy, Gpt Reference) Models(ulong seed = 3)
+    public static (Gpt Policy, ICausalLm Reference) Models(ulong seed = 3)
     {
         var policy = new Gpt(TrainingFixtures.TinyModel(context: 48), seed);
         return (policy, ModelCopy.Of(policy));
