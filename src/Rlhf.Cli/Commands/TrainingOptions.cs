@@ -60,9 +60,13 @@ internal sealed class TrainingOptions
     /// <c>--max-wall-time</c>: stop cleanly with a resumable checkpoint after this long (this session only, not saved
     /// with the run). Accepts seconds (<c>90</c>), or a number with s/m/h (<c>90s</c>, <c>30m</c>, <c>2h</c>).
     /// </summary>
-    public static Option<TimeSpan?> CreateMaxWallTime() => new("--max-wall-time")
+    public static Option<TimeSpan?> CreateMaxWallTime() => DurationOption("--max-wall-time",
+        "Stop cleanly after this long, with a checkpoint that --resume continues (e.g. 90s, 30m, 2h; a plain number is seconds). Not saved with the run.");
+
+    /// <summary>An option holding a duration: seconds (<c>90</c>, <c>0.5</c>), or a number with s/m/h (<c>90s</c>, <c>30m</c>, <c>2h</c>).</summary>
+    public static Option<TimeSpan?> DurationOption(string name, string description) => new(name)
     {
-        Description = "Stop cleanly after this long, with a checkpoint that --resume continues (e.g. 90s, 30m, 2h; a plain number is seconds). Not saved with the run.",
+        Description = description,
         CustomParser = r =>
         {
             string text = r.Tokens.Count == 1 ? r.Tokens[0].Value.Trim() : "";
@@ -70,7 +74,7 @@ internal sealed class TrainingOptions
             string number = text.TrimEnd('h', 'm', 's');
             if (double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
                 return TimeSpan.FromSeconds(v * scale);
-            r.AddError($"--max-wall-time: '{text}' is not a duration ≥ 0 (e.g. 90s, 30m, 2h, or seconds)");
+            r.AddError($"{name}: '{text}' is not a duration ≥ 0 (e.g. 90s, 30m, 2h, or seconds)");
             return null;
         },
     };

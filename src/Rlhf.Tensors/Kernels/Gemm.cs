@@ -75,7 +75,7 @@ public static unsafe partial class Gemm
         {
             long flops = 2L * m * n * k;
             int threads = flops < 4_000_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency);
-            if (UseSmallM(m, kernel) && (transB || Environment.GetEnvironmentVariable("NOSMALLNN") != "1"))
+            if (UseSmallM(m, kernel))
             {
                 MultiplySmallM(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, flops < SmallMThreshold ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency));
                 return;
