@@ -173,6 +173,32 @@ public sealed class LoraCliTests : IDisposable
     }
 
     [Fact]
+    public void PpoLora_CriticIsTheValueHeadOnTheLoraTrunk_UnlessAFullCopyIsAskedFor()
+    {
+        string text = string.Concat(Enumerable.Repeat("the movie was great and fun.\nthe food was bad and cold.\nwhat a lovely day.\n", 20));
+        var tok = BpeTrainer.Train(text, 290);
+        new Gpt(new GptConfig(2, 2, 16, 48, tok.VocabSize), seed: 4).Save(P("policy"), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("policy"));
+        new RewardModel(new Gpt(new GptConfig(2, 2, 16, 64, tok.VocabSize), seed: 9)).Save(P("rm"), tok.EndOfTextId);
+        tok.Save(P("rm"));
+        File.WriteAllLines(P("prompts.jsonl"), new[] { "how was the movie?", "how was the food?" }.Select(p => JsonSerializer.Serialize(new { prompt = p })));
+        string[] Ppo(string outDir) => ["ppo", "--policy", P("policy"), "--reward-model", P("rm"), "--prompts", P("prompts.jsonl"), "--out", outDir,
+            "--batch", "2", "--minibatch", "2", "--epochs", "1", "--max-new-tokens", "3", "--checkpoint-interval", "1", "--iterations", "1", "--lora-r", "2"];
+
+        var lora = Run(Ppo(P("lora"))); // no --shared-critic: with LoRA the critic is still the head on the policy's adapters
+        Assert.True(lora.Code == 0, lora.Err);
+        Assert.False(Directory.Exists(P("lora/checkpoint/critic")));
+        Assert.False(File.Exists(P("lora/checkpoint/critic_optimizer.safetensors")));
+        Assert.Contains(Safetensors.Load(P("lora/checkpoint/adapter_model.safetensors")).Tensors.Keys, k => k.StartsWith("v_head.", StringComparison.Ordinal));
+        Assert.All(Safetensors.Load(P("lora/checkpoint/optimizer.safetensors")).Tensors.Keys, k => Assert.True(k.Contains(".lora_") || k.StartsWith("v_head.", StringComparison.Ordinal), k));
+
+        var full = Run([.. Ppo(P("full")), "--shared-critic", "false"]); // asked for explicitly: a full critic copy of its own
+        Assert.True(full.Code == 0, full.Err);
+        Assert.True(File.Exists(P("full/checkpoint/critic/model.safetensors")));
+        Assert.DoesNotContain(Safetensors.Load(P("full/checkpoint/adapter_model.safetensors")).Tensors.Keys, k => k.StartsWith("v_head.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Lora_BadSettings_AreReportedUnderTheirOptions()
     {
         var (model, data) = Setup("gpt2");

@@ -142,6 +142,10 @@ public static class PpoCommand
                 if (!resuming || parse.Given(option)) config = apply(config, parse);
             if (!resuming || guardOptions.AnyGiven(parse)) config = guardOptions.Config(parse) is { } guard ? config with { Guard = guard, GuardObserve = guardOptions.Observe(parse) } : config with { Guard = null, GuardObserve = false };
             config = config with { OutDir = outPath, MaxWallTime = parse.GetValue(maxWallTime), GradientCheckpointing = parse.GetValue(gradCheckpoint) };
+            // LoRA: the critic is the value head on the policy's LoRA trunk (TRL's PEFT PPO): a separate critic would be a full
+            // trainable copy of the base (weights, gradients and AdamW state: 4× the model), which is what LoRA avoids.
+            // One base carries one adapter set, so a critic of its own adapters is not offered; --shared-critic false keeps the full copy.
+            if (!resuming && config.Lora is not null && !parse.Given(sharedCritic) && !config.CriticFromRewardModel) config = config with { SharedCritic = true };
             CommandSupport.ThrowProblems(config.Problems(), optionOf);
             string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
             var rmPaths = config.RewardModelPaths ?? throw new TrainingException("--reward-model is required: the reward model (or ensemble) to train against");
