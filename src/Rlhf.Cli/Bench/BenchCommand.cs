@@ -249,9 +249,13 @@ public static class BenchCommand
         Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
         var frozenDtype = Commands.TrainingOptions.CreateFrozenDtype();
         var gradCheckpoint = Commands.TrainingOptions.CreateGradCheckpoint();
+        var loraR = new Option<int>("--lora-r") { Description = "Train LoRA adapters of this rank (alpha 2r, all attention and MLP projections) on the frozen policy; the reference is its base view and the critic a value head on its trunk (0 = full training, separate critic).", DefaultValueFactory = _ => 0 };
+        Require(loraR, r => r >= 0, "--lora-r must be ≥ 0.");
+        var ppoEpochs = new Option<int>("--ppo-epochs") { Description = "PPO epochs over the iteration's rollouts (peak memory per minibatch does not depend on it).", DefaultValueFactory = _ => 4 };
+        Require(ppoEpochs, e => e >= 1, "--ppo-epochs must be ≥ 1.");
         var profile = ProfileOption();
         var command = new Command("ppo", $"Time one PPO iteration ({PpoBench.Prompts} prompts × {PpoBench.NewTokens} new tokens, 4 epochs × minibatch 16, random-init models) "
-            + "split into generation, reward model, reference + values, and update, with the peak resident set.") { json, config, preset, warmup, frozenDtype, gradCheckpoint, profile };
+            + "split into generation, reward model, reference + values, and update, with the peak resident set.") { json, config, preset, warmup, frozenDtype, gradCheckpoint, loraR, ppoEpochs, profile };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -259,13 +263,13 @@ public static class BenchCommand
             var error = parse.InvocationConfiguration.Error;
             int w = parse.GetValue(warmup) ?? (name == "G" ? 0 : 1);
             var frozen = Commands.TrainingOptions.ParseDtype(parse.GetValue(frozenDtype)!);
-            var r = ProfiledRun.Run(parse.GetValue(profile), error, () => PpoBench.Run(name, w, error, frozen, parse.GetValue(gradCheckpoint)));
+            var r = ProfiledRun.Run(parse.GetValue(profile), error, () => PpoBench.Run(name, w, error, frozen, parse.GetValue(gradCheckpoint), parse.GetValue(loraR), parse.GetValue(ppoEpochs)));
             if (parse.GetValue(json))
             {
                 output.WriteLine(BenchJson.Line(r));
                 return 0;
             }
-            var table = new Table().Title($"PPO iteration, config {name} ({r.Params:N0} parameters per model, frozen models {r.FrozenDtype}), {r.Prompts} prompts × ≤ {r.MaxNewTokens} tokens ({r.GeneratedTokens} generated), {r.Threads} threads, peak RSS {r.PeakRssMb?.ToString("0", CultureInfo.InvariantCulture) ?? "?"} MiB")
+            var table = new Table().Title($"PPO iteration, config {name} ({r.Params:N0} parameters per model, frozen models {r.FrozenDtype}{(r.LoraR > 0 ? $", LoRA r={r.LoraR}, critic head on the policy's trunk" : "")}), {r.Prompts} prompts × ≤ {r.MaxNewTokens} tokens ({r.GeneratedTokens} generated), {r.Threads} threads, peak RSS {r.PeakRssMb?.ToString("0", CultureInfo.InvariantCulture) ?? "?"} MiB")
                 .AddColumns("Phase", "Seconds", "% of iteration");
             void Row(string phase, double s) => table.AddRow(phase, F(s, "0.00"), F(100 * s / r.TotalS));
             Row("generation (KV cache)", r.GenerateS);

@@ -17,7 +17,11 @@ namespace Rlhf.Cli.Bench;
 /// random init: timing and memory only; the reference and reward model optionally frozen to bf16) — split into
 /// generation (KV-cache sampling), reward (the RM's forward), reference + values (two no-grad forwards and GAE) and
 /// update (policy + critic forward/backward/AdamW). Runs <c>warmup</c> untimed iterations first (JIT, buffer pools) and
-/// reports the last iteration with the process's peak resident set. The tokenizer has exactly the model's vocabulary so
+/// reports the last iteration with the process's peak resident set. With <c>loraRank</c> &gt; 0 the policy trains
+/// rank-r adapters (α = 2r, every attention and MLP projection) on its frozen base, the reference is that base with the
+/// adapters off (no copy) and the critic is a value head on the policy's LoRA trunk (one base carries one adapter set,
+/// and a separate trainable critic would need its own f32 weights, gradients and AdamW moments) — what
+/// <c>rlhf ppo --lora-r</c> does. The tokenizer has exactly the model's vocabulary so
 /// that any sampled id decodes: trained on generated text for A and B, built from synthetic letter merges for G's 50257.
 /// </summary>
 public static class PpoBench
@@ -29,12 +33,13 @@ public static class PpoBench
     public const int NewTokens = 48;
 
     /// <summary>Runs <paramref name="warmup"/> + 1 iterations of config <paramref name="configName"/> (A or B) at the reference size and returns the last one's breakdown.</summary>
-    public static PpoRecord Run(string configName, int warmup, TextWriter progress, Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false) =>
-        Run(ModelBench.Config(configName), configName, Prompts, NewTokens, warmup, progress, frozenDtype, gradCheckpoint);
+    public static PpoRecord Run(string configName, int warmup, TextWriter progress, Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false,
+        int loraRank = 0, int epochs = 4) =>
+        Run(ModelBench.Config(configName), configName, Prompts, NewTokens, warmup, progress, frozenDtype, gradCheckpoint, loraRank, epochs);
 
     /// <summary>Runs <paramref name="warmup"/> + 1 iterations of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> tokens on <paramref name="config"/>-sized models.</summary>
     public static PpoRecord Run(GptConfig config, string configName, int prompts, int newTokens, int warmup, TextWriter progress,
-        Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false)
+        Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false, int loraRank = 0, int epochs = 4)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(progress);
@@ -42,7 +47,8 @@ public static class PpoBench
         var tokenizer = config.VocabSize <= 8192 ? BpeTrainer.Train(SyntheticText(seed: 1), config.VocabSize) : SyntheticTokenizer(config.VocabSize);
         if (tokenizer.VocabSize != config.VocabSize) throw new InvalidOperationException($"bench ppo: the tokenizer has {tokenizer.VocabSize} tokens, the model {config.VocabSize}");
         var policy = new Gpt(config, seed: 1);
-        var reference = ModelCopy.Of(policy);
+        var loraConfig = loraRank > 0 ? new Rlhf.Models.Lora.LoraConfig { Rank = loraRank, Alpha = 2f * loraRank } : null;
+        var reference = loraConfig is null ? ModelCopy.Of(policy) : Rlhf.Models.Lora.LoraAdapters.Attach(policy, loraConfig, seed: 4).BaseModel();
         var reward = new RewardModelReward([new RewardModel(new Gpt(config, seed: 2))], tokenizer, "rm:random");
         var rng = new Rng(3);
         string[] words = ["movie", "food", "day", "book", "song", "trip", "game", "class", "park", "city"];
@@ -53,10 +59,11 @@ public static class PpoBench
             var ppo = new PpoConfig
             {
                 OutDir = outDir, MaxSteps = warmup + 1, BatchSize = prompts, MinibatchSize = Math.Min(16, prompts), MaxNewTokens = newTokens, SampleEvery = 0, CheckpointInterval = 0,
-                FrozenDtype = frozenDtype, GradientCheckpointing = gradCheckpoint,
+                FrozenDtype = frozenDtype, GradientCheckpointing = gradCheckpoint, Epochs = epochs, Lora = loraConfig, SharedCritic = loraConfig is not null,
             };
             progress.WriteLine($"bench ppo config {configName}: {warmup} warm-up + 1 timed iteration of {prompts} prompts × {newTokens} new tokens, "
-                + $"{ppo.Epochs} epochs × minibatch {ppo.MinibatchSize}, frozen models {Name(frozenDtype)}{(gradCheckpoint ? ", grad checkpoint" : "")}...");
+                + $"{ppo.Epochs} epochs × minibatch {ppo.MinibatchSize}, frozen models {Name(frozenDtype)}{(gradCheckpoint ? ", grad checkpoint" : "")}"
+                + $"{(loraConfig is null ? "" : $", LoRA r={loraRank} with the critic's head on the policy's trunk")}...");
             new PpoTrainer(ppo, tokenizer, policy, reference, reward, promptList, TextWriter.Null, NullProgress.Instance).Run();
             var last = MetricsReader.Read(Path.Combine(outDir, "metrics.jsonl"))[^1];
             double gen = last.Get("time_generate_s")!.Value, rm = last.Get("time_reward_s")!.Value;
@@ -65,7 +72,7 @@ public static class PpoBench
             int tokens = (int)Math.Round(last.Get("response_length")!.Value * prompts);
             return new PpoRecord("ppo", configName, prompts, newTokens, tokens, R(gen), R(rm), R(refValues), R(update), R(total),
                 Math.Round(100 * gen / total, 1), Math.Round(100 * update / total, 1), ppo.Epochs, ppo.MinibatchSize, policy.ParameterCount, Environment.ProcessorCount,
-                Name(frozenDtype), gradCheckpoint, MemoryUsage.PeakRssBytes() is long b ? Math.Round(b / (1024.0 * 1024.0), 1) : null);
+                Name(frozenDtype), gradCheckpoint, MemoryUsage.PeakRssBytes() is long b ? Math.Round(b / (1024.0 * 1024.0), 1) : null, loraRank);
         }
         finally { Directory.Delete(outDir, recursive: true); }
 

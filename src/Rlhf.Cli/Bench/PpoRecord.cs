@@ -1,6 +1,6 @@
 namespace Rlhf.Cli.Bench;
 
-/// <summary>One <c>bench ppo</c> result line (JSON: snake_case): one PPO iteration's time split by phase.</summary>
+/// <summary>One <c>bench ppo</c> result line (JSON: snake_case): one PPO iteration's time split by phase (<see cref="LoraR"/> 0: full training).</summary>
 public sealed record PpoRecord(string Bench, string Config, int Prompts, int MaxNewTokens, int GeneratedTokens, double GenerateS, double RewardS,
     double ReferenceValueS, double UpdateS, double TotalS, double GeneratePct, double UpdatePct, int Epochs, int Minibatch, long Params, int Threads,
-    string FrozenDtype = "f32", bool GradCheckpoint = false, double? PeakRssMb = null);
+    string FrozenDtype = "f32", bool GradCheckpoint = false, double? PeakRssMb = null, int LoraR = 0);
