@@ -187,6 +187,7 @@ public sealed class LoraCliTests : IDisposable
 
         var lora = Run(Ppo(P("lora"))); // no --shared-critic: with LoRA the critic is still the head on the policy's adapters
         Assert.True(lora.Code == 0, lora.Err);
+        Assert.Contains("the critic is a value head on the policy's adapters", lora.Out);
         Assert.False(Directory.Exists(P("lora/checkpoint/critic")));
         Assert.False(File.Exists(P("lora/checkpoint/critic_optimizer.safetensors")));
         Assert.Contains(Safetensors.Load(P("lora/checkpoint/adapter_model.safetensors")).Tensors.Keys, k => k.StartsWith("v_head.", StringComparison.Ordinal));

@@ -33,6 +33,19 @@ public sealed class PpoBenchTests
     }
 
     [Fact]
+    public void Lora_TrainsAdaptersWithTheCriticOnThePolicyTrunk_ForTheGivenEpochs()
+    {
+        // LoRA policy, reference = its base view, critic = head on its trunk; one epoch instead of four
+        var r = Rlhf.Cli.Bench.PpoBench.Run(new GptConfig(2, 2, 16, 96, 300), "tiny", prompts: 4, newTokens: 4, warmup: 0, TextWriter.Null,
+            Rlhf.Tensors.Dtype.BF16, loraRank: 2, epochs: 1);
+        Assert.Equal(2, r.LoraR);
+        Assert.Equal(1, r.Epochs);
+        Assert.Equal("bf16", r.FrozenDtype);
+        Assert.InRange(r.GeneratedTokens, 4, 16);
+        Assert.Contains("\"lora_r\":2", Rlhf.Cli.Bench.BenchJson.Line(r));
+    }
+
+    [Fact]
     public void Profile_reports_per_op_forward_and_backward_totals_and_switches_the_profiler_off_again()
     {
         bool before = Rlhf.Tensors.Autograd.OpProfiler.Enabled; // RLHF_PROFILE=1 turns it on for the whole process

@@ -145,7 +145,11 @@ public static class PpoCommand
             // LoRA: the critic is the value head on the policy's LoRA trunk (TRL's PEFT PPO): a separate critic would be a full
             // trainable copy of the base (weights, gradients and AdamW state: 4× the model), which is what LoRA avoids.
             // One base carries one adapter set, so a critic of its own adapters is not offered; --shared-critic false keeps the full copy.
-            if (!resuming && config.Lora is not null && !parse.Given(sharedCritic) && !config.CriticFromRewardModel) config = config with { SharedCritic = true };
+            if (!resuming && config.Lora is not null && !parse.Given(sharedCritic) && !config.CriticFromRewardModel)
+            {
+                config = config with { SharedCritic = true };
+                output.WriteLine("ppo: LoRA: the critic is a value head on the policy's adapters (--shared-critic false: a full trainable critic copy)");
+            }
             CommandSupport.ThrowProblems(config.Problems(), optionOf);
             string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
             var rmPaths = config.RewardModelPaths ?? throw new TrainingException("--reward-model is required: the reward model (or ensemble) to train against");
