@@ -54,6 +54,13 @@ public interface ICausalLm
     /// </summary>
     Tensor ForwardCached(int[] ids, int newTokens, KvCache cache, bool[]? newMask = null);
 
+    /// <summary>
+    /// Activation (gradient) checkpointing per block: when on, a training forward keeps only each block's input and
+    /// recomputes the block's activations during backward (<see cref="Ops.Checkpoint"/>). Values and gradients are
+    /// bit-identical to a run without it; it trades about one extra forward per step for most of the activation memory.
+    /// </summary>
+    bool GradientCheckpointing { get; set; }
+
     /// <summary>All parameters, each named with its checkpoint key.</summary>
     IReadOnlyList<Tensor> Parameters();
 

@@ -49,6 +49,13 @@ public sealed class Llama : ICausalLm
             : Parameter.Create("lm_head.weight", Tensor.Randn(rng, 0.02f, config.VocabSize, config.HiddenSize));
     }
 
+    /// <summary>
+    /// Activation (gradient) checkpointing per block, as <see cref="Gpt.GradientCheckpointing"/>: a training forward
+    /// keeps only each block's input and recomputes the block in backward (<see cref="Ops.Checkpoint"/>); values and
+    /// gradients are bit-identical, for about one extra forward per step.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <inheritdoc />
     public string ModelType => Config.ModelType;
 
@@ -83,7 +90,10 @@ public sealed class Llama : ICausalLm
             throw new ArgumentException($"Llama.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var pass = new FullAttention(attentionMask, batch, time);
         var x = Ops.Embedding(ids, [batch, time], EmbedTokens);      // (B, T, C)
-        foreach (var block in Blocks) x = block.Forward(x, pass);
+        if (GradientCheckpointing && Lora.LoraAdapters.Find(this) is { Config.Dropout: > 0 })
+            throw new NotSupportedException("gradient checkpointing recomputes each block, which would draw new LoRA dropout masks: use LoRA dropout 0 with it");
+        foreach (var block in Blocks)
+            x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()]) : block.Forward(x, pass);
         return Norm.Forward(x);                                       // (B, T, C)
     }
 

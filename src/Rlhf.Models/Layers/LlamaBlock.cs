@@ -69,6 +69,11 @@ public sealed class LlamaBlock
         .. GateProj.Parameters(), .. UpProj.Parameters(), .. DownProj.Parameters(),
     ];
 
+    /// <summary>The A and B tensors of the LoRA adapters on this block's projections (none without adapters).</summary>
+    public IEnumerable<Tensor> AdapterParameters() =>
+        new[] { QProj.Adapter, KProj.Adapter, VProj.Adapter, OProj.Adapter, GateProj.Adapter, UpProj.Adapter, DownProj.Adapter }
+            .OfType<Lora.LoraAdapter>().SelectMany(a => new[] { a.A, a.B });
+
     /// <summary>(B, T, C) → (B, T, C) in <paramref name="pass"/> (whole sequence, or new positions against a KV cache).</summary>
     public Tensor Forward(Tensor x, AttentionPass pass)
     {

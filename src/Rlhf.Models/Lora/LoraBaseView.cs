@@ -53,6 +53,9 @@ public sealed class LoraBaseView(ICausalLm model, LoraAdapters adapters) : ICaus
     }
 
     /// <inheritdoc />
+    public bool GradientCheckpointing { get => _model.GradientCheckpointing; set => _model.GradientCheckpointing = value; }
+
+    /// <inheritdoc />
     public IReadOnlyList<Tensor> Parameters() => _model.Parameters();
 
     /// <inheritdoc />
