@@ -164,6 +164,7 @@ public static class BenchCommand
         Require(batchOption, b => b is null or >= 1, "--batch must be at least 1.");
         var seqOption = new Option<int?>("--seq") { Description = "Training sequence length instead of the config's (n_positions; 256 for G and the real-size presets)." };
         Require(seqOption, t => t is null or >= 2, "--seq must be at least 2.");
+        var trainOnly = new Option<bool>("--train-only") { Description = "Skip the forward-only pass after training (saves time at real size)." };
         Require(repeats, r => r is null or >= 1, "--repeats must be at least 1.");
         var warmup = new Option<int?>("--warmup") { Description = $"Untimed training steps first (default {ModelBench.WarmupSteps}; 2 for G and the real-size presets)." };
         Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
@@ -173,7 +174,7 @@ public static class BenchCommand
         Require(loraR, r => r >= 0, "--lora-r must be ≥ 0.");
         var profile = ProfileOption();
         var command = new Command(name, description) { json, config, preset, repeats, profile };
-        if (name == "train") { command.Add(warmup); command.Add(gradCheckpoint); command.Add(unfused); command.Add(loraR); command.Add(batchOption); command.Add(seqOption); }
+        if (name == "train") { command.Add(warmup); command.Add(gradCheckpoint); command.Add(unfused); command.Add(loraR); command.Add(batchOption); command.Add(seqOption); command.Add(trainOnly); }
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -185,7 +186,7 @@ public static class BenchCommand
             var (batch, T) = ModelBench.TrainShape(configName);
             batch = parse.GetValue(batchOption) ?? batch;
             T = parse.GetValue(seqOption) ?? T;
-            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, batch, T, n, parameters, threads, parse.GetValue(warmup) ?? (big ? 2 : ModelBench.WarmupSteps), parse.GetValue(gradCheckpoint), !parse.GetValue(unfused), parse.GetValue(loraR), error));
+            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, batch, T, n, parameters, threads, parse.GetValue(warmup) ?? (big ? 2 : ModelBench.WarmupSteps), parse.GetValue(gradCheckpoint), !parse.GetValue(unfused), parse.GetValue(loraR), parse.GetValue(trainOnly), error));
             if (parse.GetValue(json))
             {
                 foreach (var r in records) output.WriteLine(BenchJson.Line(r));
@@ -216,7 +217,7 @@ public static class BenchCommand
 
     /// <summary>The records of bench <paramref name="name"/> (train: train + forward; generate), with progress lines on <paramref name="error"/>.</summary>
     private static List<ModelRecord> ModelRecords(string name, string configName, int batch, int T, int n, long parameters, int threads,
-        int w, bool checkpoint, bool fused, int loraRank, TextWriter error)
+        int w, bool checkpoint, bool fused, int loraRank, bool trainOnly, TextWriter error)
     {
         var records = new List<ModelRecord>();
         if (name == "train")
@@ -226,6 +227,7 @@ public static class BenchCommand
             if (r.Profile is not null) error.WriteLine($"per-op time over the {n} timed steps (RLHF_PROFILE=1):{Environment.NewLine}{r.Profile}");
             records.Add(new ModelRecord("train", configName, Math.Round(r.TokensPerSecond, 1), "rlhf", Math.Round(r.MsPerStep, 1), parameters, threads,
                 batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory, loraRank > 0 ? loraRank : null, r.TrainableParams));
+            if (trainOnly) return records;
             error.WriteLine($"bench forward config {configName}...");
             GC.Collect(); // the training model and its optimizer are garbage now
             records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(configName, batch, T, n), 1), "rlhf", null, parameters, threads,
