@@ -15,11 +15,13 @@ public sealed class Gpt : ICausalLm
     /// <summary>Architecture.</summary>
     public GptConfig Config { get; }
 
-    /// <summary>Token embedding (V, C), also the LM head.</summary>
-    public Tensor Wte { get; }
+    private readonly FreezableMatrix _wte, _wpe;
 
-    /// <summary>Position embedding (n_positions, C).</summary>
-    public Tensor Wpe { get; }
+    /// <summary>Token embedding (V, C), also the LM head; throws once the model is frozen to bf16.</summary>
+    public Tensor Wte => _wte.Tensor;
+
+    /// <summary>Position embedding (n_positions, C); throws once the model is frozen to bf16.</summary>
+    public Tensor Wpe => _wpe.Tensor;
 
     /// <summary>Transformer blocks.</summary>
     public IReadOnlyList<Block> Blocks { get; }
@@ -34,12 +36,13 @@ public sealed class Gpt : ICausalLm
         config.Validate();
         Config = config;
         var rng = new Rng(seed);
-        Wte = Parameter.Create("wte.weight", Tensor.Randn(rng, 0.02f, config.VocabSize, config.NEmbd));
-        Wpe = Parameter.Create("wpe.weight", Tensor.Randn(rng, 0.01f, config.NPositions, config.NEmbd));
+        _wte = new FreezableMatrix(Parameter.Create("wte.weight", Tensor.Randn(rng, 0.02f, config.VocabSize, config.NEmbd)));
+        _wpe = new FreezableMatrix(Parameter.Create("wpe.weight", Tensor.Randn(rng, 0.01f, config.NPositions, config.NEmbd)));
         var blocks = new Block[config.NLayer];
         for (int i = 0; i < blocks.Length; i++) blocks[i] = new Block(config, i, rng);
         Blocks = blocks;
         LnF = new Layers.LayerNorm("ln_f", config.NEmbd, config.LayerNormEpsilon);
+        ParameterCount = Parameters().Sum(p => (long)p.Size);
     }
 
     /// <summary>
@@ -53,8 +56,21 @@ public sealed class Gpt : ICausalLm
     public IReadOnlyList<Tensor> Parameters() =>
         [Wte, Wpe, .. Blocks.SelectMany(b => b.Parameters()), LnF.Weight, LnF.Bias];
 
-    /// <summary>Number of trainable scalars (tied LM head counted once).</summary>
-    public long ParameterCount => Parameters().Sum(p => (long)p.Size);
+    /// <summary>Number of trainable scalars (tied LM head counted once); unchanged by freezing.</summary>
+    public long ParameterCount { get; }
+
+    /// <summary>The dtype the model was frozen to (<see cref="FreezeTo"/>), or null while it is trainable.</summary>
+    public Dtype? FrozenDtype { get; private set; }
+
+    /// <inheritdoc />
+    public void FreezeTo(Dtype dtype)
+    {
+        _wte.FreezeTo(dtype);
+        _wpe.FreezeTo(dtype);
+        foreach (var block in Blocks) block.FreezeTo(dtype);
+        Frozen.StopGradients([LnF.Weight, LnF.Bias]);
+        FrozenDtype = dtype;
+    }
 
     /// <inheritdoc />
     public string ModelType => "gpt2";
@@ -83,11 +99,13 @@ public sealed class Gpt : ICausalLm
         if (attentionMask is not null && attentionMask.Length != ids.Length)
             throw new ArgumentException($"Gpt.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var pass = new FullAttention(attentionMask, batch, time);
-        var x = Ops.Embedding(ids, [batch, time], Wte) + Ops.Embedding(pass.Positions, [batch, time], Wpe); // (B, T, C)
+        var x = _wte.Embed(ids, [batch, time]) + _wpe.Embed(pass.Positions, [batch, time]);                 // (B, T, C)
         if (GradientCheckpointing && Lora.LoraAdapters.Find(this) is { Config.Dropout: > 0 })
             throw new NotSupportedException("gradient checkpointing recomputes each block, which would draw new LoRA dropout masks: use LoRA dropout 0 with it");
         foreach (var block in Blocks)
-            x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()]) : block.Forward(x, pass);
+            x = GradientCheckpointing && FrozenDtype != Dtype.BF16
+                ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()])
+                : block.Forward(x, pass);
         var hidden = LnF.Forward(x);                                                                        // (B, T, C)
         // without a graph every intermediate array is garbage now: let the GC take them before the caller's next
         // forward allocates (inference loops: scoring, reference log-probs, evaluation)
@@ -96,7 +114,7 @@ public sealed class Gpt : ICausalLm
     }
 
     /// <summary>LM head: (…, C) → (…, V) = h·wteᵀ (weight tying).</summary>
-    public Tensor Logits(Tensor hidden) => Ops.MatMul(hidden, Wte, transB: true);
+    public Tensor Logits(Tensor hidden) => _wte.MatMulTransposed(hidden);
 
     /// <inheritdoc />
     public KvCache NewCache(int batch, int capacity) => new(Config, batch, capacity);
@@ -125,7 +143,7 @@ public sealed class Gpt : ICausalLm
         if (ids.Length != B * n) throw new ArgumentException($"Gpt.ForwardCached: {ids.Length} ids for batch {B} × {n} new tokens");
         using var noGrad = Tensor.NoGrad();
         var pass = CachedAttention.Begin(cache, n, newMask);
-        var x = Ops.Embedding(ids, [B, n], Wte) + Ops.Embedding(pass.Positions, [B, n], Wpe);  // (B, n, C)
+        var x = _wte.Embed(ids, [B, n]) + _wpe.Embed(pass.Positions, [B, n]);                  // (B, n, C)
         foreach (var block in Blocks) x = block.Forward(x, pass);
         return Logits(LnF.Forward(CachedAttention.LastPositions(x)));                           // (B, V)
     }

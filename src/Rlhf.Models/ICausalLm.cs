@@ -61,6 +61,18 @@ public interface ICausalLm
     /// </summary>
     bool GradientCheckpointing { get; set; }
 
+    /// <summary>
+    /// Makes the model a frozen, forward-only model (reference policy, reward model trunk, judge): no parameter
+    /// requires gradients any more. With <see cref="Dtype.BF16"/> the weight matrices (projections, embeddings, LM
+    /// head) are rounded to bf16 (half the memory) and their float32 arrays released; products accumulate in float32.
+    /// Afterwards <see cref="Parameters"/>, <see cref="Save"/> and <see cref="LanguageModelLoss"/> throw (nothing to train
+    /// or save: load the checkpoint again), and an input that requires a gradient is refused.
+    /// </summary>
+    void FreezeTo(Dtype dtype);
+
+    /// <summary>The dtype the model was frozen to (<see cref="FreezeTo"/>), or null while it is trainable.</summary>
+    Dtype? FrozenDtype { get; }
+
     /// <summary>All parameters, each named with its checkpoint key.</summary>
     IReadOnlyList<Tensor> Parameters();
 

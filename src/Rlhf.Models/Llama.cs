@@ -16,8 +16,10 @@ public sealed class Llama : ICausalLm
     /// <summary>Architecture.</summary>
     public LlamaConfig Config { get; }
 
-    /// <summary>Token embedding (V, C).</summary>
-    public Tensor EmbedTokens { get; }
+    private readonly FreezableMatrix _embedTokens, _lmHead;
+
+    /// <summary>Token embedding (V, C); throws once the model is frozen to bf16.</summary>
+    public Tensor EmbedTokens => _embedTokens.Tensor;
 
     /// <summary>Decoder layers.</summary>
     public IReadOnlyList<LlamaBlock> Blocks { get; }
@@ -25,8 +27,8 @@ public sealed class Llama : ICausalLm
     /// <summary>Final RMSNorm.</summary>
     public Layers.RmsNorm Norm { get; }
 
-    /// <summary>Output projection (V, C); the embedding itself when tied.</summary>
-    public Tensor LmHead { get; }
+    /// <summary>Output projection (V, C); the embedding itself when tied; throws once the model is frozen to bf16.</summary>
+    public Tensor LmHead => _lmHead.Tensor;
 
     /// <summary>Rotary frequencies shared by all layers.</summary>
     public RotaryEmbedding Rope { get; }
@@ -38,23 +40,33 @@ public sealed class Llama : ICausalLm
         config.Validate();
         Config = config;
         var rng = new Rng(seed);
-        EmbedTokens = Parameter.Create("model.embed_tokens.weight", Tensor.Randn(rng, 0.02f, config.VocabSize, config.HiddenSize));
+        _embedTokens = new FreezableMatrix(Parameter.Create("model.embed_tokens.weight", Tensor.Randn(rng, 0.02f, config.VocabSize, config.HiddenSize)));
         Rope = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
         var blocks = new LlamaBlock[config.NumLayers];
         for (int i = 0; i < blocks.Length; i++) blocks[i] = new LlamaBlock(config, i, Rope, rng);
         Blocks = blocks;
         Norm = new Layers.RmsNorm("model.norm", config.HiddenSize, config.RmsNormEps);
-        LmHead = config.TieWordEmbeddings
-            ? EmbedTokens
-            : Parameter.Create("lm_head.weight", Tensor.Randn(rng, 0.02f, config.VocabSize, config.HiddenSize));
+        _lmHead = config.TieWordEmbeddings
+            ? _embedTokens
+            : new FreezableMatrix(Parameter.Create("lm_head.weight", Tensor.Randn(rng, 0.02f, config.VocabSize, config.HiddenSize)));
+        ParameterCount = Parameters().Sum(p => (long)p.Size);
     }
 
-    /// <summary>
-    /// Activation (gradient) checkpointing per block, as <see cref="Gpt.GradientCheckpointing"/>: a training forward
-    /// keeps only each block's input and recomputes the block in backward (<see cref="Ops.Checkpoint"/>); values and
-    /// gradients are bit-identical, for about one extra forward per step.
-    /// </summary>
+    /// <inheritdoc />
     public bool GradientCheckpointing { get; set; }
+
+    /// <summary>The dtype the model was frozen to (<see cref="FreezeTo"/>), or null while it is trainable.</summary>
+    public Dtype? FrozenDtype { get; private set; }
+
+    /// <inheritdoc />
+    public void FreezeTo(Dtype dtype)
+    {
+        _embedTokens.FreezeTo(dtype);
+        _lmHead.FreezeTo(dtype); // the same matrix when tied: freezing it again does nothing
+        foreach (var block in Blocks) block.FreezeTo(dtype);
+        Frozen.StopGradients([Norm.Weight]);
+        FrozenDtype = dtype;
+    }
 
     /// <inheritdoc />
     public string ModelType => Config.ModelType;
@@ -76,7 +88,7 @@ public sealed class Llama : ICausalLm
         [EmbedTokens, .. Blocks.SelectMany(b => b.Parameters()), Norm.Weight, .. Config.TieWordEmbeddings ? [] : new[] { LmHead }];
 
     /// <inheritdoc />
-    public long ParameterCount => Parameters().Sum(p => (long)p.Size);
+    public long ParameterCount { get; }
 
     /// <inheritdoc />
     public Tensor Forward(int[] ids, int batch, int time, bool[]? attentionMask = null)
@@ -89,16 +101,18 @@ public sealed class Llama : ICausalLm
         if (attentionMask is not null && attentionMask.Length != ids.Length)
             throw new ArgumentException($"Llama.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var pass = new FullAttention(attentionMask, batch, time);
-        var x = Ops.Embedding(ids, [batch, time], EmbedTokens);      // (B, T, C)
+        var x = _embedTokens.Embed(ids, [batch, time]);              // (B, T, C)
         if (GradientCheckpointing && Lora.LoraAdapters.Find(this) is { Config.Dropout: > 0 })
             throw new NotSupportedException("gradient checkpointing recomputes each block, which would draw new LoRA dropout masks: use LoRA dropout 0 with it");
         foreach (var block in Blocks)
-            x = GradientCheckpointing ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()]) : block.Forward(x, pass);
+            x = GradientCheckpointing && FrozenDtype != Dtype.BF16
+                ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()])
+                : block.Forward(x, pass);
         return Norm.Forward(x);                                       // (B, T, C)
     }
 
     /// <inheritdoc />
-    public Tensor Logits(Tensor hidden) => Ops.MatMul(hidden, LmHead, transB: true);
+    public Tensor Logits(Tensor hidden) => _lmHead.MatMulTransposed(hidden);
 
     /// <inheritdoc />
     public Tensor LanguageModelLoss(Tensor hidden, int[] targets, int ignoreIndex = -100, float[]? weights = null) =>
@@ -116,7 +130,7 @@ public sealed class Llama : ICausalLm
         if (ids.Length != B * n) throw new ArgumentException($"Llama.ForwardCached: {ids.Length} ids for batch {B} × {n} new tokens");
         using var noGrad = Tensor.NoGrad();
         var pass = CachedAttention.Begin(cache, n, newMask);
-        var x = Ops.Embedding(ids, [B, n], EmbedTokens);                                    // (B, n, C)
+        var x = _embedTokens.Embed(ids, [B, n]);                                            // (B, n, C)
         foreach (var block in Blocks) x = block.Forward(x, pass);
         return Logits(Norm.Forward(CachedAttention.LastPositions(x)));                       // (B, V)
     }

@@ -38,6 +38,17 @@ public sealed class RewardModel
     /// <summary>Trunk and head parameters.</summary>
     public IReadOnlyList<Tensor> Parameters() => [.. Trunk.Parameters(), .. Head.Parameters()];
 
+    /// <summary>
+    /// Makes the reward model frozen and forward-only: the trunk as <see cref="ICausalLm.FreezeTo"/> (bf16 weight
+    /// matrices with <see cref="Dtype.BF16"/>), the head float32 without gradients. Scores stay usable; training,
+    /// saving and <see cref="Parameters"/> are refused afterwards when frozen to bf16.
+    /// </summary>
+    public void FreezeTo(Dtype dtype)
+    {
+        Trunk.FreezeTo(dtype);
+        Layers.Frozen.StopGradients(Head.Parameters());
+    }
+
     /// <summary>Raw scores (B) of token ids (B·T, row-major) with an attention mask (true = real token; null = all real).</summary>
     public Tensor Scores(int[] ids, int batch, int time, bool[]? attentionMask = null) =>
         Head.Forward(Trunk.Forward(ids, batch, time, attentionMask), attentionMask);

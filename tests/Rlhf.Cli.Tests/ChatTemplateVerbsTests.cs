@@ -21,7 +21,7 @@ public sealed class ChatTemplateVerbsTests : IDisposable
 
     private readonly string _dir = Directory.CreateTempSubdirectory("rlhf-cli-chat-").FullName;
 
-    public ChatTemplateVerbsTests() => Setup(ChatMlTemplate, ["<|im_start|>", "<|im_end|>"], "<|im_end|>");
+    public ChatTemplateVerbsTests() => Setup(ChatMlTemplate, ["<|im_start|>", "<|im_end|>"], "<|im_end|>", llama: false);
 
     // the Llama 3 template as in Llama 3's tokenizer_config.json (recognised by <|start_header_id|>)
     private const string Llama3Template = "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
@@ -31,16 +31,22 @@ public sealed class ChatTemplateVerbsTests : IDisposable
     private BpeTokenizer _tok = null!;
     private string _endOfTurn = "";
 
-    // a tokenizer with the template's special tokens and tokenizer_config.json, a tiny policy and reward model, and the data
-    private void Setup(string template, string[] specials, string endOfTurn)
+    // a tokenizer with the template's special tokens and tokenizer_config.json, a tiny policy and reward model (GPT-2 or
+    // Llama family), and the data
+    private void Setup(string template, string[] specials, string endOfTurn, bool llama)
     {
         var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("the cat is warm. the dog is cold. hello there, how are you? fine thanks.\n", 20)), 300, specials);
         tok.Save(P("tok"));
         File.WriteAllText(P("tok/tokenizer_config.json"), new JsonObject { ["chat_template"] = template, ["eos_token"] = endOfTurn, ["bos_token"] = specials.Contains("<|begin_of_text|>") ? "<|begin_of_text|>" : null }.ToJsonString());
         _tok = BpeTokenizer.Load(P("tok"));
         _endOfTurn = endOfTurn;
-        SaveModel("base", new Gpt(new GptConfig(2, 2, 16, 96, _tok.VocabSize), seed: 4));
-        new RewardModel(new Gpt(new GptConfig(1, 2, 16, 96, _tok.VocabSize), seed: 10), seed: 20).Save(P("rm0"), _tok.EndOfTextId);
+        var tiny = LlamaPresets.Get("tiny", "llama") with { VocabSize = _tok.VocabSize, MaxPositions = 96 };
+        ICausalLm Model(int layers, ulong seed) => llama ? new Llama(tiny, seed) : new Gpt(new GptConfig(layers, 2, 16, 96, _tok.VocabSize), seed);
+        var policy = Model(2, 4);
+        if (policy is Llama l) l.Save(P("base"), eosTokenId: _tok.EndOfTextId);
+        else HfCheckpoint.Save(P("base"), (Gpt)policy, eosTokenId: _tok.EndOfTextId);
+        _tok.Save(P("base"));
+        new RewardModel(Model(1, 10), seed: 20).Save(P("rm0"), _tok.EndOfTextId);
         _tok.Save(P("rm0"));
 
         string[] animals = ["cat", "dog"];
@@ -87,7 +93,8 @@ public sealed class ChatTemplateVerbsTests : IDisposable
     [InlineData("llama3")]
     public void EveryVerb_RunsOnConversationalData_WithTheTemplateFromTheFile(string format)
     {
-        if (format == "llama3") Setup(Llama3Template, ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"], "<|eot_id|>");
+        // Llama 3's template on a Llama-family model
+        if (format == "llama3") Setup(Llama3Template, ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"], "<|eot_id|>", llama: true);
         int imEnd = _tok.EncodeWithSpecialTokens(_endOfTurn)[0];
 
         // sft on multi-turn messages: the run saves the tokenizer with its chat_template, so later verbs find it again

@@ -17,18 +17,7 @@ public sealed class DpoTests : IDisposable
 
     private string P(string name) => Path.Combine(_dir, name);
 
-    /// <summary>A tiny model with its tokenizer, and a pairwise file of 20 prompts plus one pair too long for 40 tokens.</summary>
-    private (string Model, string Data) Setup()
-    {
-        string[] nouns = ["cat", "dog", "sun", "bird"];
-        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("the cat is warm. the dog is cold. the sun is warm. the bird is cold.\n", 20)), 300);
-        HfCheckpoint.Save(P("base"), new Gpt(new GptConfig(2, 2, 16, 48, tok.VocabSize), seed: 4), eosTokenId: tok.EndOfTextId);
-        tok.Save(P("base"));
-        var lines = Enumerable.Range(0, 20).Select(i => JsonSerializer.Serialize(new { prompt = $"the {nouns[i % 4]} {i}", chosen = $"the {nouns[i % 4]} is warm.", rejected = $"the {nouns[i % 4]} is cold." })).ToList();
-        lines.Add(JsonSerializer.Serialize(new { prompt = "the cat", chosen = string.Concat(Enumerable.Repeat("the cat is warm. ", 8)), rejected = "cold." }));
-        File.WriteAllLines(P("prefs.jsonl"), lines);
-        return (P("base"), P("prefs.jsonl"));
-    }
+    private (string Model, string Data) Setup() => TinyPolicy.Create(_dir);
 
     [Fact]
     public void Dpo_trains_reports_skipped_pairs_and_resumes()

@@ -32,6 +32,25 @@ public sealed class LabelAppTests : IDisposable
     }
 
     [Fact]
+    public async Task Simulate_Server_LabelsWhatTheAppHandsOut_CarefullyByGold_UntilIdle()
+    {
+        var store = Rlhf.Feedback.Storage.FeedbackStore.Open(PathOf("sim.db"));
+        string token = store.AddLabeler("sim-careful").Token;
+        store.Enqueue([new CompletionGroup("the day", ["a bad and sad day", "a good day", "a day"]), new CompletionGroup("the cat", ["the cat is cold", "the cat is warm and happy"])], "test");
+        await using var server = await Rlhf.Feedback.Web.FeedbackServer.StartAsync(store, new() { Port = 0, RateLimitPerMinute = 0, ErrorLog = TextWriter.Null });
+        string url = server.Address.AbsoluteUri;
+        var (missing, _, missingError) = InProcessCli.Run("label", "simulate", "--server", url);
+        Assert.Equal(1, missing);
+        Assert.Contains("--server needs --token", missingError);
+
+        string output = await Task.Run(() => Ok("label", "simulate", "--server", url, "--token", token, "--behaviour", "careful", "--idle-exit", "0.5"));
+        Assert.Contains("2 labels submitted", output);
+        var labels = store.Labels();
+        Assert.Equal([[1, 2, 0], [1, 0]], labels.OrderBy(l => l.Task.Id).Select(l => l.Ranking.ToArray())); // by the lexicon, best first
+        Assert.All(labels, l => Assert.Equal("sim-careful", l.Labeler));
+    }
+
+    [Fact]
     public void AddLabeler_Enqueue_Import_Status_Export_RoundTrip()
     {
         string db = PathOf("labels.db");

@@ -18,6 +18,21 @@ public sealed class PpoBenchTests
     }
 
     [Fact]
+    public void FrozenBf16_AndSyntheticVocabulary_RunWithPeakRss()
+    {
+        // a vocabulary above 8192 takes the synthetic-merge tokenizer (as GPT-2's 50257 does); frozen models in bf16
+        var r = Rlhf.Cli.Bench.PpoBench.Run(new GptConfig(1, 2, 16, 96, 9000), "tiny", prompts: 4, newTokens: 4, warmup: 0, TextWriter.Null,
+            Rlhf.Tensors.Dtype.BF16, gradCheckpoint: true);
+        Assert.Equal("bf16", r.FrozenDtype);
+        Assert.True(r.GradCheckpoint);
+        Assert.InRange(r.GeneratedTokens, 4, 16);
+        Assert.True(r.PeakRssMb > 0, $"{r}");
+        var line = Rlhf.Cli.Bench.BenchJson.Line(r);
+        Assert.Contains("\"peak_rss_mb\"", line);
+        Assert.Contains("\"frozen_dtype\":\"bf16\"", line);
+    }
+
+    [Fact]
     public void Profile_reports_per_op_forward_and_backward_totals_and_switches_the_profiler_off_again()
     {
         bool before = Rlhf.Tensors.Autograd.OpProfiler.Enabled; // RLHF_PROFILE=1 turns it on for the whole process

@@ -21,6 +21,7 @@ public static class BenchCommand
         bench.Add(CreateModel("train", "Time training steps (forward, cross-entropy, backward, AdamW) of a GPT-2 config or a Llama-family preset on random tokens: median tokens/s. Also prints forward-only tokens/s."));
         bench.Add(CreateModel("generate", "Time KV-cache generation: batch 8, 64-token random prompt, 64 new tokens, multinomial sampling: tokens/s."));
         bench.Add(CreatePpo());
+        bench.Add(FrozenBench.Create());
         bench.Add(TokenizerBench.Create());
         return bench;
     }
@@ -247,25 +248,31 @@ public static class BenchCommand
     private static Command CreatePpo()
     {
         var json = JsonOption();
-        var config = new Option<string>("--config") { Description = "Model config of policy, reference, critic and reward model: A or B.", DefaultValueFactory = _ => "B" };
-        config.AcceptOnlyFromAmong("A", "B", "a", "b");
-        var warmup = new Option<int>("--warmup") { Description = "Untimed PPO iterations before the timed one.", DefaultValueFactory = _ => 1 };
-        Require(warmup, w => w >= 0, "--warmup must be ≥ 0.");
+        var config = new Option<string>("--config") { Description = "Model config of policy, reference, critic and reward model: A, B or G (GPT-2 124M shapes).", DefaultValueFactory = _ => "B" };
+        config.AcceptOnlyFromAmong("A", "B", "G", "a", "b", "g");
+        var preset = new Option<string?>("--preset") { Description = "A named real-size model instead of --config: gpt2-124m (= config G)." };
+        preset.AcceptOnlyFromAmong("gpt2-124m");
+        var warmup = new Option<int?>("--warmup") { Description = "Untimed PPO iterations before the timed one (default 1; 0 for G)." };
+        Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
+        var frozenDtype = Commands.TrainingOptions.CreateFrozenDtype();
+        var gradCheckpoint = Commands.TrainingOptions.CreateGradCheckpoint();
         var profile = ProfileOption();
         var command = new Command("ppo", $"Time one PPO iteration ({PpoBench.Prompts} prompts × {PpoBench.NewTokens} new tokens, 4 epochs × minibatch 16, random-init models) "
-            + "split into generation, reward model, reference + values, and update.") { json, config, warmup, profile };
+            + "split into generation, reward model, reference + values, and update, with the peak resident set.") { json, config, preset, warmup, frozenDtype, gradCheckpoint, profile };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            string name = parse.GetValue(config)!.ToUpperInvariant();
+            string name = parse.GetValue(preset) is string p ? ModelBench.PresetConfig(p) : parse.GetValue(config)!.ToUpperInvariant();
             var error = parse.InvocationConfiguration.Error;
-            var r = ProfiledRun.Run(parse.GetValue(profile), error, () => PpoBench.Run(name, parse.GetValue(warmup), error));
+            int w = parse.GetValue(warmup) ?? (name == "G" ? 0 : 1);
+            var frozen = Commands.TrainingOptions.ParseDtype(parse.GetValue(frozenDtype)!);
+            var r = ProfiledRun.Run(parse.GetValue(profile), error, () => PpoBench.Run(name, w, error, frozen, parse.GetValue(gradCheckpoint)));
             if (parse.GetValue(json))
             {
                 output.WriteLine(BenchJson.Line(r));
                 return 0;
             }
-            var table = new Table().Title($"PPO iteration, config {name} ({r.Params:N0} parameters per model), {r.Prompts} prompts × ≤ {r.MaxNewTokens} tokens ({r.GeneratedTokens} generated), {r.Threads} threads")
+            var table = new Table().Title($"PPO iteration, config {name} ({r.Params:N0} parameters per model, frozen models {r.FrozenDtype}), {r.Prompts} prompts × ≤ {r.MaxNewTokens} tokens ({r.GeneratedTokens} generated), {r.Threads} threads, peak RSS {r.PeakRssMb?.ToString("0", CultureInfo.InvariantCulture) ?? "?"} MiB")
                 .AddColumns("Phase", "Seconds", "% of iteration");
             void Row(string phase, double s) => table.AddRow(phase, F(s, "0.00"), F(100 * s / r.TotalS));
             Row("generation (KV cache)", r.GenerateS);

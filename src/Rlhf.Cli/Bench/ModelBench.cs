@@ -182,7 +182,7 @@ public static class ModelBench
         return (ids, targets);
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         values.Sort();
         int n = values.Count;

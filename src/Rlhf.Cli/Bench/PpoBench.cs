@@ -13,11 +13,12 @@ namespace Rlhf.Cli.Bench;
 
 /// <summary>
 /// <c>rlhf bench ppo</c>: one PPO iteration at the issue's reference size — 64 prompts × 48 new tokens, 4 epochs of
-/// minibatch 16, config-B policy, reference, separate critic and reward model (random init: timing only) — split into
+/// minibatch 16, policy, reference, separate critic and reward model all resident (config A, B or G = GPT-2 124M shapes;
+/// random init: timing and memory only; the reference and reward model optionally frozen to bf16) — split into
 /// generation (KV-cache sampling), reward (the RM's forward), reference + values (two no-grad forwards and GAE) and
 /// update (policy + critic forward/backward/AdamW). Runs <c>warmup</c> untimed iterations first (JIT, buffer pools) and
-/// reports the last iteration. The tokenizer is trained on generated text to exactly the model's vocabulary so that any
-/// sampled id decodes.
+/// reports the last iteration with the process's peak resident set. The tokenizer has exactly the model's vocabulary so
+/// that any sampled id decodes: trained on generated text for A and B, built from synthetic letter merges for G's 50257.
 /// </summary>
 public static class PpoBench
 {
@@ -28,16 +29,17 @@ public static class PpoBench
     public const int NewTokens = 48;
 
     /// <summary>Runs <paramref name="warmup"/> + 1 iterations of config <paramref name="configName"/> (A or B) at the reference size and returns the last one's breakdown.</summary>
-    public static PpoRecord Run(string configName, int warmup, TextWriter progress) =>
-        Run(ModelBench.Config(configName), configName, Prompts, NewTokens, warmup, progress);
+    public static PpoRecord Run(string configName, int warmup, TextWriter progress, Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false) =>
+        Run(ModelBench.Config(configName), configName, Prompts, NewTokens, warmup, progress, frozenDtype, gradCheckpoint);
 
     /// <summary>Runs <paramref name="warmup"/> + 1 iterations of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> tokens on <paramref name="config"/>-sized models.</summary>
-    public static PpoRecord Run(GptConfig config, string configName, int prompts, int newTokens, int warmup, TextWriter progress)
+    public static PpoRecord Run(GptConfig config, string configName, int prompts, int newTokens, int warmup, TextWriter progress,
+        Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(progress);
-        progress.WriteLine($"bench ppo: training a {config.VocabSize}-token tokenizer for the random models...");
-        var tokenizer = BpeTrainer.Train(SyntheticText(seed: 1), config.VocabSize);
+        progress.WriteLine($"bench ppo: a {config.VocabSize}-token tokenizer for the random models...");
+        var tokenizer = config.VocabSize <= 8192 ? BpeTrainer.Train(SyntheticText(seed: 1), config.VocabSize) : SyntheticTokenizer(config.VocabSize);
         if (tokenizer.VocabSize != config.VocabSize) throw new InvalidOperationException($"bench ppo: the tokenizer has {tokenizer.VocabSize} tokens, the model {config.VocabSize}");
         var policy = new Gpt(config, seed: 1);
         var reference = ModelCopy.Of(policy);
@@ -51,9 +53,10 @@ public static class PpoBench
             var ppo = new PpoConfig
             {
                 OutDir = outDir, MaxSteps = warmup + 1, BatchSize = prompts, MinibatchSize = Math.Min(16, prompts), MaxNewTokens = newTokens, SampleEvery = 0, CheckpointInterval = 0,
+                FrozenDtype = frozenDtype, GradientCheckpointing = gradCheckpoint,
             };
             progress.WriteLine($"bench ppo config {configName}: {warmup} warm-up + 1 timed iteration of {prompts} prompts × {newTokens} new tokens, "
-                + $"{ppo.Epochs} epochs × minibatch {ppo.MinibatchSize}...");
+                + $"{ppo.Epochs} epochs × minibatch {ppo.MinibatchSize}, frozen models {Name(frozenDtype)}{(gradCheckpoint ? ", grad checkpoint" : "")}...");
             new PpoTrainer(ppo, tokenizer, policy, reference, reward, promptList, TextWriter.Null, NullProgress.Instance).Run();
             var last = MetricsReader.Read(Path.Combine(outDir, "metrics.jsonl"))[^1];
             double gen = last.Get("time_generate_s")!.Value, rm = last.Get("time_reward_s")!.Value;
@@ -61,11 +64,42 @@ public static class PpoBench
             double total = gen + rm + refValues + update;
             int tokens = (int)Math.Round(last.Get("response_length")!.Value * prompts);
             return new PpoRecord("ppo", configName, prompts, newTokens, tokens, R(gen), R(rm), R(refValues), R(update), R(total),
-                Math.Round(100 * gen / total, 1), Math.Round(100 * update / total, 1), ppo.Epochs, ppo.MinibatchSize, policy.ParameterCount, Environment.ProcessorCount);
+                Math.Round(100 * gen / total, 1), Math.Round(100 * update / total, 1), ppo.Epochs, ppo.MinibatchSize, policy.ParameterCount, Environment.ProcessorCount,
+                Name(frozenDtype), gradCheckpoint, MemoryUsage.PeakRssBytes() is long b ? Math.Round(b / (1024.0 * 1024.0), 1) : null);
         }
         finally { Directory.Delete(outDir, recursive: true); }
 
         static double R(double seconds) => Math.Round(seconds, 3);
+    }
+
+    private static string Name(Dtype dtype) => dtype == Dtype.BF16 ? "bf16" : "f32";
+
+    /// <summary>
+    /// A byte-level tokenizer of exactly <paramref name="vocabSize"/> tokens without training: the 256 bytes, merges of
+    /// lower-case letters into every 2- and 3-letter string and then 4-letter strings in order until the vocabulary is
+    /// full, and &lt;|endoftext|&gt; last (GPT-2's 50257 = 256 + 50000 merges + 1). Any id decodes; prompts encode.
+    /// </summary>
+    private static BpeTokenizer SyntheticTokenizer(int vocabSize)
+    {
+        var bytes = BpeTrainer.Train("ab", 257); // no merges: the 256 byte-level tokens (ids 0..255) and <|endoftext|>
+        var tokens = new List<string>(vocabSize);
+        for (int b = 0; b < 256; b++) tokens.Add(bytes.IdToToken(b));
+        var merges = new List<(string, string)>();
+        var level = Enumerable.Range('a', 26).Select(c => ((char)c).ToString()).ToList();
+        while (tokens.Count < vocabSize - 1)
+        {
+            var next = new List<string>();
+            foreach (string left in level)
+                for (char c = 'a'; c <= 'z' && tokens.Count < vocabSize - 1; c++)
+                {
+                    merges.Add((left, c.ToString()));
+                    tokens.Add(left + c);
+                    next.Add(left + c);
+                }
+            level = next;
+        }
+        tokens.Add(BpeTokenizer.EndOfTextToken);
+        return new BpeTokenizer(tokens, merges, [BpeTokenizer.EndOfTextToken]);
     }
 
     /// <summary>Random lower-case "words" from syllables: enough distinct pairs for BPE to reach a 4096-token vocabulary.</summary>

@@ -15,7 +15,7 @@ public static class DpoCommand
     {
         var defaults = new DpoConfig { OutDir = "" };
         var training = new TrainingOptions(defaults, "Optimizer steps; 0 = --epochs passes over the training pairs.",
-            "Fraction of the prompts held out (split by prompt) for the held-out preference accuracy and KL.");
+            "Fraction of the prompts held out (split by prompt) for the held-out preference accuracy and KL.", frozenModels: true);
         training.Batch.Description = "Preference pairs per optimizer step (each pair is two sequences).";
         training.SeqLen.Description = "Token limit of prompt + response (default: the model context); longer pairs are skipped and counted, never truncated.";
         training.EvalBatches.Description = "Held-out batches of pairs per evaluation, the same ones each time (0 = no pair evaluation).";

@@ -17,7 +17,7 @@ public static class GrpoCommand
     {
         var defaults = new GrpoConfig { OutDir = "" };
         var training = new TrainingOptions(defaults, "Iterations (each: --batch prompts × --group samples, then the policy update).",
-            "Unused by GRPO (held-out prompts come from --eval-prompts).");
+            "Unused by GRPO (held-out prompts come from --eval-prompts).", frozenModels: true);
         training.Steps.Aliases.Add("--iterations");
         training.Batch.Description = "Prompts per iteration.";
         training.EvalInterval.Description = "Held-out greedy exact-match accuracy every N iterations (also at 0 and at the end).";

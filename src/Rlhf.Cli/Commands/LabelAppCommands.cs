@@ -222,11 +222,13 @@ internal static class LabelAppCommands
         var exclude = new Option<bool>("--exclude-flagged") { Description = "Leave out labels marked all-bad or unsafe (by default they are kept: all-bad gives no pairs, unsafe completions rank below safe ones)." };
         var minQuality = new Option<double?>("--min-quality") { Description = "Leave out labelers whose quality score (gold agreement, else agreement with the majority) is below this, 0..1." }
             .Require(v => v is null or (>= 0 and <= 1), "--min-quality must be between 0 and 1.");
-        var command = new Command("export", "Write the labels as preference data for 'rlhf rm train' (gold tasks are checks and never exported).") { db, output, pairwise, exclude, minQuality };
+        var weighted = new Option<bool>("--weighted") { Description = "Write each ranked record's labeler weight, clamp(2·quality − 1, 0, 1) (1 when not judged), as \"weight\": RM and DPO weigh its pairs by it." };
+        var command = new Command("export", "Write the labels as preference data for 'rlhf rm train' (gold tasks are checks and never exported).") { db, output, pairwise, exclude, minQuality, weighted };
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
             var store = FeedbackStore.Open(ExistingDb(parse.GetValue(db)!));
-            int n = FeedbackExport.Write(store, parse.GetValue(output)!, parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked, parse.GetValue(exclude), parse.GetValue(minQuality));
+            int n = FeedbackExport.Write(store, parse.GetValue(output)!, new FeedbackExport.Options(parse.GetValue(pairwise) ? PreferenceFormat.Pairwise : PreferenceFormat.Ranked,
+                parse.GetValue(exclude), parse.GetValue(minQuality), parse.GetValue(weighted)));
             stdout.WriteLine($"wrote {n} {(parse.GetValue(pairwise) ? "pairwise" : "ranked")} records to {parse.GetValue(output)}");
             return 0;
         }));

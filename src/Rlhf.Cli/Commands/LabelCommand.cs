@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Rlhf.Feedback.Rounds;
+using Rlhf.Feedback.Web;
+using Rlhf.Training.Common;
 using Rlhf.Training.Labeling;
 using Spectre.Console;
 
@@ -26,8 +29,13 @@ public static class LabelCommand
 
     private static Command CreateSimulate()
     {
-        var input = new Option<string>("--input") { Description = "JSONL of {\"prompt\", \"completions\": [...]} with K >= 2 non-empty completions per line.", Required = true };
-        var output = new Option<string>("--out") { Description = "Ranked preference JSONL to write {\"prompt\", \"completions\", \"ranking\"} (pairwise with --length-matched).", Required = true };
+        var input = new Option<string?>("--input") { Description = "JSONL of {\"prompt\", \"completions\": [...]} with K >= 2 non-empty completions per line (required without --server)." };
+        var output = new Option<string?>("--out") { Description = "Ranked preference JSONL to write {\"prompt\", \"completions\", \"ranking\"} (pairwise with --length-matched; required without --server)." };
+        var server = new Option<string?>("--server") { Description = "Instead of a file: act as one person at a running label app (http(s) URL), labeling what GET /api/next hands out until it has nothing left." };
+        var token = new Option<string?>("--token") { Description = "--server: the labeler token to sign in with ('rlhf label add-labeler')." };
+        var behaviour = new Option<string>("--behaviour") { Description = "--server: 'careful' ranks by --gold, 'random' in a random order.", DefaultValueFactory = _ => SimulatedPerson.Careful }
+            .AcceptOnlyFromAmong(SimulatedPerson.Careful, SimulatedPerson.Random);
+        var idle = TrainingOptions.DurationOption("--idle-exit", "--server: stop after this long without a task (default 10s).");
         var labelers = new Option<int>("--labelers") { Description = "Simulated labelers; records rotate through them (labeler i has seed --seed + i).", DefaultValueFactory = _ => 3 }
             .Require(v => v >= 1, "--labelers must be at least 1.");
         var temperature = new Option<double>("--temperature") { Description = "Labeler noise on the gold score; 0 = sort by gold exactly.", DefaultValueFactory = _ => 0.1 }
@@ -50,11 +58,25 @@ public static class LabelCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
         var simulate = new Command("simulate", "Rank each record's completions with simulated labelers, write the rankings atomically, and report inter-labeler agreement, the ceiling vs gold and the length bias.")
         {
-            input, output, labelers, temperature, lengthBias, model, gold, seed, lengthMatched, json,
+            input, output, labelers, temperature, lengthBias, model, gold, seed, lengthMatched, json, server, token, behaviour, idle,
         };
         simulate.SetAction(parse => CommandSupport.RunReportingErrors(parse, (stdout, _) =>
         {
-            string path = CommandSupport.ExistingFile(parse.GetValue(input)!), outPath = parse.GetValue(output)!;
+            if (parse.GetValue(server) is { } url)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                    throw new TrainingException($"--server: '{url}' is not an http(s) address");
+                string t = parse.GetValue(token) ?? throw new TrainingException("--server needs --token: the labeler token to sign in with");
+                var goldScorer = CommandSupport.CreateGold(parse.GetValue(gold)!);
+                using var disposeGold = goldScorer as IDisposable;
+                using var client = new LabelerClient(uri, t);
+                var person = new SimulatedPerson("sim", client, parse.GetValue(behaviour)!, goldScorer.Score, parse.GetValue(seed));
+                int given = person.Run(TimeSpan.FromMilliseconds(500), parse.GetValue(idle) ?? TimeSpan.FromSeconds(10));
+                stdout.WriteLine($"label simulate: {given} labels submitted to {uri} ({person.Behaviour})");
+                return 0;
+            }
+            string path = CommandSupport.ExistingFile(parse.GetValue(input) ?? throw new TrainingException("--input is required (or --server)"));
+            string outPath = parse.GetValue(output) ?? throw new TrainingException("--out is required (or --server)");
             var options = new LabelingOptions(
                 new SimulatedLabelerConfig(parse.GetValue(temperature), parse.GetValue(lengthBias), parse.GetValue(model)!),
                 parse.GetValue(labelers), parse.GetValue(gold)!, parse.GetValue(seed), LengthMatchedRatio: parse.GetValue(lengthMatched));

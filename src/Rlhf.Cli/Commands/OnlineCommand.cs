@@ -28,7 +28,13 @@ public static class OnlineCommand
         var k = new Option<int>("--k") { Description = "Responses sampled per prompt and ranked together.", DefaultValueFactory = _ => defaults.SamplesPerPrompt };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most new tokens per response.", DefaultValueFactory = _ => defaults.MaxNewTokens };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => defaults.Temperature };
-        var labeler = new Option<string>("--labeler") { Description = "Who ranks: 'simulated' (a panel of --labelers simulated labelers over --gold) or 'rm:<dir>' (a reward model ranks by score). The human labeling store is not wired in yet.", DefaultValueFactory = _ => "simulated" };
+        var labeler = new Option<string>("--labeler")
+        {
+            Description = "Who ranks: 'simulated' (a panel of --labelers simulated labelers over --gold), 'rm:<dir>' (a reward model ranks by score), or "
+                + "'humans:<label db | connection string | http(s)://label server/>' (each round enqueues its samples for people and waits for --quota labels or --round-deadline).",
+            DefaultValueFactory = _ => "simulated",
+        };
+        var humans = new HumanLabelerOptions();
         var labelers = new Option<int>("--labelers") { Description = "Simulated labelers in the panel.", DefaultValueFactory = _ => 3 }.Require(v => v >= 1, "--labelers must be at least 1.");
         var labelerTemperature = new Option<double>("--labeler-temperature") { Description = "Simulated labeler noise (0 = sort by gold).", DefaultValueFactory = _ => 0.1 }
             .Require(v => v >= 0 && double.IsFinite(v), "--labeler-temperature must be ≥ 0.");
@@ -56,6 +62,7 @@ public static class OnlineCommand
         {
             outDir, policy, prompts, loop, perRound, k, maxNew, temperature, labeler, labelers, labelerTemperature, gold, refresh, beta, loss, lr, epochs, batch, seed, trainerOption, ppoIterations, ppoLr, ppoKl, rmSteps, resume, eosPenalty, chatTemplate,
         };
+        foreach (var option in humans.All) command.Add(option);
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
             string o = parse.GetValue(outDir)!;
@@ -71,22 +78,29 @@ public static class OnlineCommand
             string who = parse.GetValue(labeler)!;
             string? templateName = parse.GetValue(chatTemplate);
             ulong s = parse.GetValue(seed);
-            Func<int, ILabeler> labelerForRound;
+            IRoundLabeler roundLabeler;
             string labelerName;
+            using var stack = new DisposableStack();
             if (who == "simulated")
             {
                 var lc = new SimulatedLabelerConfig(parse.GetValue(labelerTemperature));
                 int n = parse.GetValue(labelers);
-                labelerForRound = round => LabelerPanel.Simulated(goldScorer, lc, n, s * 1000 + (ulong)round * 17);
+                roundLabeler = new PanelRoundLabeler(round => LabelerPanel.Simulated(goldScorer, lc, n, s * 1000 + (ulong)round * 17));
                 labelerName = $"simulated:{n}:t={lc.Temperature}:gold={goldScorer.Name}";
             }
             else if (who.StartsWith("rm:", StringComparison.Ordinal))
             {
                 var rm = new RewardLabeler(RewardModelReward.Load([who[3..]], templateName));
-                labelerForRound = _ => rm;
+                roundLabeler = new PanelRoundLabeler(_ => rm);
                 labelerName = who;
             }
-            else throw new TrainingException($"--labeler: unknown labeler '{who}' (expected 'simulated' or 'rm:<dir>')");
+            else if (HumanLabelerOptions.IsHumans(who))
+            {
+                var desk = stack.Push(humans.OpenDesk(parse, who));
+                roundLabeler = new HumanRoundLabeler(desk, humans.RoundOptions(parse), Path.GetFileName(Path.GetFullPath(o)), output, humans.Critic(parse));
+                labelerName = HumanLabelerOptions.Prefix + desk.Location; // never a connection string's password
+            }
+            else throw new TrainingException($"--labeler: unknown labeler '{who}' (expected 'simulated', 'rm:<dir>' or 'humans:<label db | http(s) URL>')");
 
             var config = new OnlineConfig
             {
@@ -127,7 +141,7 @@ public static class OnlineCommand
                     : "dpo",
             };
             using var stop = new StopSignal(error);
-            new OnlineLoop(config, tok, promptList, labelerForRound, trainer, goldScorer, output).Run(isResume, stop.Token);
+            new OnlineLoop(config, tok, promptList, roundLabeler, trainer, goldScorer, output).Run(isResume, stop.Token);
             return stop.Token.IsCancellationRequested ? CommandSupport.StoppedExitCode : 0;
         }));
         return command;

@@ -62,6 +62,8 @@ public static class PpoCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of prompt order, sampling, minibatch order and the value head.", DefaultValueFactory = _ => d.Seed };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary of the run at the end." };
         var maxWallTime = TrainingOptions.CreateMaxWallTime();
+        var gradCheckpoint = TrainingOptions.CreateGradCheckpoint();
+        var frozenDtype = TrainingOptions.CreateFrozenDtype();
         var chatTemplate = CommandSupport.ChatTemplateOption();
         chatTemplate.Description += " The reward models are read with the same choice.";
         var lora = new LoraOptions();
@@ -86,6 +88,7 @@ public static class PpoCommand
             (policy, (c, p) => c with { PolicyPath = p.GetValue(policy) }), (reference, (c, p) => c with { ReferencePath = p.GetValue(reference) }),
             (rewardModels, (c, p) => c with { RewardModelPaths = p.GetValue(rewardModels) is { Length: > 0 } r ? r : null }),
             (prompts, (c, p) => c with { PromptsPath = p.GetValue(prompts) }),
+            (frozenDtype, (c, p) => c with { FrozenDtype = TrainingOptions.ParseDtype(p.GetValue(frozenDtype)!) }),
             (rewardWeights, (c, p) => c with { RewardWeights = p.GetValue(rewardWeights) is { Length: > 0 } w ? w : null }),
             (chatTemplate, (c, p) => c with { ChatTemplateName = p.GetValue(chatTemplate) }),
             (lora.Rank, (c, p) => c with { Lora = lora.Config(p) }),
@@ -125,7 +128,7 @@ public static class PpoCommand
             + "KL, entropy, clip fraction, value loss, approx-KL, length, repetition, ensemble std, gold), samples.jsonl and "
             + "checkpoints with exact --resume.");
         Option[] inputs = [policy, rewardModels, rewardWeights, rewardTimeout, rewardRetries, reference, prompts, outDir, resume];
-        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime).Concat(lora.All.Skip(1))) command.Add(option);
+        foreach (var option in inputs.Concat(binds.Select(b => b.Option).Except(inputs)).Append(json).Append(maxWallTime).Append(gradCheckpoint).Concat(lora.All.Skip(1))) command.Add(option);
         var guardOptions = GuardOptions.AddTo(command); // the reward-hacking guard: on by default, --no-guard turns it off
         command.SetAction(parse => CommandSupport.RunReportingErrors(parse, (output, error) =>
         {
@@ -138,7 +141,7 @@ public static class PpoCommand
             foreach (var (option, apply) in binds)
                 if (!resuming || parse.Given(option)) config = apply(config, parse);
             if (!resuming || guardOptions.AnyGiven(parse)) config = guardOptions.Config(parse) is { } guard ? config with { Guard = guard, GuardObserve = guardOptions.Observe(parse) } : config with { Guard = null, GuardObserve = false };
-            config = config with { OutDir = outPath, MaxWallTime = parse.GetValue(maxWallTime) };
+            config = config with { OutDir = outPath, MaxWallTime = parse.GetValue(maxWallTime), GradientCheckpointing = parse.GetValue(gradCheckpoint) };
             CommandSupport.ThrowProblems(config.Problems(), optionOf);
             string policyPath = config.PolicyPath ?? throw new TrainingException("--policy is required: the SFT model to train");
             var rmPaths = config.RewardModelPaths ?? throw new TrainingException("--reward-model is required: the reward model (or ensemble) to train against");

@@ -27,6 +27,32 @@ internal sealed class TrainingOptions
     public Option<double> ValFraction { get; }
     public Option<ulong> Seed { get; }
     public Option<TimeSpan?> MaxWallTime { get; } = CreateMaxWallTime();
+    public Option<bool> GradCheckpoint { get; } = CreateGradCheckpoint();
+    public Option<string> FrozenDtype { get; } = CreateFrozenDtype();
+
+    /// <summary>Whether the verb has frozen models (a reference): only then is <c>--frozen-dtype</c> offered.</summary>
+    private readonly bool _frozenModels;
+
+    /// <summary><c>--grad-checkpoint</c>: activation checkpointing per block (a setting of this session, like --max-wall-time).</summary>
+    public static Option<bool> CreateGradCheckpoint() => new("--grad-checkpoint")
+    {
+        Description = "Activation checkpointing: keep only each block's input and recompute its activations in backward (less memory, about one extra forward per step; identical results). May change on --resume.",
+    };
+
+    /// <summary><c>--frozen-dtype f32|bf16</c>: how the frozen models (reference, reward models) are stored.</summary>
+    public static Option<string> CreateFrozenDtype()
+    {
+        var option = new Option<string>("--frozen-dtype")
+        {
+            Description = "Storage of the frozen models (reference policy, reward models): f32, or bf16 (half the memory, forward-only, float32 accumulation; their log-probs and scores carry the bf16 rounding of the weights).",
+            DefaultValueFactory = _ => "f32",
+        };
+        option.AcceptOnlyFromAmong("f32", "bf16");
+        return option;
+    }
+
+    /// <summary>The <see cref="Rlhf.Tensors.Dtype"/> a <c>--frozen-dtype</c> value names.</summary>
+    public static Rlhf.Tensors.Dtype ParseDtype(string value) => value == "bf16" ? Rlhf.Tensors.Dtype.BF16 : Rlhf.Tensors.Dtype.F32;
     public LoraOptions Lora { get; } = new();
     public Option<string?> Adapter { get; } = new("--adapter") { Description = "Continue training the LoRA adapters of this PEFT adapter directory (or LoRA run) on the --init base (default: the adapter's base_model_name_or_path); settings from its adapter_config.json." };
 
@@ -34,9 +60,13 @@ internal sealed class TrainingOptions
     /// <c>--max-wall-time</c>: stop cleanly with a resumable checkpoint after this long (this session only, not saved
     /// with the run). Accepts seconds (<c>90</c>), or a number with s/m/h (<c>90s</c>, <c>30m</c>, <c>2h</c>).
     /// </summary>
-    public static Option<TimeSpan?> CreateMaxWallTime() => new("--max-wall-time")
+    public static Option<TimeSpan?> CreateMaxWallTime() => DurationOption("--max-wall-time",
+        "Stop cleanly after this long, with a checkpoint that --resume continues (e.g. 90s, 30m, 2h; a plain number is seconds). Not saved with the run.");
+
+    /// <summary>An option holding a duration: seconds (<c>90</c>, <c>0.5</c>), or a number with s/m/h (<c>90s</c>, <c>30m</c>, <c>2h</c>).</summary>
+    public static Option<TimeSpan?> DurationOption(string name, string description) => new(name)
     {
-        Description = "Stop cleanly after this long, with a checkpoint that --resume continues (e.g. 90s, 30m, 2h; a plain number is seconds). Not saved with the run.",
+        Description = description,
         CustomParser = r =>
         {
             string text = r.Tokens.Count == 1 ? r.Tokens[0].Value.Trim() : "";
@@ -44,13 +74,15 @@ internal sealed class TrainingOptions
             string number = text.TrimEnd('h', 'm', 's');
             if (double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
                 return TimeSpan.FromSeconds(v * scale);
-            r.AddError($"--max-wall-time: '{text}' is not a duration ≥ 0 (e.g. 90s, 30m, 2h, or seconds)");
+            r.AddError($"{name}: '{text}' is not a duration ≥ 0 (e.g. 90s, 30m, 2h, or seconds)");
             return null;
         },
     };
 
-    public TrainingOptions(TrainerConfig d, string stepsDescription, string valDescription)
+    /// <summary>Options with <paramref name="d"/>'s defaults; <paramref name="frozenModels"/>: the verb has frozen models and takes <c>--frozen-dtype</c>.</summary>
+    public TrainingOptions(TrainerConfig d, string stepsDescription, string valDescription, bool frozenModels = false)
     {
+        _frozenModels = frozenModels;
         Batch = new Option<int>("--batch") { Description = "Rows per optimizer step.", DefaultValueFactory = _ => d.BatchSize };
         Steps = new Option<int>("--steps") { Description = stepsDescription, DefaultValueFactory = _ => d.MaxSteps };
         Lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, β 0.9/0.95).", DefaultValueFactory = _ => d.LearningRate };
@@ -67,8 +99,9 @@ internal sealed class TrainingOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, .. Lora.All, Adapter])
+        foreach (Option o in (Option[])[Out, Resume, Batch, SeqLen, Steps, Lr, MinLr, Warmup, WeightDecay, GradClip, EvalInterval, EvalBatches, CheckpointInterval, ValFraction, Seed, MaxWallTime, GradCheckpoint, .. Lora.All, Adapter])
             command.Add(o);
+        if (_frozenModels) command.Add(FrozenDtype);
     }
 
     /// <summary>The options written into <paramref name="config"/>: every one, or (<paramref name="onlyGiven"/>) only those typed.</summary>
@@ -89,10 +122,12 @@ internal sealed class TrainingOptions
         if (Use(CheckpointInterval)) c = c with { CheckpointInterval = p.GetValue(CheckpointInterval) };
         if (Use(ValFraction)) c = c with { ValFraction = p.GetValue(ValFraction) };
         if (Use(Seed)) c = c with { Seed = p.GetValue(Seed) };
+        if (_frozenModels && Use(FrozenDtype)) c = c with { FrozenDtype = ParseDtype(p.GetValue(FrozenDtype)!) };
         var lora = Lora.Config(p);
         if (Use(Lora.Rank) && lora is not null) c = c with { Lora = lora };
         if (Use(Adapter)) c = c with { Adapter = p.GetValue(Adapter) };
-        c = c with { MaxWallTime = p.GetValue(MaxWallTime) }; // a setting of this session: never from the checkpoint
+        // settings of this session: never from the checkpoint
+        c = c with { MaxWallTime = p.GetValue(MaxWallTime), GradientCheckpointing = p.GetValue(GradCheckpoint) };
         return (T)c;
     }
 

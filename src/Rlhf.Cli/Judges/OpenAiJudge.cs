@@ -28,10 +28,19 @@ public sealed class OpenAiJudge : IJudgeBackend
         Timeout = timeout ?? TimeSpan.FromSeconds(30);
         if (Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "the timeout must be positive");
         (Retries, _backoff) = (retries, backoff ?? TimeSpan.FromSeconds(0.5));
-        var options = new OpenAIClientOptions { Endpoint = endpoint, NetworkTimeout = Timeout, RetryPolicy = new ClientRetryPolicy(0) };
-        // local servers take any key; the client insists on a non-empty one
-        _client = new ChatClient(model, new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? "none" : apiKey), options);
+        _client = CreateClient(endpoint, model, apiKey, Timeout);
         Name = $"judge:{endpoint}#{model}";
+    }
+
+    /// <summary>
+    /// A chat client for <paramref name="model"/> at an OpenAI-compatible <paramref name="endpoint"/> with a network
+    /// timeout and the client's own retries off (callers count their own); a local server's empty key becomes "none".
+    /// </summary>
+    internal static ChatClient CreateClient(Uri endpoint, string model, string? apiKey, TimeSpan timeout)
+    {
+        var options = new OpenAIClientOptions { Endpoint = endpoint, NetworkTimeout = timeout, RetryPolicy = new ClientRetryPolicy(0) };
+        // local servers take any key; the client insists on a non-empty one
+        return new ChatClient(model, new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? "none" : apiKey), options);
     }
 
     /// <inheritdoc/>

@@ -72,6 +72,17 @@ public sealed class PreferenceData(PreferenceFormat format, IReadOnlyList<Ranked
     }
 
     /// <summary>
+    /// Every comparison as text with its record's <see cref="RankedCompletions.Weight"/> (a labeler's quality weight; 1
+    /// by default), in record order: DPO's view, where each pair is one example and only the labeler weight scales it.
+    /// </summary>
+    public IEnumerable<(PreferencePair Pair, double Weight)> RecordWeightedPairs()
+    {
+        foreach (var r in Records)
+            foreach (var p in r.Pairs())
+                yield return (new PreferencePair(r.Prompt, r.Completions[p.Better], r.Completions[p.Worse]) { Messages = r.Messages }, r.Weight);
+    }
+
+    /// <summary>
     /// Deterministic train/eval split by prompt: distinct prompts are ordered by a seeded hash of their text and the
     /// first <c>round(evalFraction · prompts)</c> (at least 1 when the fraction is positive and there are ≥ 2 prompts,
     /// at most prompts − 1) go to eval, so all records of a prompt land on one side, and the result depends only on
@@ -118,16 +129,18 @@ public sealed class PreferenceData(PreferenceFormat format, IReadOnlyList<Ranked
 
     /// <summary>
     /// Writes <paramref name="data"/> as JSONL that <see cref="PreferenceData.Load"/> reads back equal: pairwise
-    /// <c>{"prompt", "chosen", "rejected"}</c> or ranked <c>{"prompt", "completions", "ranking", "ties"?}</c>
-    /// (ties only when there are any). Prompts are written as plain text, or as the list of messages where the record
-    /// has a conversation (<see cref="RankedCompletions.Messages"/>). Atomic (temporary file, then rename).
+    /// <c>{"prompt", "chosen", "rejected"}</c> or ranked <c>{"prompt", "completions", "ranking", "ties"?, "allBad"?,
+    /// "unsafe"?, "labeler"?, "weight"?}</c> (each optional field only when it is not its default). Prompts are written
+    /// as plain text, or as the list of messages where the record has a conversation (<see cref="RankedCompletions.Messages"/>).
+    /// Atomic (temporary file, then rename).
     /// </summary>
     public static int Write(string path, PreferenceData data)
     {
         ArgumentNullException.ThrowIfNull(data);
         return data.Format == PreferenceFormat.Pairwise
             ? Jsonl.Write(path, data.Records.Select(r => new PairLine(PromptOf(r), r.Completions[r.Ranking[0]], r.Completions[r.Ranking[1]])))
-            : Jsonl.Write(path, data.Records.Select(r => new RankedLine(PromptOf(r), r.Completions, r.Ranking, r.Ties.Count == 0 ? null : r.Ties)));
+            : Jsonl.Write(path, data.Records.Select(r => new RankedLine(PromptOf(r), r.Completions, r.Ranking, r.Ties.Count == 0 ? null : r.Ties,
+                r.AllBad ? true : null, r.Unsafe.Count == 0 ? null : r.Unsafe, r.Labeler, r.Weight == 1 ? null : r.Weight)));
     }
 
     private static object PromptOf(RankedCompletions r) =>
@@ -146,5 +159,9 @@ public sealed class PreferenceData(PreferenceFormat format, IReadOnlyList<Ranked
         [property: JsonPropertyName("prompt")] object Prompt,
         [property: JsonPropertyName("completions")] IReadOnlyList<string> Completions,
         [property: JsonPropertyName("ranking")] IReadOnlyList<int> Ranking,
-        [property: JsonPropertyName("ties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int[]>? Ties);
+        [property: JsonPropertyName("ties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int[]>? Ties,
+        [property: JsonPropertyName("allBad"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? AllBad,
+        [property: JsonPropertyName("unsafe"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Unsafe,
+        [property: JsonPropertyName("labeler"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Labeler,
+        [property: JsonPropertyName("weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Weight);
 }

@@ -12,8 +12,9 @@ internal static class PreferenceRecordParser
 {
     private static readonly string[] PairwiseKeys = ["prompt", "messages", "chosen", "rejected"];
     // allBad / unsafe: a labeler's flags (they change the pairs, RankedCompletions.Pairs); labeler / sawCritiques:
-    // where a label app's record came from, kept for the reader and ignored here
-    private static readonly string[] RankedKeys = ["prompt", "messages", "completions", "ranking", "ties", "allBad", "unsafe", "labeler", "sawCritiques"];
+    // where a label app's record came from (labeler kept on the record, sawCritiques ignored here); weight: the
+    // labeler's quality weight, multiplying the record's pair weights
+    private static readonly string[] RankedKeys = ["prompt", "messages", "completions", "ranking", "ties", "allBad", "unsafe", "labeler", "sawCritiques", "weight"];
 
     /// <summary>The record's format from its keys, or null when it has neither chosen/rejected nor completions/ranking.</summary>
     public static PreferenceFormat? Detect(JsonObject o) =>
@@ -76,6 +77,12 @@ internal static class PreferenceRecordParser
             AllBad = allBad,
             Messages = messages,
             Unsafe = o.TryGetPropertyValue("unsafe", out var unsafeNode) ? Integers(unsafeNode, "unsafe") : [],
+            Weight = o.TryGetPropertyValue("weight", out var weightNode)
+                ? weightNode?.GetValueKind() == JsonValueKind.Number ? weightNode.GetValue<double>() : throw new FormatException($"field 'weight' is {Kind(weightNode)}; expected a number >= 0")
+                : 1,
+            Labeler = o.TryGetPropertyValue("labeler", out var labelerNode)
+                ? labelerNode?.GetValueKind() == JsonValueKind.String ? labelerNode.GetValue<string>() : throw new FormatException($"field 'labeler' is {Kind(labelerNode)}; expected a string")
+                : null,
         };
         return record.Validate() is { } problem ? throw new FormatException(problem) : record;
     }

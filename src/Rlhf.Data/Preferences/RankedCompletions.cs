@@ -23,9 +23,19 @@ public sealed record RankedCompletions(string Prompt, IReadOnlyList<string> Comp
     public IReadOnlyList<int> Unsafe { get; init; } = [];
 
     /// <summary>
+    /// How much the record counts, ≥ 0 (1 by default): a label store's per-labeler quality weight
+    /// (<c>Rlhf.Feedback.Quality.LabelerWeights</c>). It multiplies every pair's weight in <see cref="Pairs"/>, so the
+    /// reward model's loss weighs the record by it, and DPO weighs each of the record's pairs by it.
+    /// </summary>
+    public double Weight { get; init; } = 1;
+
+    /// <summary>Who ranked (a label store's labeler name), for the reader; null when unknown.</summary>
+    public string? Labeler { get; init; }
+
+    /// <summary>
     /// All (better, worse) pairs the ranking implies, in ranking order: C(K, 2) minus the pairs inside a tie group
     /// (sum of C(g, 2) over groups of size g), each weighted <c>1 / count</c> so the record counts as one batch element
-    /// whatever K is (InstructGPT). Assumes the record is valid (<see cref="Validate"/>).
+    /// whatever K is (InstructGPT), times the record's <see cref="Weight"/>. Assumes the record is valid (<see cref="Validate"/>).
     /// Flags: <see cref="AllBad"/> gives no pairs; <see cref="Unsafe"/> completions move below every safe one (the
     /// order is: safe ones in ranking order, then unsafe ones in ranking order), and a tie between a safe and an unsafe
     /// completion is broken in the safe one's favour.
@@ -45,7 +55,7 @@ public sealed record RankedCompletions(string Prompt, IReadOnlyList<string> Comp
                 pairs.Add((better, worse));
             }
         if (pairs.Count == 0) return [];
-        double weight = 1.0 / pairs.Count;
+        double weight = 1.0 / pairs.Count * Weight;
         return pairs.ConvertAll(p => new RankedPair(p.Item1, p.Item2, weight));
     }
 
@@ -95,6 +105,7 @@ public sealed record RankedCompletions(string Prompt, IReadOnlyList<string> Comp
         foreach (int u in Unsafe)
             if (u < 0 || u >= k) return $"'unsafe' index {u} is out of range (expected 0..{k - 1})";
         if (Unsafe.Distinct().Count() != Unsafe.Count) return "'unsafe' lists an index twice";
+        if (!(Weight >= 0 && double.IsFinite(Weight))) return $"'weight' {Weight} must be a finite number >= 0";
         return null;
     }
 

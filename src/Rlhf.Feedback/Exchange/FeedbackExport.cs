@@ -18,30 +18,31 @@ namespace Rlhf.Feedback.Exchange;
 /// label flagged unsafe without naming a completion keeps its pairs (<c>excludeFlagged</c> drops it).</item>
 /// <item>Gold / attention-check tasks are checks, not data: their labels are never exported.</item>
 /// <item><c>minQuality</c> drops the labels of labelers whose <see cref="LabelerQuality.Score"/> is below it
-/// (labelers not judged yet are kept).</item>
+/// (labelers not judged yet are kept); <c>weighted</c> keeps them and writes each record's labeler weight
+/// (<see cref="LabelerWeights"/>) as <c>"weight"</c>, which RM and DPO loading apply to its pairs.</item>
 /// </list>
 /// </summary>
 public static class FeedbackExport
 {
-    /// <summary>What to export: the format, whether flagged labels are left out, and the quality threshold.</summary>
-    public sealed record Options(PreferenceFormat Format = PreferenceFormat.Ranked, bool ExcludeFlagged = false, double? MinQuality = null);
+    /// <summary>
+    /// What to export: the format, whether flagged labels are left out, the quality threshold, and whether ranked
+    /// records carry their labeler's weight (<see cref="LabelerWeights"/>, as <c>"weight"</c>; ranked format only).
+    /// </summary>
+    public sealed record Options(PreferenceFormat Format = PreferenceFormat.Ranked, bool ExcludeFlagged = false, double? MinQuality = null, bool Weighted = false);
 
     /// <summary>The lines to write, in storage order.</summary>
     public static IReadOnlyList<object> Lines(IReadOnlyList<StoredLabel> labels, IReadOnlyList<LabelerQuality> quality, Options options)
     {
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentNullException.ThrowIfNull(options);
-        var dropped = options.MinQuality is { } min ? quality.Where(q => q.Score < min).Select(q => q.Name).ToHashSet(StringComparer.Ordinal) : [];
         var lines = new List<object>();
-        foreach (var l in labels)
+        foreach (var (l, weight) in Selected(labels, quality, options))
         {
-            if (l.Task.Gold is not null || dropped.Contains(l.Labeler) || (options.ExcludeFlagged && (l.AllBad || l.Unsafe))) continue;
             var conversation = l.Task.Messages.Count == 0 ? null : l.Task.Messages.Append(new ChatMessage("user", l.Task.Prompt)).ToList();
             string? prompt = conversation is null ? l.Task.Prompt : null;
             if (options.Format == PreferenceFormat.Ranked)
             {
                 lines.Add(new RankedLine(prompt, conversation, l.Task.Completions, l.Ranking, l.Ties.Count == 0 ? null : l.Ties,
-                    l.AllBad ? true : null, l.UnsafeCompletions.Count == 0 ? null : l.UnsafeCompletions, l.Labeler, l.SawCritiques ? true : null));
+                    l.AllBad ? true : null, l.UnsafeCompletions.Count == 0 ? null : l.UnsafeCompletions, l.Labeler, l.SawCritiques ? true : null,
+                    options.Weighted ? weight : null));
                 continue;
             }
             var record = new RankedCompletions(l.Task.Prompt, l.Task.Completions, l.Ranking, l.Ties) { AllBad = l.AllBad, Unsafe = l.UnsafeCompletions };
@@ -50,6 +51,33 @@ public static class FeedbackExport
                     lines.Add(new PairLine(prompt, conversation, l.Task.Completions[p.Better], l.Task.Completions[p.Worse]));
         }
         return lines;
+    }
+
+    /// <summary>
+    /// The same selection as ranked records in memory (for a single-turn task's labels: the online loop's rounds),
+    /// each with its labeler's name, flags and, with <see cref="Options.Weighted"/>, its labeler's weight.
+    /// </summary>
+    public static List<RankedCompletions> Records(IReadOnlyList<StoredLabel> labels, IReadOnlyList<LabelerQuality> quality, Options options) =>
+        [.. Selected(labels, quality, options).Select(x => new RankedCompletions(x.Label.Task.Prompt, x.Label.Task.Completions, x.Label.Ranking, x.Label.Ties)
+        {
+            AllBad = x.Label.AllBad, Unsafe = x.Label.UnsafeCompletions, Labeler = x.Label.Labeler, Weight = options.Weighted ? x.Weight : 1,
+        })];
+
+    /// <summary>The labels the options keep (never gold tasks), each with its labeler's weight.</summary>
+    private static IEnumerable<(StoredLabel Label, double Weight)> Selected(IReadOnlyList<StoredLabel> labels, IReadOnlyList<LabelerQuality> quality, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(quality);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Weighted && options.Format != PreferenceFormat.Ranked)
+            throw new FeedbackException(FeedbackError.Invalid, "labeler weights need the ranked format (a pairwise record has no weight)");
+        var dropped = options.MinQuality is { } min ? quality.Where(q => q.Score < min).Select(q => q.Name).ToHashSet(StringComparer.Ordinal) : [];
+        var weights = LabelerWeights.From(quality);
+        foreach (var l in labels)
+        {
+            if (l.Task.Gold is not null || dropped.Contains(l.Labeler) || (options.ExcludeFlagged && (l.AllBad || l.Unsafe))) continue;
+            yield return (l, weights.TryGetValue(l.Labeler, out double w) ? w : 1);
+        }
     }
 
     /// <summary>Writes the store's labels to <paramref name="path"/> atomically; returns the number of records.</summary>
@@ -61,7 +89,7 @@ public static class FeedbackExport
     {
         ArgumentNullException.ThrowIfNull(store);
         var labels = store.Labels();
-        var quality = options.MinQuality is null ? [] : store.Overview(1).Labelers;
+        var quality = options.MinQuality is null && !options.Weighted ? [] : store.Overview(1).Labelers;
         var lines = Lines(labels, quality, options);
         return options.Format == PreferenceFormat.Ranked ? Jsonl.Write(path, lines.Cast<RankedLine>()) : Jsonl.Write(path, lines.Cast<PairLine>());
     }
@@ -75,7 +103,8 @@ public static class FeedbackExport
         [property: JsonPropertyName("allBad"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? AllBad,
         [property: JsonPropertyName("unsafe"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Unsafe,
         [property: JsonPropertyName("labeler")] string Labeler,
-        [property: JsonPropertyName("sawCritiques"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? SawCritiques);
+        [property: JsonPropertyName("sawCritiques"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? SawCritiques,
+        [property: JsonPropertyName("weight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Weight);
 
     private sealed record PairLine(
         [property: JsonPropertyName("prompt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Prompt,

@@ -100,6 +100,16 @@ public sealed partial class FeedbackStore
     /// </summary>
     public (int Added, int Skipped) Enqueue(IEnumerable<LabelTaskInput> inputs, string source)
     {
+        var (ids, added) = EnqueueTasks(inputs, source);
+        return (added, ids.Count - added);
+    }
+
+    /// <summary>
+    /// <see cref="Enqueue(IEnumerable{LabelTaskInput}, string)"/> that also says which task each input became: the id
+    /// per input, in input order (an input already in the database gets the existing task's id), and how many were new.
+    /// </summary>
+    public (IReadOnlyList<long> Ids, int Added) EnqueueTasks(IEnumerable<LabelTaskInput> inputs, string source)
+    {
         var list = inputs.ToList();
         for (int i = 0; i < list.Count; i++)
             if (list[i].Validate() is { } problem) throw new FeedbackException(FeedbackError.Invalid, $"task {i}: {problem}");
@@ -108,10 +118,15 @@ public sealed partial class FeedbackStore
             using var c = Connect();
             using var tx = _db.BeginWrite(c);
             int added = 0;
+            var ids = new List<long>(list.Count);
             foreach (var g in list)
-                if (FindOrAddTask(c, tx, g, source).Added) added++;
+            {
+                var (id, isNew) = FindOrAddTask(c, tx, g, source);
+                ids.Add(id);
+                if (isNew) added++;
+            }
             tx.Commit();
-            return (added, list.Count - added);
+            return (ids, added);
         }
     }
 
@@ -235,14 +250,21 @@ public sealed partial class FeedbackStore
     }
 
     /// <summary>Every label with its task, in the order they were stored.</summary>
-    public IReadOnlyList<StoredLabel> Labels()
+    public IReadOnlyList<StoredLabel> Labels() => Labels(0, int.MaxValue);
+
+    /// <summary>
+    /// At most <paramref name="limit"/> labels with ids above <paramref name="afterId"/>, in id (storage) order: a
+    /// reader that remembers the last id it saw fetches only what is new (<c>GET /api/labels?after=</c>).
+    /// </summary>
+    public IReadOnlyList<StoredLabel> Labels(long afterId, int limit)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         using var c = Connect();
         using var cmd = Command(c, null, """
             SELECT l.id, t.id, t.prompt, t.completions_json, b.name, l.submission_id, l.ranking_json, l.ties_json, l.all_bad, l.unsafe, l.elapsed_ms,
                    t.messages_json, t.critiques_json, t.gold_json, l.unsafe_json, l.saw_critiques, l.labeler_id
-            FROM labels l JOIN tasks t ON t.id = l.task_id JOIN labelers b ON b.id = l.labeler_id ORDER BY l.id
-            """);
+            FROM labels l JOIN tasks t ON t.id = l.task_id JOIN labelers b ON b.id = l.labeler_id WHERE l.id > @after ORDER BY l.id LIMIT @limit
+            """, ("@after", afterId), ("@limit", (long)limit));
         using var r = cmd.ExecuteReader();
         var labels = new List<StoredLabel>();
         var tasks = new Dictionary<long, FeedbackTask>();

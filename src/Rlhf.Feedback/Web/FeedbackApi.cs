@@ -20,8 +20,11 @@ namespace Rlhf.Feedback.Web;
 /// or 200 with <c>"duplicate": true</c> for a retry of a stored submission.</item>
 /// <item><c>GET /api/me</c> → the caller's progress.</item>
 /// <item><c>GET /api/overview</c> (admins) → <see cref="FeedbackOverview"/>.</item>
-/// <item><c>GET /api/export?format=ranked|pairwise&amp;excludeFlagged=false&amp;minQuality=0.7</c> (admins) → the JSONL file <c>rlhf label export</c> writes.</item>
-/// <item><c>POST /api/tasks</c> (admins) with <c>{"tasks": [{"prompt", "completions"}, …]}</c> → <c>{"added", "skipped"}</c>: enqueue over HTTP.</item>
+/// <item><c>GET /api/export?format=ranked|pairwise&amp;excludeFlagged=false&amp;minQuality=0.7&amp;weighted=true</c> (admins) → the JSONL file <c>rlhf label export</c> writes.</item>
+/// <item><c>POST /api/tasks</c> (admins) with <c>{"tasks": [{"prompt", "completions"}, …]}</c> → <c>{"added", "skipped", "ids"}</c>:
+/// enqueue over HTTP; <c>ids</c> holds the task id of each input, in order (an input already queued gets its existing id).</item>
+/// <item><c>GET /api/labels?after=0&amp;limit=1000</c> (admins) → <c>{"labels": [StoredLabel, …]}</c>: the stored labels with
+/// ids above <c>after</c>, oldest first, with their tasks (what a remote reader needs to follow a round and weigh labelers).</item>
 /// </list>
 /// Request bodies must be <c>Content-Type: application/json</c> (else 415) and are read strictly: numbers must be JSON
 /// integers (no strings, no fractions), and a malformed body is reported by its JSON path, never by a .NET type name.
@@ -46,6 +49,7 @@ internal sealed class FeedbackApi(FeedbackStore store, FeedbackServerOptions opt
         app.MapGet("/api/overview", Overview);
         app.MapGet("/api/export", Export);
         app.MapPost("/api/tasks", (Delegate)EnqueueAsync);
+        app.MapGet("/api/labels", LabelsAfter);
     }
 
     private IResult Next(HttpContext context)
@@ -85,9 +89,26 @@ internal sealed class FeedbackApi(FeedbackStore store, FeedbackServerOptions opt
         RequireAdmin(Caller(context));
         var body = await ReadJsonAsync<EnqueueRequest>(context, EnqueueShape);
         if (body.Tasks is null) throw new FeedbackException(FeedbackError.Invalid, "missing 'tasks' (a list of {\"prompt\", \"completions\"})");
-        var (added, skipped) = store.Enqueue(body.Tasks, "api");
-        return Results.Json(new { added, skipped }, Json);
+        var (ids, added) = store.EnqueueTasks(body.Tasks, "api");
+        return Results.Json(new { added, skipped = ids.Count - added, ids }, Json);
     }
+
+    /// <summary>Largest page of <c>GET /api/labels</c>.</summary>
+    public const int MaxLabelsPage = 1000;
+
+    private IResult LabelsAfter(HttpContext context)
+    {
+        RequireAdmin(Caller(context));
+        long after = Query(context, "after", 0, long.MaxValue) ?? 0;
+        int limit = (int)(Query(context, "limit", 1, MaxLabelsPage) ?? MaxLabelsPage);
+        return Results.Json(new { labels = store.Labels(after, limit) }, Json);
+    }
+
+    /// <summary>An integer query parameter in [min, max], null when absent; 400 naming it otherwise.</summary>
+    private static long? Query(HttpContext context, string name, long min, long max) =>
+        context.Request.Query[name].FirstOrDefault() is not { } text ? null
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max ? v
+        : throw new FeedbackException(FeedbackError.Invalid, $"'{name}' must be an integer from {min} to {max} (got '{Shorten(text)}')");
 
     /// <summary>
     /// Reads a JSON request body: 413 above the size limit, 415 unless <c>Content-Type: application/json</c>, 400 for
@@ -130,7 +151,8 @@ internal sealed class FeedbackApi(FeedbackStore store, FeedbackServerOptions opt
         string temp = Path.Combine(Path.GetTempPath(), $"rlhf-export-{Guid.NewGuid():N}.jsonl");
         try
         {
-            FeedbackExport.Write(store, temp, kind, exclude, minQuality);
+            bool weighted = context.Request.Query["weighted"].FirstOrDefault() is "true" or "1";
+            FeedbackExport.Write(store, temp, new FeedbackExport.Options(kind, exclude, minQuality, weighted));
             context.Response.ContentType = "application/x-ndjson; charset=utf-8";
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"{(kind == PreferenceFormat.Pairwise ? "pairs" : "rankings")}.jsonl\"";
             await context.Response.SendFileAsync(temp, context.RequestAborted);

@@ -45,6 +45,13 @@ public sealed class Block
         Ln2.Weight, Ln2.Bias, Fc.Weight, Fc.Bias, MlpProj.Weight, MlpProj.Bias,
     ];
 
+    /// <summary>Forward-only from now on: the four projections stored as <paramref name="dtype"/>, LayerNorms float32 without gradients.</summary>
+    public void FreezeTo(Dtype dtype)
+    {
+        foreach (var layer in new[] { Attn, AttnProj, Fc, MlpProj }) layer.FreezeTo(dtype);
+        Frozen.StopGradients([Ln1.Weight, Ln1.Bias, Ln2.Weight, Ln2.Bias]);
+    }
+
     /// <summary>The A and B tensors of the LoRA adapters on this block's projections (none without adapters).</summary>
     public IEnumerable<Tensor> AdapterParameters() =>
         new[] { Attn.Adapter, AttnProj.Adapter, Fc.Adapter, MlpProj.Adapter }.OfType<Lora.LoraAdapter>().SelectMany(a => new[] { a.A, a.B });

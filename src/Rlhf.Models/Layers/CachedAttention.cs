@@ -82,7 +82,7 @@ public sealed class CachedAttention : AttentionPass
     public override Tensor Project(Linear layer, Tensor x)
     {
         int inF = x.Shape[^1], rows = x.Size / inF;
-        if (rows > Gemm.SmallM) return layer.Forward(x);
+        if (rows > Gemm.SmallM || layer.IsBf16) return layer.Forward(x); // a bf16 layer keeps no float32 weight to transpose
         var weightT = _cache.Transposed(layer.Weight);
         int outF = layer.Bias.Size;
         var shape = x.ShapeArray();

@@ -9,8 +9,10 @@ namespace Rlhf.Models.Layers;
 /// </summary>
 public sealed class Dense : ILoraTarget
 {
-    /// <summary>Weight (out, in).</summary>
-    public Tensor Weight { get; }
+    private readonly FreezableMatrix _weight;
+
+    /// <summary>Weight (out, in); throws once the layer is frozen to bf16.</summary>
+    public Tensor Weight => _weight.Tensor;
 
     /// <summary>Bias (out), or null for a projection without bias.</summary>
     public Tensor? Bias { get; }
@@ -18,7 +20,7 @@ public sealed class Dense : ILoraTarget
     /// <summary>Creates the layer with W ~ N(0, std²) and, when <paramref name="bias"/>, b = 0.</summary>
     public Dense(string prefix, int inFeatures, int outFeatures, bool bias, Rng rng, float std)
     {
-        Weight = Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, outFeatures, inFeatures));
+        _weight = new FreezableMatrix(Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, outFeatures, inFeatures)));
         Bias = bias ? Parameter.Create($"{prefix}.bias", Tensor.Zeros(outFeatures)) : null;
     }
 
@@ -34,8 +36,15 @@ public sealed class Dense : ILoraTarget
     /// <summary>(..., in) → (..., out), plus the adapter's low-rank update when one is attached and enabled.</summary>
     public Tensor Forward(Tensor x)
     {
-        var y = Ops.MatMul(x, Weight, transB: true);
+        var y = _weight.MatMulTransposed(x);
         if (Bias is not null) y = Ops.BiasAdd(y, Bias);
         return Adapter is null ? y : Adapter.Apply(x, y);
+    }
+
+    /// <summary>Forward-only from now on: see <see cref="FreezableMatrix.FreezeTo"/> (the bias stays float32, without gradient).</summary>
+    public void FreezeTo(Dtype dtype)
+    {
+        _weight.FreezeTo(dtype);
+        if (Bias is not null) Frozen.StopGradients([Bias]);
     }
 }

@@ -8,8 +8,13 @@ namespace Rlhf.Models.Layers;
 /// </summary>
 public sealed class Linear : ILoraTarget
 {
-    /// <summary>Weight (in, out).</summary>
-    public Tensor Weight { get; }
+    private readonly FreezableMatrix _weight;
+
+    /// <summary>Weight (in, out); throws once the layer is frozen to bf16.</summary>
+    public Tensor Weight => _weight.Tensor;
+
+    /// <summary>True once the weight is stored in bf16 (<see cref="FreezeTo"/>).</summary>
+    public bool IsBf16 => _weight.Bf16 is not null;
 
     /// <summary>Bias (out).</summary>
     public Tensor Bias { get; }
@@ -17,7 +22,7 @@ public sealed class Linear : ILoraTarget
     /// <summary>Creates the layer with W ~ N(0, std²), b = 0, named <paramref name="prefix"/>.weight / .bias.</summary>
     public Linear(string prefix, int inFeatures, int outFeatures, Rng rng, float std)
     {
-        Weight = Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, inFeatures, outFeatures));
+        _weight = new FreezableMatrix(Parameter.Create($"{prefix}.weight", Tensor.Randn(rng, std, inFeatures, outFeatures)));
         Bias = Parameter.Create($"{prefix}.bias", Tensor.Zeros(outFeatures));
     }
 
@@ -30,7 +35,14 @@ public sealed class Linear : ILoraTarget
     /// <summary>(..., in) → (..., out), plus the adapter's low-rank update when one is attached and enabled.</summary>
     public Tensor Forward(Tensor x)
     {
-        var y = Ops.Linear(x, Weight, Bias);
+        var y = _weight.Linear(x, Bias);
         return Adapter is null ? y : Adapter.Apply(x, y);
+    }
+
+    /// <summary>Forward-only from now on: see <see cref="FreezableMatrix.FreezeTo"/> (the bias stays float32, without gradient).</summary>
+    public void FreezeTo(Dtype dtype)
+    {
+        _weight.FreezeTo(dtype);
+        Frozen.StopGradients([Bias]);
     }
 }

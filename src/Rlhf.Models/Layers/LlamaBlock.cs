@@ -74,6 +74,13 @@ public sealed class LlamaBlock
         new[] { QProj.Adapter, KProj.Adapter, VProj.Adapter, OProj.Adapter, GateProj.Adapter, UpProj.Adapter, DownProj.Adapter }
             .OfType<Lora.LoraAdapter>().SelectMany(a => new[] { a.A, a.B });
 
+    /// <summary>Forward-only from now on: the seven projections stored as <paramref name="dtype"/>, norms float32 without gradients.</summary>
+    public void FreezeTo(Dtype dtype)
+    {
+        foreach (var layer in new[] { QProj, KProj, VProj, OProj, GateProj, UpProj, DownProj }) layer.FreezeTo(dtype);
+        Frozen.StopGradients([InputNorm.Weight, PostAttentionNorm.Weight, .. QNorm is null ? [] : new[] { QNorm.Weight, KNorm!.Weight }]);
+    }
+
     /// <summary>(B, T, C) → (B, T, C) in <paramref name="pass"/> (whole sequence, or new positions against a KV cache).</summary>
     public Tensor Forward(Tensor x, AttentionPass pass)
     {

@@ -53,7 +53,21 @@ public sealed class LoraBaseView(ICausalLm model, LoraAdapters adapters) : ICaus
     }
 
     /// <inheritdoc />
-    public bool GradientCheckpointing { get => _model.GradientCheckpointing; set => _model.GradientCheckpointing = value; }
+    public bool GradientCheckpointing
+    {
+        get => _model.GradientCheckpointing;
+        set => _model.GradientCheckpointing = value;
+    }
+
+    /// <summary>
+    /// Nothing to do: the base weights are already frozen (only the adapters train) and stay float32 even for
+    /// <see cref="Dtype.BF16"/>, because they are the trained policy's own weights, which the adapters' gradients
+    /// flow back through (the bf16 products are forward-only).
+    /// </summary>
+    public void FreezeTo(Dtype dtype) { }
+
+    /// <inheritdoc />
+    public Dtype? FrozenDtype => _model.FrozenDtype;
 
     /// <inheritdoc />
     public IReadOnlyList<Tensor> Parameters() => _model.Parameters();

@@ -65,14 +65,11 @@ public sealed class ChatTemplate
     /// <summary>"none" for the plain format, else the chat format's name (chatml, qwen3, llama3).</summary>
     public string Name => Format?.Name ?? "none";
 
-    /// <summary>The id that ends every response and stops generation: the end-of-turn token of a chat format, else end-of-text.</summary>
-    public int EndId => Format?.EndOfTurnId ?? Tokenizer.EndOfTextId;
-
     /// <summary>
-    /// Every id generation may stop on: <see cref="EndId"/>, and under a chat format also the tokenizer's end-of-text
-    /// (a model may end a document instead of the turn); <see cref="DecodeResponse"/> cuts at either.
+    /// The id that ends every response and stops generation: the end-of-turn token of a chat format, else end-of-text
+    /// (the generator also stops at the model's own <c>eos_token_id</c> list, <see cref="ICausalLm.EosTokenIds"/>).
     /// </summary>
-    public IReadOnlyList<int> StopIds => Format is null || EndId == Tokenizer.EndOfTextId ? [EndId] : [EndId, Tokenizer.EndOfTextId];
+    public int EndId => Format?.EndOfTurnId ?? Tokenizer.EndOfTextId;
 
     /// <summary>
     /// The template for <paramref name="tokenizer"/> and a <c>--chat-template</c> choice: <c>auto</c> (or null) takes

@@ -75,7 +75,7 @@ public static unsafe partial class Gemm
         {
             long flops = 2L * m * n * k;
             int threads = flops < 4_000_000 ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency);
-            if (UseSmallM(m, kernel) && (transB || Environment.GetEnvironmentVariable("NOSMALLNN") != "1"))
+            if (UseSmallM(m, kernel))
             {
                 MultiplySmallM(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, flops < SmallMThreshold ? 1 : Math.Clamp(MaxThreads, 1, WorkerPool.Concurrency));
                 return;
@@ -148,8 +148,9 @@ public static unsafe partial class Gemm
             throw new ArgumentException($"Gemm: {name} has {length} elements, a {rows}×{cols} matrix with leading dimension {ld} needs {(long)(rows - 1) * ld + cols}", name);
     }
 
+    /// <summary>One blocked product; B is float32 (<paramref name="b"/>) or, when <paramref name="bf16B"/> is set, bf16 widened while packing.</summary>
     private readonly struct Job(bool transA, bool transB, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, GemmKernel kernel, bool accumulate, float* bias)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, GemmKernel kernel, bool accumulate, float* bias, ushort* bf16B = null)
     {
         /// <summary>
         /// Multi-threaded GEMM. Phase 1: all threads pack the whole of op(B) into NR-wide panels, slice by slice
@@ -173,7 +174,7 @@ public static unsafe partial class Gemm
                 for (int pc = 0; pc < self.K; pc += self.Kc)
                 {
                     int kc = Math.Min(self.Kc, self.K - pc);
-                    PackB(self.TransB, self.B, self.Ldb, pc, kc, j0, j1 - j0, nr, packedB + (long)pc * nPadded + (long)j0 * kc);
+                    self.PackPanels(pc, kc, j0, j1 - j0, nr, packedB + (long)pc * nPadded + (long)j0 * kc);
                 }
             });
 
@@ -194,14 +195,18 @@ public static unsafe partial class Gemm
 
         private int K => k;
 
+        /// <summary>Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into NR-column panels (<see cref="PackB"/>, or <see cref="PackBBf16"/>).</summary>
+        private void PackPanels(int p0, int kc, int j0, int nc, int nr, float* dst)
+        {
+            if (bf16B != null) PackBBf16(transB, bf16B, ldb, p0, kc, j0, nc, nr, dst);
+            else PackB(transB, b, ldb, p0, kc, j0, nc, nr, dst);
+        }
+
         /// <summary>
         /// Slice depth: k cut into equal slices of at most KC (rounded up to 8), so k = 384 runs as 2 × 192 rather
         /// than 256 + 128 — a short last slice pays the C-tile load/store for little work.
         /// </summary>
         private int Kc { get; } = BalancedSlice(k);
-        private bool TransB => transB;
-        private float* B => b;
-        private int Ldb => ldb;
 
         /// <summary>C rows [i0, i1) × columns [j0, j1) from an already packed op(B) (j0 a multiple of NR).</summary>
         private void ComputePacked(float* packedB, int nPadded, int i0, int i1, int j0, int j1)
@@ -241,7 +246,7 @@ public static unsafe partial class Gemm
                 for (int pc = 0; pc < k; pc += Kc)
                 {
                     int kc = Math.Min(Kc, k - pc);
-                    PackB(transB, b, ldb, pc, kc, jc, nc, nr, packB);
+                    PackPanels(pc, kc, jc, nc, nr, packB);
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);

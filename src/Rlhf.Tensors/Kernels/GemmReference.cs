@@ -29,4 +29,23 @@ public static class GemmReference
             }
         }
     }
+
+    /// <summary>
+    /// The oracle of <see cref="Gemm.MultiplyBf16"/>: C[i, j] = bias[j] + Σ_p A[i, p] · op(B)[p, j] with B in bf16
+    /// (widened by <see cref="Bf16.ToFloat(ushort)"/>), C overwritten; an empty bias means none.
+    /// </summary>
+    public static void MultiplyBf16(bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb,
+        ReadOnlySpan<float> bias, Span<float> c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = bias.Length == 0 ? 0 : bias[j];
+                for (int p = 0; p < k; p++)
+                    sum += (double)a[i * lda + p] * Bf16.ToFloat(transB ? b[j * ldb + p] : b[p * ldb + j]);
+                c[i * ldc + j] = (float)sum;
+            }
+        }
+    }
 }

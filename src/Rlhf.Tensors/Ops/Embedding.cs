@@ -20,12 +20,7 @@ public static partial class Ops
         if (Tensor.ShapeSize(idsShape) != ids.Length)
             throw new TensorShapeException($"Embedding: {ids.Length} ids do not fill ids shape {Tensor.ShapeString(idsShape)} (table {Tensor.ShapeString(table.Shape)})");
         int V = table.Shape[0], C = table.Shape[1];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            if ((uint)ids[i] >= (uint)V)
-                throw new ArgumentOutOfRangeException(nameof(ids),
-                    $"Embedding: id {ids[i]} at position {i} ({Tensor.ShapeString(EmbeddingMultiIndex(i, idsShape))} in ids shape {Tensor.ShapeString(idsShape)}) is out of range for a table of V = {V} rows");
-        }
+        CheckEmbeddingIds(ids, idsShape, V);
 
         var tc = table.Contiguous();
         var outShape = new int[idsShape.Length + 1];
@@ -45,6 +40,17 @@ public static partial class Ops
                 TensorPrimitives.Add(row, gs.Slice(i * C, C), row);
             }
         });
+    }
+
+    /// <summary>Throws when an id is outside [0, <paramref name="rows"/>), naming the id, its position and the table size.</summary>
+    private static void CheckEmbeddingIds(int[] ids, int[] idsShape, int rows)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if ((uint)ids[i] >= (uint)rows)
+                throw new ArgumentOutOfRangeException(nameof(ids),
+                    $"Embedding: id {ids[i]} at position {i} ({Tensor.ShapeString(EmbeddingMultiIndex(i, idsShape))} in ids shape {Tensor.ShapeString(idsShape)}) is out of range for a table of V = {rows} rows");
+        }
     }
 
     /// <summary>Row-major multi-index of flat position <paramref name="flat"/> in <paramref name="shape"/> (for error messages).</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Rlhf.Models;
 using Rlhf.Models.Lora;
+using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 
 namespace Rlhf.Training.Common;
@@ -91,6 +92,21 @@ public abstract record TrainerConfig
     public ulong Seed { get; init; } = 1337;
 
     /// <summary>
+    /// Activation (gradient) checkpointing per block for the trained model(s) (<see cref="ICausalLm.GradientCheckpointing"/>):
+    /// less memory for about one extra forward per step, with bit-identical values and gradients. A setting of this
+    /// session (like <see cref="MaxWallTime"/>): saved for the record, but a resume may turn it on or off.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
+
+    /// <summary>
+    /// How the run's frozen models are stored (the DPO and GRPO reference, PPO's reference and reward models):
+    /// <see cref="Dtype.F32"/>, or <see cref="Dtype.BF16"/> (half the memory, forward-only, float32 accumulation; their
+    /// log-probs and scores then carry the bf16 rounding of the weights). Trainers without frozen models ignore it.
+    /// </summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Dtype>))]
+    public Dtype FrozenDtype { get; init; } = Dtype.F32;
+
+    /// <summary>
     /// Stop cleanly (with a checkpoint that resumes) once the run has taken this long in this session; null: no
     /// limit. Checked before each step, so a step already started finishes. A setting of this session, not of the
     /// run: not saved in the checkpoint (a resumed run has a limit only when it is given again).
@@ -169,7 +185,7 @@ public abstract record TrainerConfig
 
     /// <summary>This config without the fields a resumed run may change (run length, evaluation and checkpoint cadence, paths).</summary>
     protected virtual TrainerConfig ResumeInvariant() =>
-        this with { OutDir = "", InitCheckpoint = null, Adapter = null, Data = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0, MaxWallTime = null };
+        this with { OutDir = "", InitCheckpoint = null, Adapter = null, Data = null, MaxSteps = 0, EvalInterval = 0, EvalBatches = 0, CheckpointInterval = 0, MaxWallTime = null, GradientCheckpointing = false };
 
     /// <summary>
     /// Throws <see cref="TrainingException"/> naming every setting in which <paramref name="current"/> differs from the

@@ -29,6 +29,7 @@ public static class TrainingSetup
         string? resumeDir = null;
         if (resume) (resumeDir, state) = TrainingCheckpoint.ReadState<TConfig, TSampler>(config.OutDir, kind);
         var model = LoadModel(config, resumeDir);
+        model.GradientCheckpointing = config.GradientCheckpointing;
         var cfg = (TConfig)(config with { Model = (model as Gpt)?.Config, SeqLen = config.SeqLen ?? model.MaxPositions });
         if (state is not null) TrainerConfig.CheckResumable(state.Config, cfg);
         CheckModel(model, tokenizer, cfg.SeqLen!.Value);

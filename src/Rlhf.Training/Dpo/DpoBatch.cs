@@ -12,6 +12,9 @@ namespace Rlhf.Training.Dpo;
 /// <param name="ReferenceRejected">log π_ref(y⁻|x) per pair (n).</param>
 public sealed record DpoBatch(SequenceBatch Sequences, double[] ReferenceChosen, double[] ReferenceRejected)
 {
+    /// <summary>Loss weight per pair (n; a labeler's quality weight), or null when every pair weighs 1.</summary>
+    public float[]? Weights { get; init; }
+
     /// <summary>Pairs n.</summary>
     public int Pairs => ReferenceChosen.Length;
 

@@ -34,6 +34,17 @@ public sealed class DpoCollator
     public DpoDataset Encode(IEnumerable<PreferencePair> pairs)
     {
         ArgumentNullException.ThrowIfNull(pairs);
+        return EncodeWeighted(pairs.Select(p => (p, 1.0)));
+    }
+
+    /// <summary>
+    /// Encodes weighted pairs (<see cref="PreferenceData.RecordWeightedPairs"/>: each pair with its labeler's weight, ≥ 0);
+    /// the weights scale each kept pair's loss (<see cref="DpoBatch.Weights"/>). All weights 1 is the unweighted case.
+    /// </summary>
+    public DpoDataset EncodeWeighted(IEnumerable<(PreferencePair Pair, double Weight)> weightedPairs)
+    {
+        ArgumentNullException.ThrowIfNull(weightedPairs);
+        var weights = new List<float>();
         var prompts = new List<int[]>();
         var responses = new List<int[]>();
         var promptTexts = new List<string>();
@@ -41,9 +52,10 @@ public sealed class DpoCollator
         var kept = new List<(int, int)>();
         var index = new Dictionary<(string, string), int>();
         int total = 0, identical = 0, empty = 0, tooLong = 0;
-        foreach (var pair in pairs)
+        foreach (var (pair, weight) in weightedPairs)
         {
             total++;
+            if (!(weight >= 0 && double.IsFinite(weight))) throw new ArgumentException($"pair weight {weight} must be a finite number >= 0", nameof(weightedPairs));
             // 1. empty responses carry no preference (and the parser of files already rejects them; in-memory pairs may not)
             if (string.IsNullOrWhiteSpace(pair.Chosen) || string.IsNullOrWhiteSpace(pair.Rejected)) { empty++; continue; }
             var chosen = Template.Encode(pair.Prompt, pair.Messages, pair.Chosen);
@@ -53,8 +65,12 @@ public sealed class DpoCollator
             // 3. too long: skip the whole pair, never truncate a response
             if (Math.Max(chosen.Ids.Length, rejected.Ids.Length) > MaxLength) { tooLong++; continue; }
             kept.Add((Intern(pair, pair.Chosen, chosen), Intern(pair, pair.Rejected, rejected)));
+            weights.Add((float)weight);
         }
-        return new DpoDataset(prompts, responses, promptTexts, promptMessages, kept, new DpoFitReport(total, kept.Count, identical, empty, tooLong, MaxLength));
+        return new DpoDataset(prompts, responses, promptTexts, promptMessages, kept, new DpoFitReport(total, kept.Count, identical, empty, tooLong, MaxLength))
+        {
+            PairWeights = weights.All(w => w == 1f) ? null : weights,
+        };
 
         int Intern(PreferencePair pair, string response, PromptResponseIds ids)
         {
@@ -80,7 +96,7 @@ public sealed class DpoCollator
         ArgumentNullException.ThrowIfNull(pairIndices);
         ArgumentNullException.ThrowIfNull(reference);
         var batches = new List<DpoBatch>();
-        var group = new List<(int Chosen, int Rejected)>();
+        var group = new List<(int Chosen, int Rejected, int Index)>();
         int maxPrompt = 0, maxResponse = 0;
         foreach (int p in pairIndices)
         {
@@ -91,27 +107,28 @@ public sealed class DpoCollator
                 batches.Add(Build(group));
                 (group, maxPrompt, maxResponse) = ([], 0, 0);
             }
-            group.Add((c, r));
+            group.Add((c, r, p));
             (maxPrompt, maxResponse) = (Math.Max(maxPrompt, prompt), Math.Max(maxResponse, response));
         }
         if (group.Count > 0) batches.Add(Build(group));
         return batches;
 
-        DpoBatch Build(List<(int Chosen, int Rejected)> pairs)
+        DpoBatch Build(List<(int Chosen, int Rejected, int Index)> pairs)
         {
             int n = pairs.Count;
+            float[]? weights = data.PairWeights is { } w ? [.. pairs.Select(p => w[p.Index])] : null;
             var promptIds = new int[2 * n][];
             var responseIds = new int[2 * n][];
             var refChosen = new double[n];
             var refRejected = new double[n];
             for (int i = 0; i < n; i++)
             {
-                var (c, r) = pairs[i];
+                var (c, r, _) = pairs[i];
                 (promptIds[i], responseIds[i]) = (data.Prompts[c], data.Responses[c]);
                 (promptIds[n + i], responseIds[n + i]) = (data.Prompts[r], data.Responses[r]);
                 (refChosen[i], refRejected[i]) = (reference[c], reference[r]);
             }
-            return new DpoBatch(SequenceBatch.Build(promptIds, responseIds, Template.Tokenizer.PadId), refChosen, refRejected);
+            return new DpoBatch(SequenceBatch.Build(promptIds, responseIds, Template.Tokenizer.PadId), refChosen, refRejected) { Weights = weights };
         }
     }
 }

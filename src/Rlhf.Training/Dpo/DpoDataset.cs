@@ -28,6 +28,9 @@ public sealed class DpoDataset
     /// <summary>(chosen, rejected) sequence indices of each kept pair, in input order.</summary>
     public IReadOnlyList<(int Chosen, int Rejected)> Pairs { get; }
 
+    /// <summary>Loss weight of each kept pair (its labeler's weight), or null when every pair weighs 1.</summary>
+    public IReadOnlyList<float>? PairWeights { get; init; }
+
     /// <summary>What encoding kept and skipped.</summary>
     public DpoFitReport Report { get; }
 

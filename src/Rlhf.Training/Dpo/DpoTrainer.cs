@@ -87,8 +87,8 @@ public sealed class DpoTrainer
         var (trainData, heldData) = _data.Split(cfg.ValFraction, cfg.Seed);
         var template = ChatTemplate.For(_tokenizer, cfg.ChatTemplateName);
         var collator = new DpoCollator(template, T);
-        var train = collator.Encode(trainData.ExpandPairs().Select(p => p.Pair));
-        var held = collator.Encode(heldData.ExpandPairs().Select(p => p.Pair));
+        var train = collator.EncodeWeighted(trainData.RecordWeightedPairs());
+        var held = collator.EncodeWeighted(heldData.RecordWeightedPairs());
         if (train.Pairs.Count == 0) throw new TrainingException($"no usable training pair: {train.Report}");
         var evalPairs = Enumerable.Range(0, Math.Min(held.Pairs.Count, cfg.EvalBatches * B)).ToArray();
         var klPrompts = held.PromptTexts.Select((p, i) => new RlPrompt(p) { Messages = held.PromptMessages[i] }).DistinctBy(p => p.Prompt, StringComparer.Ordinal)
@@ -206,6 +206,7 @@ public sealed class DpoTrainer
         var reference = path is not null ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(path))
             : new Gpt(config.Model ?? throw new TrainingException("no reference model: give a reference or init checkpoint"), config.Seed);
         TrainingSetup.CheckModel(reference, tokenizer, config.SeqLen ?? reference.MaxPositions);
+        if (config.FrozenDtype == Dtype.BF16) reference.FreezeTo(Dtype.BF16);
         return reference;
     }
 
@@ -225,6 +226,7 @@ public sealed class DpoTrainer
         for (int i = 0; i < n; i++) refMargin[i] = (float)(batch.ReferenceChosen[i] - batch.ReferenceRejected[i]);
         var h = Ops.Slice(seq, 0, 0, n) - Ops.Slice(seq, 0, n, n) - Tensor.FromArray(refMargin, n);         // (n)
         var perPair = loss.Compute(h);                                                                        // (n)
+        if (batch.Weights is { } w) perPair = perPair * Tensor.FromArray(w, n);                              // labeler weights (n)
         var s = seq.ToArray();
         var p = perPair.ToArray();
         var rewardsChosen = new double[n];

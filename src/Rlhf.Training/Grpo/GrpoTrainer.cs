@@ -91,6 +91,7 @@ public sealed class GrpoTrainer
         var reference = cfg.Lora is not null && LoraAdapters.Find(policy) is { } adapters ? adapters.BaseModel()
             : (cfg.Adapter ?? cfg.InitCheckpoint) is { } init ? CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(init))
             : new Gpt(cfg.Model!, cfg.Seed);
+        if (cfg.FrozenDtype == Dtype.BF16) reference.FreezeTo(Dtype.BF16); // a LoRA base view stays float32 (shared with the policy)
         if (_prompts.Count == 0) throw new TrainingException("no prompts to train on");
         int longest = _prompts.Concat(_evalPrompts).Max(p => _template.EncodePrompt(p.Prompt, p.Messages).Length);
         if (longest + cfg.MaxNewTokens > policy.MaxPositions)

@@ -32,7 +32,7 @@ public sealed class DpoOnlineTrainer(DpoConfig template, BpeTokenizer tokenizer,
             InitCheckpoint = round.PolicyDirectory, ReferenceCheckpoint = round.ReferenceDirectory, Model = null,
             Seed = Template.Seed + (ulong)round.Round,
         };
-        var usable = new DpoCollator(ChatTemplate.For(tokenizer, config.ChatTemplateName), config.SeqLen ?? ModelSummary.Read(round.PolicyDirectory).Context).Encode(round.Rankings.ExpandPairs().Select(p => p.Pair));
+        var usable = new DpoCollator(ChatTemplate.For(tokenizer, config.ChatTemplateName), config.SeqLen ?? ModelSummary.Read(round.PolicyDirectory).Context).EncodeWeighted(round.Rankings.RecordWeightedPairs());
         if (usable.Pairs.Count == 0)
         {
             (log ?? Console.Out).WriteLine($"online: round {round.Round}: no usable pair ({usable.Report}); the policy is kept");

@@ -24,15 +24,16 @@ namespace Rlhf.Training.Online;
 /// <item>sample K responses per prompt from the current policy (<see cref="RolloutSampler"/>, generator seeded by seed and r);</item>
 /// <item>measure the samples: <c>gold_reward</c> (mean gold score, when a gold scorer is given), <c>kl</c> to the
 /// initial policy (mean Σ_t log π − log π_init over the sampled tokens, both teacher-forced), <c>response_length</c>;</item>
-/// <item>rank each prompt's K responses with the round's labeler (simulated panel, reward model, …) and save them as
-/// <c>round_NNN/rankings.jsonl</c>;</item>
+/// <item>rank each prompt's K responses with the labeler (<see cref="IRoundLabeler"/>: a simulated panel or reward model
+/// per prompt, or people through a label store, waiting for their answers) and save them as <c>round_NNN/rankings.jsonl</c>;</item>
 /// <item>train on them with the <see cref="IOnlineTrainer"/> (DPO; reference = initial policy, or the round's policy
 /// with <see cref="OnlineConfig.RefreshReference"/>), giving the next policy;</item>
 /// <item>log the round's metrics (step = r) to <c>metrics.jsonl</c> and save <c>online_state.json</c>.</item>
 /// </list>
 /// After round N−1 the final policy is sampled and measured once more (step N, no training). Resumable at round
 /// granularity: an interrupted round is discarded and redone from its start; labelers are created per round
-/// (<c>labelerForRound</c>) so a redone round gets the same labels.
+/// (<c>labelerForRound</c>) so a redone round gets the same labels, and a labeler of people keeps the round's link to
+/// its label store (<see cref="IRoundLabeler.KeptOnRedo"/>), so a round stopped while waiting goes on waiting.
 /// </summary>
 public sealed class OnlineLoop
 {
@@ -42,7 +43,7 @@ public sealed class OnlineLoop
     private readonly OnlineConfig _config;
     private readonly BpeTokenizer _tokenizer;
     private readonly IReadOnlyList<RlPrompt> _prompts;
-    private readonly Func<int, ILabeler> _labelerForRound;
+    private readonly IRoundLabeler _labeler;
     private readonly IOnlineTrainer _trainer;
     private readonly IGoldScorer? _gold;
     private readonly TextWriter _log;
@@ -50,14 +51,21 @@ public sealed class OnlineLoop
     /// <summary>A loop over <paramref name="prompts"/>; <paramref name="labelerForRound"/> gives round r's labeler (deterministically).</summary>
     public OnlineLoop(OnlineConfig config, BpeTokenizer tokenizer, IReadOnlyList<RlPrompt> prompts, Func<int, ILabeler> labelerForRound,
         IOnlineTrainer trainer, IGoldScorer? gold = null, TextWriter? log = null)
+        : this(config, tokenizer, prompts, new PanelRoundLabeler(labelerForRound), trainer, gold, log)
+    {
+    }
+
+    /// <summary>A loop over <paramref name="prompts"/> whose rounds <paramref name="labeler"/> labels as a whole (e.g. people through a label store).</summary>
+    public OnlineLoop(OnlineConfig config, BpeTokenizer tokenizer, IReadOnlyList<RlPrompt> prompts, IRoundLabeler labeler,
+        IOnlineTrainer trainer, IGoldScorer? gold = null, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(prompts);
-        ArgumentNullException.ThrowIfNull(labelerForRound);
+        ArgumentNullException.ThrowIfNull(labeler);
         ArgumentNullException.ThrowIfNull(trainer);
         if (prompts.Count == 0) throw new TrainingException("no prompts to sample from");
-        (_config, _tokenizer, _prompts, _labelerForRound, _trainer, _gold, _log) = (config, tokenizer, prompts, labelerForRound, trainer, gold, log ?? Console.Out);
+        (_config, _tokenizer, _prompts, _labeler, _trainer, _gold, _log) = (config, tokenizer, prompts, labeler, trainer, gold, log ?? Console.Out);
     }
 
     /// <summary>The directory of round <paramref name="round"/>.</summary>
@@ -83,6 +91,8 @@ public sealed class OnlineLoop
         else if (File.Exists(statePath) || Directory.Exists(RoundDirectory(outDir, 0)))
             throw new TrainingException($"{outDir} already holds an online run; continue it with --resume, or choose another output directory");
         Directory.CreateDirectory(outDir);
+        // saved before round 0 too: a first round stopped while waiting for people's labels is resumed, not started anew
+        if (!resume) AtomicFile.WriteAllText(statePath, JsonSerializer.Serialize(state, TrainingCheckpoint.Json));
 
         var template = ChatTemplate.For(_tokenizer, cfg.ChatTemplateName);
         var initial = CausalLmCheckpoint.Load(TrainingCheckpoint.ResolveModelDirectory(cfg.InitCheckpoint));
@@ -96,7 +106,7 @@ public sealed class OnlineLoop
         {
             if (cancel.IsCancellationRequested) break;
             string roundDir = RoundDirectory(outDir, round);
-            if (Directory.Exists(roundDir)) Directory.Delete(roundDir, recursive: true); // an interrupted round: redo it from scratch
+            ClearForRedo(roundDir); // an interrupted round: redo it from scratch (keeping what the labeler keeps)
 
             // 1. sample K responses per prompt from the current policy
             var policy = CausalLmCheckpoint.Load(state.PolicyDirectory);
@@ -115,17 +125,15 @@ public sealed class OnlineLoop
                 break;
             }
 
-            // 3. rank each prompt's K responses with this round's labeler
-            var labeler = _labelerForRound(round);
-            var records = new List<RankedCompletions>(prompts.Length);
-            for (int p = 0; p < prompts.Length; p++)
-            {
-                var completions = samples.Skip(p * cfg.SamplesPerPrompt).Take(cfg.SamplesPerPrompt).Select(s => s.CompletionText).ToList();
-                records.Add(new RankedCompletions(prompts[p].Prompt, completions, labeler.Rank(prompts[p].Prompt, completions), []) { Messages = prompts[p].Messages });
-            }
-            var rankings = new PreferenceData(PreferenceFormat.Ranked, records);
+            // 3. rank each prompt's K responses with the labeler (at once, or by people through a label store: it may wait)
             Directory.CreateDirectory(roundDir);
+            var groups = Enumerable.Range(0, prompts.Length)
+                .Select(p => (IReadOnlyList<string>)[.. samples.Skip(p * cfg.SamplesPerPrompt).Take(cfg.SamplesPerPrompt).Select(s => s.CompletionText)]).ToList();
+            var labels = _labeler.Label(round, prompts, groups, roundDir, cancel);
+            if (labels is null) break; // stopped while waiting for labels: a resume goes on waiting
+            var rankings = labels.Rankings;
             PreferenceData.Write(Path.Combine(roundDir, "rankings.jsonl"), rankings);
+            foreach (var (k, v) in labels.Metrics) values[k] = v;
 
             // 4. train: the next policy
             string reference = cfg.RefreshReference ? state.PolicyDirectory : TrainingCheckpoint.ResolveModelDirectory(cfg.InitCheckpoint);
@@ -141,6 +149,17 @@ public sealed class OnlineLoop
             AtomicFile.WriteAllText(statePath, JsonSerializer.Serialize(state, TrainingCheckpoint.Json));
         }
         return session;
+    }
+
+    /// <summary>Deletes an interrupted round's directory, except the files the labeler keeps across a redo (<see cref="IRoundLabeler.KeptOnRedo"/>).</summary>
+    private void ClearForRedo(string roundDir)
+    {
+        if (!Directory.Exists(roundDir)) return;
+        var keep = _labeler.KeptOnRedo;
+        if (keep.Count == 0) { Directory.Delete(roundDir, recursive: true); return; }
+        foreach (string dir in Directory.GetDirectories(roundDir)) Directory.Delete(dir, recursive: true);
+        foreach (string file in Directory.GetFiles(roundDir))
+            if (!keep.Contains(Path.GetFileName(file), StringComparer.Ordinal)) File.Delete(file);
     }
 
     /// <summary>

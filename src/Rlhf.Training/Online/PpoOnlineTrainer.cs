@@ -39,7 +39,7 @@ public sealed class PpoOnlineTrainer(RewardConfig rewardTemplate, PpoConfig ppoT
         for (int r = 0; r < round.Round; r++)
         {
             string path = Path.Combine(OnlineLoop.RoundDirectory(loopDir, r), "rankings.jsonl");
-            if (File.Exists(path)) records.AddRange(PreferenceData.Load(path).Records);
+            if (File.Exists(path) && new FileInfo(path).Length > 0) records.AddRange(PreferenceData.Load(path).Records); // empty: a round of people that got no label
         }
         records.AddRange(round.Rankings.Records);
         var rmConfig = rewardTemplate with

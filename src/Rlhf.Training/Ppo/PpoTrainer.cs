@@ -107,6 +107,8 @@ public sealed class PpoTrainer
 
         // ---- models, optimizers, KL controller, generators
         var critic = cfg.SharedCritic ? Critic.SharedWith(_policy, cfg.Seed + 7) : Critic.Separate(CriticInit ?? _policy, cfg.Seed + 7);
+        _policy.GradientCheckpointing = critic.Trunk.GradientCheckpointing = cfg.GradientCheckpointing;
+        if (cfg.FrozenDtype == Dtype.BF16) FrozenRewards.Freeze(Dtype.BF16, [_reference], [_reward, HeldOut]); // after the critic copied its trunk
         var trainable = TrainingSetup.TrainableParameters(_policy); // LoRA: the adapters only
         var policyOptimizer = new AdamW(cfg.SharedCritic ? [.. trainable, .. critic.Head.Parameters()] : trainable,
             new AdamWConfig(cfg.LearningRate, WeightDecay: cfg.WeightDecay));

@@ -33,6 +33,9 @@ public sealed class WeightedReward : IRewardFunction
     /// <inheritdoc/>
     public string Name { get; }
 
+    /// <summary>The combined reward functions and their weights.</summary>
+    public IReadOnlyList<(IRewardFunction Function, double Weight)> Terms => _terms;
+
     /// <inheritdoc/>
     public IReadOnlyList<RewardOutcome> Score(IReadOnlyList<RewardRequest> batch)
     {

@@ -38,6 +38,20 @@ public sealed class GoldenRunTests : IDisposable
         return args.Contains("--json") ? JsonNode.Parse(output) : null;
     }
 
+    /// <summary>
+    /// The trainer's arguments, plus <c>--grad-checkpoint</c> when <paramref name="on"/>: activation checkpointing
+    /// recomputes the same values in the same order, so it must reproduce the very same golden record.
+    /// </summary>
+    private static string[] WithCheckpoint(bool on, params string[] args) => on ? [.. args, "--grad-checkpoint"] : args;
+
+    /// <summary>With <paramref name="on"/>, every trainer state under <paramref name="run"/> records the setting (the option reached the trainer).</summary>
+    private static void AssertCheckpointRecorded(bool on, string run)
+    {
+        var states = Directory.EnumerateFiles(run, "trainer_state.json", SearchOption.AllDirectories).ToList();
+        Assert.NotEmpty(states);
+        Assert.All(states, f => Assert.Contains($"\"gradient_checkpointing\": {(on ? "true" : "false")}", File.ReadAllText(f)));
+    }
+
     private const string Chat = "the cat is warm. the dog is cold. the sun is warm. the bird is cold. what a good day.\n";
 
     /// <summary>A fresh tiny model (seeded) with a BPE tokenizer, saved in HF layout.</summary>
@@ -72,69 +86,87 @@ public sealed class GoldenRunTests : IDisposable
         return P("prefs.jsonl");
     }
 
-    [Fact]
-    public void Pretrain()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Pretrain(bool gradCheckpoint)
     {
         File.WriteAllText(P("corpus.txt"), string.Concat(Enumerable.Repeat(Chat, 40)));
         Run("tokenizer", "train", "--data", P("corpus.txt"), "--vocab-size", "290", "--out", P("tok"));
-        Run("pretrain", "--data", P("corpus.txt"), "--tokenizer", P("tok"), "--out", P("run"), "--config", "tiny", "--batch", "4", "--seq-len", "16",
-            "--steps", "6", "--lr", "1e-2", "--warmup", "2", "--eval-interval", "3", "--eval-batches", "2", "--checkpoint-interval", "3", "--seed", "3");
+        Run(WithCheckpoint(gradCheckpoint, "pretrain", "--data", P("corpus.txt"), "--tokenizer", P("tok"), "--out", P("run"), "--config", "tiny", "--batch", "4", "--seq-len", "16",
+            "--steps", "6", "--lr", "1e-2", "--warmup", "2", "--eval-interval", "3", "--eval-batches", "2", "--checkpoint-interval", "3", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("pretrain", GoldenRecord.Capture(_dir, P("run"), [], ["checkpoint/model.safetensors"]));
     }
 
-    [Fact]
-    public void Sft()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sft(bool gradCheckpoint)
     {
         string model = Base();
         (string Q, string A)[] pairs = [("what is the cat?", "warm."), ("what is the dog?", "cold."), ("what is the sun?", "warm.")];
         File.WriteAllLines(P("sft.jsonl"), Enumerable.Range(0, 18).Select(i => JsonSerializer.Serialize(new { prompt = pairs[i % 3].Q, response = pairs[i % 3].A })));
-        Run("sft", "--data", P("sft.jsonl"), "--init", model, "--out", P("run"), "--batch", "4", "--steps", "6", "--lr", "1e-2", "--warmup", "2",
-            "--eval-interval", "3", "--checkpoint-interval", "3", "--seed", "3");
+        Run(WithCheckpoint(gradCheckpoint, "sft", "--data", P("sft.jsonl"), "--init", model, "--out", P("run"), "--batch", "4", "--steps", "6", "--lr", "1e-2", "--warmup", "2",
+            "--eval-interval", "3", "--checkpoint-interval", "3", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("sft", GoldenRecord.Capture(_dir, P("run"), [], ["checkpoint/model.safetensors"]));
     }
 
-    [Fact]
-    public void RewardModel_Ensemble()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RewardModel_Ensemble(bool gradCheckpoint)
     {
         string model = Base();
-        Run("rm", "train", "--data", Preferences(), "--init", model, "--out", P("run"), "--steps", "6", "--batch", "4", "--lr", "3e-3", "--warmup", "2",
-            "--eval-fraction", "0.25", "--ensemble", "2", "--margin", "0.1", "--center", "--seed", "3");
+        Run(WithCheckpoint(gradCheckpoint, "rm", "train", "--data", Preferences(), "--init", model, "--out", P("run"), "--steps", "6", "--batch", "4", "--lr", "3e-3", "--warmup", "2",
+            "--eval-fraction", "0.25", "--ensemble", "2", "--margin", "0.1", "--center", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         var record = GoldenRecord.Capture(_dir, P("run/member-0"), [], ["checkpoint/model.safetensors"]);
         record["member-1"] = GoldenRecord.Capture(_dir, P("run/member-1"), [], ["checkpoint/model.safetensors"]);
         record["eval"] = Run("rm", "eval", "--model", P("run/member-0"), "--data", P("prefs.jsonl"), "--json");
         GoldenRecord.Check("rm", record);
     }
 
-    [Fact]
-    public void Dpo()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Dpo(bool gradCheckpoint)
     {
         string model = Base();
-        Run("dpo", "--policy", model, "--data", Preferences(), "--out", P("run"), "--batch", "4", "--steps", "4", "--lr", "1e-2", "--warmup", "1",
+        Run(WithCheckpoint(gradCheckpoint, "dpo", "--policy", model, "--data", Preferences(), "--out", P("run"), "--batch", "4", "--steps", "4", "--lr", "1e-2", "--warmup", "1",
             "--seq-len", "40", "--eval-interval", "2", "--eval-batches", "1", "--kl-prompts", "2", "--kl-max-new-tokens", "4", "--gold", "lexicon",
-            "--val-fraction", "0.25", "--seed", "3");
+            "--val-fraction", "0.25", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("dpo", GoldenRecord.Capture(_dir, P("run"), ["reference_logps.json"], ["checkpoint/model.safetensors"]));
     }
 
-    [Fact]
-    public void Grpo()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Grpo(bool gradCheckpoint)
     {
         Run("tasks", "generate", "--kind", "addition", "--digits", "1", "--count", "8", "--heldout-count", "4", "--seed", "2",
             "--out", P("train.jsonl"), "--heldout", P("held.jsonl"));
         var tok = BpeTrainer.Train("User: What is  + ?\nAssistant:  +  = . #### \n", 280);
         HfCheckpoint.Save(P("base"), new Gpt(new GptConfig(2, 2, 16, 48, tok.VocabSize), seed: 4), eosTokenId: tok.EndOfTextId);
         tok.Save(P("base"));
-        Run("grpo", "--policy", P("base"), "--prompts", P("train.jsonl"), "--eval-prompts", P("held.jsonl"), "--group", "3", "--batch", "2",
-            "--max-new-tokens", "4", "--lr", "1e-2", "--eval-interval", "2", "--iterations", "3", "--beta", "0.05", "--seed", "3", "--out", P("run"));
+        Run(WithCheckpoint(gradCheckpoint, "grpo", "--policy", P("base"), "--prompts", P("train.jsonl"), "--eval-prompts", P("held.jsonl"), "--group", "3", "--batch", "2",
+            "--max-new-tokens", "4", "--lr", "1e-2", "--eval-interval", "2", "--iterations", "3", "--beta", "0.05", "--seed", "3", "--out", P("run")));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("grpo", GoldenRecord.Capture(_dir, P("run"), [], ["checkpoint/model.safetensors"]));
     }
 
-    [Fact]
-    public void Ppo()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Ppo(bool gradCheckpoint)
     {
         string policy = Base("policy"), rm = RewardModelDir();
-        Run("ppo", "--policy", policy, "--reward-model", rm, "--prompts", Prompts(), "--out", P("run"), "--batch", "4", "--minibatch", "2",
+        Run(WithCheckpoint(gradCheckpoint, "ppo", "--policy", policy, "--reward-model", rm, "--prompts", Prompts(), "--out", P("run"), "--batch", "4", "--minibatch", "2",
             "--epochs", "2", "--max-new-tokens", "5", "--gold", "lexicon", "--heldout-rm", rm, "--sample-every", "1", "--checkpoint-interval", "1",
-            "--iterations", "3", "--seed", "3");
+            "--iterations", "3", "--seed", "3"));
+        AssertCheckpointRecorded(gradCheckpoint, P("run"));
         GoldenRecord.Check("ppo", GoldenRecord.Capture(_dir, P("run"), ["samples.jsonl"], ["checkpoint/model.safetensors", "checkpoint/critic/model.safetensors"]));
     }
 

@@ -85,6 +85,19 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void GradientCheckpointing_ReachesTheModel_AndMayChangeOnResume_WhileFrozenDtypeMayNot()
+    {
+        var config = new PretrainConfig { OutDir = _tmp.File("gc"), Model = TrainingFixtures.TinyModel(), GradientCheckpointing = true };
+        var (model, _, _, _) = TrainingSetup.Start<PretrainConfig, PackedSamplerState>(config, PretrainTrainer.Kind, resume: false, TrainingFixtures.Tokenizer);
+        Assert.True(model.GradientCheckpointing);
+        Assert.False(TrainingSetup.Start<PretrainConfig, PackedSamplerState>(config with { GradientCheckpointing = false }, PretrainTrainer.Kind, resume: false,
+            TrainingFixtures.Tokenizer).Model.GradientCheckpointing);
+        TrainerConfig.CheckResumable(config, config with { GradientCheckpointing = false }); // same values and gradients: a session setting
+        var e = Assert.Throws<TrainingException>(() => TrainerConfig.CheckResumable(config, config with { FrozenDtype = Rlhf.Tensors.Dtype.BF16 }));
+        Assert.Contains("frozen_dtype \"F32\" → \"BF16\"", e.Message);
+    }
+
+    [Fact]
     public void Schedule_WarmsUpThenDecaysToTheFloorAtTheLastStep()
     {
         var s = new PretrainConfig { OutDir = "x", LearningRate = 1e-3f, WarmupSteps = 100 }.Schedule(10);

@@ -75,6 +75,32 @@ public sealed class DpoLossTests
     }
 
     [Fact]
+    public void Labeler_weights_scale_each_pairs_loss_and_all_ones_is_the_unweighted_path()
+    {
+        var model = new Gpt(TrainingFixtures.TinyModel(64), seed: 7);
+        var collator = new DpoCollator(new ChatTemplate(TrainingFixtures.Tokenizer), 64);
+        PreferencePair[] pairs = [new("the cat", "sat on the mat.", "ran."), new("birds", "sing in the tree.", "read a book.")];
+        var plain = collator.Encode(pairs);
+        var ones = collator.EncodeWeighted(pairs.Select(p => (p, 1.0)));
+        var weighted = collator.EncodeWeighted([(pairs[0], 0.25), (pairs[1], 0.0)]);
+        Assert.Null(plain.PairWeights);
+        Assert.Null(ones.PairWeights);                                     // all ones: exactly the unweighted computation
+        Assert.Equal([0.25f, 0f], weighted.PairWeights!);
+        var reference = new double[plain.SequenceCount];                   // log π_ref = 0: any values do for the comparison
+        var loss = new DpoLoss(0.1f);
+        var p = DpoTrainer.Forward(model, collator.Collate(plain, [0, 1], reference)[0], loss);
+        var w = DpoTrainer.Forward(model, collator.Collate(weighted, [1, 0], reference)[0], loss);
+        Assert.Equal([0f, 0.25f], collator.Collate(weighted, [1, 0], reference)[0].Weights!); // weights follow the batch order
+        Assert.Equal(0.25 * p.Losses[0], w.Losses[1], 6);
+        Assert.Equal(0.0, w.Losses[0]);
+        Assert.Equal(0.25 * p.Losses[0], w.LossSum.Item(), 6);
+        // from a ranked file: the record's weight, not the 1/C(K,2) of the reward model's pair weights
+        var ranked = new PreferenceData(PreferenceFormat.Ranked, [new RankedCompletions("p", ["a", "b", "c"], [0, 1, 2], []) { Weight = 0.5 }]);
+        Assert.All(ranked.RecordWeightedPairs(), x => Assert.Equal(0.5, x.Weight));
+        Assert.All(ranked.ExpandPairs(), x => Assert.Equal(0.5 / 3, x.Weight, 12));
+    }
+
+    [Fact]
     public void Equal_policy_and_reference_give_log_2()
     {
         // the loss alone: h = 0

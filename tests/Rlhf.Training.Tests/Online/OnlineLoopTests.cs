@@ -70,6 +70,54 @@ public sealed class OnlineLoopTests : IDisposable
         Assert.Throws<TrainingException>(() => Loop(b, 3).Run()); // a fresh run refuses an existing one
     }
 
+    /// <summary>A round labeler that keeps a note in the round directory and is "stopped while waiting" on its first call.</summary>
+    private sealed class WaitingLabeler : IRoundLabeler
+    {
+        public int Calls;
+        public readonly List<bool> SawNote = [];
+
+        public IReadOnlyList<string> KeptOnRedo => ["note.txt"];
+
+        public RoundLabels? Label(int round, IReadOnlyList<RlPrompt> prompts, IReadOnlyList<IReadOnlyList<string>> completions, string roundDirectory, CancellationToken cancel = default)
+        {
+            Calls++;
+            string note = Path.Combine(roundDirectory, "note.txt");
+            SawNote.Add(File.Exists(note) && File.ReadAllText(note) == $"round {round}");
+            if (Calls == 1)
+            {
+                File.WriteAllText(note, $"round {round}");
+                File.WriteAllText(Path.Combine(roundDirectory, "scratch.txt"), "not kept");
+                return null; // stopped while waiting for people
+            }
+            var records = prompts.Select((p, i) => new RankedCompletions(p.Prompt, completions[i], [.. Enumerable.Range(0, completions[i].Count)], []) { Labeler = "ann", Weight = 0.5 }).ToList();
+            return new RoundLabels(new PreferenceData(PreferenceFormat.Ranked, records), new Dictionary<string, double> { ["human_labels"] = records.Count });
+        }
+    }
+
+    [Fact]
+    public void A_round_stopped_while_waiting_for_labels_resumes_with_the_files_its_labeler_keeps()
+    {
+        var gold = new LexiconSentimentScorer();
+        string dir = _tmp.File("waiting");
+        var config = new OnlineConfig { OutDir = dir, InitCheckpoint = InitModel(), Rounds = 1, PromptsPerRound = 4, SamplesPerPrompt = 3, MaxNewTokens = 6, Seed = 3 };
+        var dpo = new DpoConfig
+        {
+            OutDir = "", BatchSize = 4, LearningRate = 1e-2f, WarmupSteps = 1, EvalBatches = 1, KlPrompts = 1, KlMaxNewTokens = 4, CheckpointInterval = 0, ValFraction = 0.25, Seed = 4,
+        };
+        var labeler = new WaitingLabeler();
+        OnlineLoop Loop() => new(config, TrainingFixtures.Tokenizer, Prompts, labeler, new DpoOnlineTrainer(dpo, TrainingFixtures.Tokenizer, gold, TextWriter.Null, TrainingFixtures.Quiet), gold, TextWriter.Null);
+        Assert.Empty(Loop().Run());                                        // stopped while waiting: no round logged
+        Assert.Equal(0, OnlineLoop.ReadState(dir).CompletedRounds);        // but the run is there to resume
+        Assert.Throws<TrainingException>(() => Loop().Run());              // a fresh start refuses it
+        Assert.Equal(2, Loop().Run(resume: true).Count);                   // round 0 and the final measurement
+        Assert.Equal([false, true], labeler.SawNote);                      // the redone round found its labeler's note (the refused start never reached it)
+        string round0 = OnlineLoop.RoundDirectory(dir, 0);
+        Assert.False(File.Exists(Path.Combine(round0, "scratch.txt")));    // everything else was cleared
+        var rankings = PreferenceData.Load(Path.Combine(round0, "rankings.jsonl")).Records;
+        Assert.All(rankings, r => Assert.Equal(("ann", 0.5), (r.Labeler, r.Weight))); // labeler and weight kept in the round's file
+        Assert.Equal(4.0, MetricsReader.Read(Path.Combine(dir, TrainingSetup.MetricsFile))[0].Get("human_labels"));
+    }
+
     [Fact]
     public void Ppo_rounds_normalise_each_rounds_reward_model_on_that_rounds_samples()
     {

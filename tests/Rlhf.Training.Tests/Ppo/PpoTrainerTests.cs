@@ -49,6 +49,24 @@ public sealed class PpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Grad_checkpoint_and_bf16_frozen_dtype_reach_the_models()
+    {
+        var (policy, reference) = PpoTestKit.Models(3);
+        var rm = new Rlhf.Models.RewardModel(new Rlhf.Models.Gpt(policy.Config, seed: 5));
+        var heldOut = new Rlhf.Models.RewardModel(new Rlhf.Models.Gpt(policy.Config, seed: 6));
+        var cfg = PpoTestKit.Config(_tmp.File("frozen"), 1) with { GradientCheckpointing = true, FrozenDtype = Rlhf.Tensors.Dtype.BF16 };
+        var result = new PpoTrainer(cfg, PpoTestKit.Tok, policy, reference, new RewardModelReward([rm], PpoTestKit.Tok, "rm"), PpoTestKit.Prompts, TextWriter.Null,
+            TrainingFixtures.Quiet) { HeldOut = new RewardModelReward([heldOut], PpoTestKit.Tok, "held"), CriticInit = rm.Trunk }.Run();
+        Assert.Equal(1, result.Iteration);
+        Assert.True(policy.GradientCheckpointing);
+        Assert.Null(policy.FrozenDtype);
+        Assert.Equal(Rlhf.Tensors.Dtype.BF16, reference.FrozenDtype);
+        Assert.Equal(Rlhf.Tensors.Dtype.BF16, rm.Trunk.FrozenDtype);      // frozen after the critic copied it
+        Assert.Equal(Rlhf.Tensors.Dtype.BF16, heldOut.Trunk.FrozenDtype);
+        Assert.True(double.IsFinite(result.LastProxyReward));
+    }
+
+    [Fact]
     public void Guard_keeps_the_best_checkpoint_and_crops_the_run()
     {
         var guard = new FakeGuard(bestAt: 2, stopAt: 3);
