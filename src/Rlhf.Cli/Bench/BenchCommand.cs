@@ -250,8 +250,8 @@ public static class BenchCommand
         var json = JsonOption();
         var config = new Option<string>("--config") { Description = "Model config of policy, reference, critic and reward model: A, B or G (GPT-2 124M shapes).", DefaultValueFactory = _ => "B" };
         config.AcceptOnlyFromAmong("A", "B", "G", "a", "b", "g");
-        var preset = new Option<string?>("--preset") { Description = "A named real-size model instead of --config: gpt2-124m (= config G)." };
-        preset.AcceptOnlyFromAmong("gpt2-124m");
+        var preset = new Option<string?>("--preset") { Description = "A named model instead of --config: gpt2-124m (= config G), smollm2-135m, qwen2.5-0.5b, llama-tiny (Llama-family shapes, random weights)." };
+        preset.AcceptOnlyFromAmong([.. ModelBench.Presets]);
         var warmup = new Option<int?>("--warmup") { Description = "Untimed PPO iterations before the timed one (default 1; 0 for G)." };
         Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
         var frozenDtype = Commands.TrainingOptions.CreateFrozenDtype();
@@ -264,7 +264,7 @@ public static class BenchCommand
             var output = parse.InvocationConfiguration.Output;
             string name = parse.GetValue(preset) is string p ? ModelBench.PresetConfig(p) : parse.GetValue(config)!.ToUpperInvariant();
             var error = parse.InvocationConfiguration.Error;
-            int w = parse.GetValue(warmup) ?? (name == "G" ? 0 : 1);
+            int w = parse.GetValue(warmup) ?? (name == "G" || (ModelBench.IsLlama(name) && name != "llama-tiny") ? 0 : 1);
             var frozen = Commands.TrainingOptions.ParseDtype(parse.GetValue(frozenDtype)!);
             var r = ProfiledRun.Run(parse.GetValue(profile), error, () => PpoBench.Run(name, w, error, frozen, parse.GetValue(gradCheckpoint)));
             if (parse.GetValue(json))

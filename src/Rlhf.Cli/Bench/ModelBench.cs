@@ -56,9 +56,9 @@ public static class ModelBench
     public static bool IsLlama(string config) => config.Contains('-');
 
     /// <summary>A randomly initialised model of <paramref name="config"/> (A, B, G, or a Llama-family preset).</summary>
-    public static ICausalLm Build(string config) => IsLlama(config)
-        ? new Llama(LlamaPresets.Get(config == "llama-tiny" ? "tiny" : config), seed: 1)
-        : new Gpt(Config(config), seed: 1);
+    public static ICausalLm Build(string config, ulong seed = 1) => IsLlama(config)
+        ? new Llama(LlamaPresets.Get(config == "llama-tiny" ? "tiny" : config), seed)
+        : new Gpt(Config(config), seed);
 
     /// <summary>Parameter count of <paramref name="config"/> (a tied LM head counted once).</summary>
     public static long ParameterCount(string config) => IsLlama(config)
