@@ -83,12 +83,15 @@ public static class FmaPeak
                 go.Wait();
                 long end = Volatile.Read(ref deadline), n = 0;
                 float sum = 0;
-                // multiplier/addend as opaque arguments: m = 1, b = 1 keeps values exact and far from denormals
-                while (Stopwatch.GetTimestamp() < end)
+                // multiplier/addend as opaque arguments: m = 1, b = 1 keeps values exact and far from denormals.
+                // At least one chunk: a thread the OS schedules only after the deadline (a busy box) still measures
+                // something instead of reporting 0 iterations.
+                do
                 {
                     sum += Spin(width, Chunk, 1f, 1f);
                     n += Chunk;
                 }
+                while (Stopwatch.GetTimestamp() < end);
                 stops[id] = Stopwatch.GetTimestamp();
                 iterations[id] = n;
                 Volatile.Write(ref s_sink, s_sink + sum);
