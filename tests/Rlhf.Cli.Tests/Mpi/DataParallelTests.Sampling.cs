@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Rlhf.Models;
+using Rlhf.Models.Checkpoints;
+using Rlhf.Models.Tokenization;
+using Rlhf.Tensors;
+
+namespace Rlhf.Cli.Tests.Mpi;
+
+/// <summary>
+/// The verbs beyond the language-model trainers under <c>mpiexec -n 2</c>: reward-model training (same tolerances as
+/// the other trainers: the runs differ only in the order of float32 sums) and the samplers (generate, bon), whose
+/// outputs are the one-process outputs byte for byte.
+/// </summary>
+public sealed partial class DataParallelTests
+{
+    [MpiFact]
+    public void RmTrain_TwoRanksFollowTheOneProcessRun()
+    {
+        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("User: say cat dog sun good 0123456789\nAssistant: good dog\n", 30)), 256 + 16 + 1);
+        HfCheckpoint.Save(P("base"), new Gpt(new GptConfig(2, 2, 16, 32, tok.VocabSize), seed: 1), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("base"));
+        string[] w = ["cat", "dog", "sun"];
+        var rng = new Rng(5);
+        File.WriteAllLines(P("prefs.jsonl"), Enumerable.Range(0, 20).Select(i =>
+        {
+            string a = w[rng.NextInt(3)], b = w[rng.NextInt(3)];
+            return JsonSerializer.Serialize(new { prompt = $"say {i}", chosen = $"{a} good {b}", rejected = $"{a} {b} {w[rng.NextInt(3)]}" });
+        }));
+        File.WriteAllLines(P("score.jsonl"), [JsonSerializer.Serialize(new { prompt = "say 1", response = "good dog" }), JsonSerializer.Serialize(new { prompt = "say 2", response = "sun cat" })]);
+        // batch 3 over 2 ranks: shards of 1 and 2 prompts; 16 training prompts → the 6th batch holds 1 prompt, so one
+        // rank has an empty shard at step 6
+        string[] rm = ["rm", "train", "--data", P("prefs.jsonl"), "--init", P("base"), "--batch", "3", "--lr", "3e-3", "--warmup", "1",
+            "--eval-fraction", "0.2", "--eval-interval", "3", "--center", "--steps", "7"];
+        Ok(InProcessCli.Run([.. rm, "--out", P("one")]));
+        var two = MpiRun.Run(2, [.. rm, "--out", P("two")], Timeout);
+        Ok(two);
+        Assert.Single(Regex.Matches(two.Out, "rm done")); // only rank 0 prints
+        AssertSameCurve(P("one"), P("two"), "loss", "accuracy", "grad_norm", "eval_loss", "eval_accuracy");
+        AssertCloseWeights(P("one/checkpoint"), P("two/checkpoint"));
+        // the whole reward model (trunk, score head, normalisation) scores alike
+        var scoreOne = InProcessCli.Run("rm", "score", "--model", P("one"), "--data", P("score.jsonl"));
+        var scoreTwo = InProcessCli.Run("rm", "score", "--model", P("two"), "--data", P("score.jsonl"));
+        Ok(scoreOne);
+        Ok(scoreTwo);
+        var a = scoreOne.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(double.Parse).ToArray();
+        var b = scoreTwo.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(double.Parse).ToArray();
+        Assert.Equal(a.Length, b.Length);
+        for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-3, $"score {i}: {a[i]} vs {b[i]}");
+    }
+}
