@@ -48,4 +48,50 @@ public sealed partial class DataParallelTests
         Assert.Equal(a.Length, b.Length);
         for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-3, $"score {i}: {a[i]} vs {b[i]}");
     }
+
+    [MpiFact]
+    public void Generate_TwoRanksWriteTheOneProcessSamples()
+    {
+        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("User: say something nice\nAssistant: good great happy sun. ", 20)), 270);
+        HfCheckpoint.Save(P("policy"), new Gpt(new GptConfig(1, 2, 16, 48, tok.VocabSize), seed: 2), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("policy"));
+        File.WriteAllLines(P("prompts.jsonl"), new[] { "say something", "be nice", "hello", "good", "the sun is" }.Select(t => JsonSerializer.Serialize(new { prompt = t })));
+        // 5 prompts × 2 samples in batches of 3 rows: 4 batches, 2 per rank; the second rank starts at row 6 (mid-prompt)
+        string[] gen = ["generate", "--model", P("policy"), "--prompts", P("prompts.jsonl"), "--max-new-tokens", "8", "--seed", "7", "--batch", "3"];
+        Ok(InProcessCli.Run([.. gen, "--samples", "2", "--out", P("one.jsonl")]));
+        var two = MpiRun.Run(2, [.. gen, "--samples", "2", "--out", P("two.jsonl")], Timeout);
+        Ok(two);
+        Assert.Single(Regex.Matches(two.Out, "generate: ")); // only rank 0 prints
+        Assert.True(File.ReadAllLines(P("one.jsonl")).Length >= 3, "too few prompts kept to compare");
+        Assert.Equal(File.ReadAllText(P("one.jsonl")), File.ReadAllText(P("two.jsonl")));
+        // one sample per prompt, printed as JSON (token ids and log-probabilities): 2 batches, one per rank
+        var jsonOne = InProcessCli.Run([.. gen, "--json"]);
+        Ok(jsonOne);
+        var jsonTwo = MpiRun.Run(2, [.. gen, "--json"], Timeout);
+        Ok(jsonTwo);
+        Assert.Equal(5, jsonOne.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(jsonOne.Out.ReplaceLineEndings(), jsonTwo.Out.ReplaceLineEndings());
+    }
+
+    [MpiFact]
+    public void Bon_TwoRanksWriteTheOneProcessResults()
+    {
+        var tok = BpeTrainer.Train(string.Concat(Enumerable.Repeat("User: say something nice\nAssistant: good great happy sun. ", 20)), 270);
+        HfCheckpoint.Save(P("policy"), new Gpt(new GptConfig(1, 2, 16, 48, tok.VocabSize), seed: 2), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("policy"));
+        new RewardModel(new Gpt(new GptConfig(1, 2, 16, 48, tok.VocabSize), seed: 10), seed: 20).Save(P("rm"), tok.EndOfTextId);
+        tok.Save(P("rm"));
+        File.WriteAllLines(P("prompts.jsonl"), new[] { "say something", "be nice", "hello" }.Select(t => JsonSerializer.Serialize(new { prompt = t })));
+        string[] bon = ["bon", "--policy", P("policy"), "--reward-model", P("rm"), "--prompts", P("prompts.jsonl"), "--max-new-tokens", "6", "--n", "4",
+            "--gold", "lexicon", "--curve", "--seed", "3"];
+        Ok(InProcessCli.Run([.. bon, "--out", P("one"), "--write-sft", P("one-sft.jsonl")]));
+        var two = MpiRun.Run(2, [.. bon, "--out", P("two"), "--write-sft", P("two-sft.jsonl")], Timeout);
+        Ok(two);
+        Assert.Single(Regex.Matches(two.Out, "bon: ")); // only rank 0 prints
+        // prompts 0 | 1–2 over the ranks: each sample drawn with its one-process seed, so the files are the same
+        Assert.Equal(File.ReadAllText(P("one/best.jsonl")), File.ReadAllText(P("two/best.jsonl")));
+        Assert.Equal(File.ReadAllText(P("one-sft.jsonl")), File.ReadAllText(P("two-sft.jsonl")));
+        Assert.Equal(File.ReadAllText(P("one/curve.json")), File.ReadAllText(P("two/curve.json")));
+        Assert.Equal(File.ReadAllText(P("one/summary.json")).Replace(P("one"), P("two")).Replace("one-sft", "two-sft"), File.ReadAllText(P("two/summary.json")));
+    }
 }
