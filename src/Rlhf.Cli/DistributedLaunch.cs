@@ -14,7 +14,7 @@ public static class DistributedLaunch
     /// The verbs that run under mpiexec: the trainers data-parallel (each rank trains on its shard of every global
     /// batch), the samplers sharded by prompt (each rank samples its shard, rank 0 writes everything).
     /// </summary>
-    public static readonly IReadOnlyList<string> DataParallelVerbs = ["pretrain", "sft", "rm train", "dpo", "grpo", "generate", "bon"];
+    public static readonly IReadOnlyList<string> DataParallelVerbs = ["pretrain", "sft", "rm train", "dpo", "grpo", "ppo", "generate", "bon"];
 
     /// <summary>Runs <paramref name="args"/> as this process's rank; returns the exit code.</summary>
     public static int Run(string[] args)

@@ -94,4 +94,34 @@ public sealed partial class DataParallelTests
         Assert.Equal(File.ReadAllText(P("one/curve.json")), File.ReadAllText(P("two/curve.json")));
         Assert.Equal(File.ReadAllText(P("one/summary.json")).Replace(P("one"), P("two")).Replace("one-sft", "two-sft"), File.ReadAllText(P("two/summary.json")));
     }
+
+    [MpiFact]
+    public void Ppo_TwoRanksSampleTheOneProcessRolloutsAndFollowItsCurve()
+    {
+        string text = string.Concat(Enumerable.Repeat("the movie was great and fun.\nthe food was bad and cold.\nwhat a lovely day.\n", 20));
+        var tok = BpeTrainer.Train(text, 290);
+        HfCheckpoint.Save(P("policy"), new Gpt(new GptConfig(2, 2, 16, 48, tok.VocabSize), seed: 4), eosTokenId: tok.EndOfTextId);
+        tok.Save(P("policy"));
+        new RewardModel(new Gpt(new GptConfig(2, 2, 16, 64, tok.VocabSize), seed: 9)).Save(P("rm"), tok.EndOfTextId);
+        tok.Save(P("rm"));
+        File.WriteAllLines(P("prompts.jsonl"), new[] { "how was the movie?", "how was the food?", "tell me about the day.", "what a day" }.Select(t => JsonSerializer.Serialize(new { prompt = t })));
+        string[] ppo = ["ppo", "--policy", P("policy"), "--reward-model", P("rm"), "--prompts", P("prompts.jsonl"), "--batch", "4", "--minibatch", "2",
+            "--epochs", "2", "--max-new-tokens", "5", "--gold", "lexicon", "--sample-every", "1", "--iterations", "3"];
+        Ok(InProcessCli.Run([.. ppo, "--out", P("one")]));
+        var two = MpiRun.Run(2, [.. ppo, "--out", P("two")], Timeout);
+        Ok(two);
+        Assert.Single(Regex.Matches(two.Out, "ppo done")); // only rank 0 prints
+        // iteration 1: the same policy sampled the same tokens with the same seeds (prompts 0–1 | 2–3 over the ranks)
+        var one1 = Rlhf.Data.Metrics.MetricsReader.Read(P("one/metrics.jsonl")).Single(e => e.Step == 1);
+        var two1 = Rlhf.Data.Metrics.MetricsReader.Read(P("two/metrics.jsonl")).Single(e => e.Step == 1);
+        foreach (string name in new[] { "reward", "gold_reward", "response_length", "repetition_rate", "truncated_frac" })
+            if (one1.Get(name) is { } expected) Assert.Equal(expected, two1.Get(name));
+        Assert.Equal(File.ReadAllLines(P("one/samples.jsonl")).First(), File.ReadAllLines(P("two/samples.jsonl")).First());
+        AssertSameCurve(P("one"), P("two"), "reward", "kl", "policy_loss", "value_loss", "grad_norm");
+        AssertCloseWeights(P("one/checkpoint"), P("two/checkpoint"));
+        Assert.Equal(StateRng(P("one")), StateRng(P("two"))); // the generator ends where one process leaves it
+    }
+
+    private static string StateRng(string run) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "checkpoint", "trainer_state.json"))).RootElement.GetProperty("rng").GetRawText();
 }
