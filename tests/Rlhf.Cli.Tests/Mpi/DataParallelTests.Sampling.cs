@@ -105,12 +105,13 @@ public sealed partial class DataParallelTests
         new RewardModel(new Gpt(new GptConfig(2, 2, 16, 64, tok.VocabSize), seed: 9)).Save(P("rm"), tok.EndOfTextId);
         tok.Save(P("rm"));
         File.WriteAllLines(P("prompts.jsonl"), new[] { "how was the movie?", "how was the food?", "tell me about the day.", "what a day" }.Select(t => JsonSerializer.Serialize(new { prompt = t })));
-        string[] ppo = ["ppo", "--policy", P("policy"), "--reward-model", P("rm"), "--prompts", P("prompts.jsonl"), "--batch", "4", "--minibatch", "2",
+        string[] ppo = ["ppo", "--policy", P("policy"), "--reward-model", P("rm"), "--prompts", P("prompts.jsonl"), "--batch", "4", "--minibatch", "3",
             "--epochs", "2", "--max-new-tokens", "5", "--gold", "lexicon", "--sample-every", "1", "--iterations", "3"];
         Ok(InProcessCli.Run([.. ppo, "--out", P("one")]));
         var two = MpiRun.Run(2, [.. ppo, "--out", P("two")], Timeout);
         Ok(two);
         Assert.Single(Regex.Matches(two.Out, "ppo done")); // only rank 0 prints
+        // minibatches of 3 and 1 rows: shards of 1 | 2 rows and, for the single row, an empty shard on rank 0.
         // iteration 1: the same policy sampled the same tokens with the same seeds (prompts 0–1 | 2–3 over the ranks)
         var one1 = Rlhf.Data.Metrics.MetricsReader.Read(P("one/metrics.jsonl")).Single(e => e.Step == 1);
         var two1 = Rlhf.Data.Metrics.MetricsReader.Read(P("two/metrics.jsonl")).Single(e => e.Step == 1);
