@@ -13,7 +13,10 @@ namespace Rlhf.Training.Ppo;
 /// L = L_clip(θ) + c₁·L_V(φ) − c₂·H[π_θ] + γ_ptx·CE_pretrain(θ)
 /// </code>
 /// A minibatch whose loss or gradient is not finite is skipped (counted, gradients dropped), so one poisoned batch
-/// cannot destroy the weights.
+/// cannot destroy the weights. Under <c>mpiexec</c> (every rank holding the whole experience) each rank runs its
+/// contiguous rows of every minibatch; its gradient is weighted by its share of the minibatch's response tokens (the
+/// losses are token means) and summed over the ranks before the clip (<see cref="GradientAllReduce"/>), so every rank
+/// takes the one-process step; the ptx term is computed by every rank (its weights sum to 1).
 /// </summary>
 public sealed class PpoEpochs(PpoConfig config, ICausalLm policy, Critic critic, AdamW policyOptimizer, AdamW? criticOptimizer, PtxBatches? ptx)
 {

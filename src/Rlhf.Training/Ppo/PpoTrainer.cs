@@ -35,6 +35,9 @@ namespace Rlhf.Training.Ppo;
 /// run), a sample table goes to <c>samples.jsonl</c> every few iterations, and checkpoints resume bit for bit.
 /// Samples whose reward or log-probs are not finite are dropped from the iteration (counted); a reward function that
 /// fails gives the whole batch NaN (<see cref="RewardScoring"/>, the same policy as GRPO), so its samples are dropped and the run goes on.
+/// Under <c>mpiexec</c>: rollouts sampled and scored by prompt shard (<see cref="RolloutShards"/>, one-process seeds),
+/// steps 3–5 replicated on every rank over the whole batch, the minibatches split by rows (<see cref="PpoEpochs"/>);
+/// rank 0 writes (docs/scaling.md).
 /// </summary>
 public sealed class PpoTrainer
 {

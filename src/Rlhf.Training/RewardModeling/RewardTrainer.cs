@@ -37,7 +37,9 @@ namespace Rlhf.Training.RewardModeling;
 /// <c>trainer_state.json</c>), written every <see cref="TrainerConfig.CheckpointInterval"/> steps and at the end.
 /// <c>Run(resume: true)</c> continues from it exactly (weights, optimizer, prompt order and position) — the resumed
 /// run's metrics and final model are bit-identical to an uninterrupted run's (tested). Not supported: gradient
-/// accumulation, per-pair margins from the data.
+/// accumulation, per-pair margins from the data. Under <c>mpiexec</c> each rank takes its shard of every step's
+/// prompts (the gradients summed with its share of them, the accuracy counted over all ranks' pairs); evaluation and
+/// normalisation run on every rank over the whole set (identical models, identical figures); rank 0 writes.
 /// </summary>
 public sealed class RewardTrainer
 {
