@@ -10,8 +10,11 @@ namespace Rlhf.Cli;
 /// </summary>
 public static class DistributedLaunch
 {
-    /// <summary>The verbs that run data-parallel: each rank trains on its shard of every global batch.</summary>
-    public static readonly IReadOnlyList<string> DataParallelVerbs = ["pretrain", "sft", "dpo", "grpo"];
+    /// <summary>
+    /// The verbs that run under mpiexec: the trainers data-parallel (each rank trains on its shard of every global
+    /// batch), the samplers sharded by prompt (each rank samples its shard, rank 0 writes everything).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DataParallelVerbs = ["pretrain", "sft", "rm train", "dpo", "grpo", "ppo", "generate", "bon"];
 
     /// <summary>Runs <paramref name="args"/> as this process's rank; returns the exit code.</summary>
     public static int Run(string[] args)
@@ -27,6 +30,7 @@ public static class DistributedLaunch
 
         using var use = DataParallel.Use(world);
         string verb = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "";
+        if (args.Length > 1 && DataParallelVerbs.Contains($"{args[0]} {args[1]}")) verb = $"{args[0]} {args[1]}"; // a verb with a sub-verb
         bool help = args.Any(a => a is "--help" or "-h" or "-?");
         if (!help && !DataParallelVerbs.Contains(verb))
         {

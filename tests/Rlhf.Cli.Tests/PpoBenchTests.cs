@@ -18,6 +18,15 @@ public sealed class PpoBenchTests
     }
 
     [Fact]
+    public void LlamaFamilyPreset_RunsAnIterationWithItsOwnParameterCount()
+    {
+        var r = Rlhf.Cli.Bench.PpoBench.Run(seed => Rlhf.Cli.Bench.ModelBench.Build("llama-tiny", seed), "llama-tiny", prompts: 4, newTokens: 4, warmup: 0, TextWriter.Null);
+        Assert.Equal(LlamaPresets.Get("tiny").ParameterCount, r.Params);
+        Assert.InRange(r.GeneratedTokens, 4, 16);
+        Assert.True(r.TotalS > 0, $"{r}");
+    }
+
+    [Fact]
     public void FrozenBf16_AndSyntheticVocabulary_RunWithPeakRss()
     {
         // a vocabulary above 8192 takes the synthetic-merge tokenizer (as GPT-2's 50257 does); frozen models in bf16

@@ -18,7 +18,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Measure compute throughput on this machine (GFLOP/s). Compare ratios within one run, not absolute numbers across machines.");
         bench.Add(CreatePeak());
         bench.Add(CreateGemm());
-        bench.Add(CreateModel("train", "Time GPT training steps (forward, cross-entropy, backward, AdamW) on random tokens, batch 8: median tokens/s. Also prints forward-only tokens/s."));
+        bench.Add(CreateModel("train", "Time training steps (forward, cross-entropy, backward, AdamW) of a GPT-2 config or a Llama-family preset on random tokens: median tokens/s. Also prints forward-only tokens/s."));
         bench.Add(CreateModel("generate", "Time KV-cache generation: batch 8, 64-token random prompt, 64 new tokens, multinomial sampling: tokens/s."));
         bench.Add(CreatePpo());
         bench.Add(FrozenBench.Create());
@@ -158,11 +158,16 @@ public static class BenchCommand
             DefaultValueFactory = _ => "A",
         };
         config.AcceptOnlyFromAmong("A", "B", "G", "a", "b", "g");
-        var preset = new Option<string?>("--preset") { Description = "A named real-size model instead of --config: gpt2-124m (= config G)." };
-        preset.AcceptOnlyFromAmong("gpt2-124m");
-        var repeats = new Option<int?>("--repeats") { Description = "Timed steps (train) or runs (generate) after warm-up; the median is reported (default 10; 3 for G)." };
+        var preset = new Option<string?>("--preset") { Description = "A named model instead of --config (random weights): gpt2-124m (= config G), smollm2-135m or qwen2.5-0.5b (Llama-family shapes, trained at batch 4 × 256), llama-tiny (for tests)." };
+        preset.AcceptOnlyFromAmong([.. ModelBench.Presets]);
+        var repeats = new Option<int?>("--repeats") { Description = "Timed steps (train) or runs (generate) after warm-up; the median is reported (default 10; 3 for G and the real-size presets)." };
+        var batchOption = new Option<int?>("--batch") { Description = "Training batch size instead of the config's (8; 4 for G and the real-size presets)." };
+        Require(batchOption, b => b is null or >= 1, "--batch must be at least 1.");
+        var seqOption = new Option<int?>("--seq") { Description = "Training sequence length instead of the config's (n_positions; 256 for G and the real-size presets)." };
+        Require(seqOption, t => t is null or >= 2, "--seq must be at least 2.");
+        var trainOnly = new Option<bool>("--train-only") { Description = "Skip the forward-only pass after training (saves time at real size)." };
         Require(repeats, r => r is null or >= 1, "--repeats must be at least 1.");
-        var warmup = new Option<int?>("--warmup") { Description = $"Untimed training steps first (default {ModelBench.WarmupSteps}; 2 for G)." };
+        var warmup = new Option<int?>("--warmup") { Description = $"Untimed training steps first (default {ModelBench.WarmupSteps}; 2 for G and the real-size presets)." };
         Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
         var gradCheckpoint = new Option<bool>("--grad-checkpoint") { Description = "Train with activation checkpointing per block (recompute each block's activations in backward)." };
         var unfused = new Option<bool>("--unfused-head") { Description = "Train with logits then cross-entropy (full positions × vocabulary logits) instead of the fused LM-head loss." };
@@ -170,23 +175,25 @@ public static class BenchCommand
         Require(loraR, r => r >= 0, "--lora-r must be ≥ 0.");
         var profile = ProfileOption();
         var command = new Command(name, description) { json, config, preset, repeats, profile };
-        if (name == "train") { command.Add(warmup); command.Add(gradCheckpoint); command.Add(unfused); command.Add(loraR); }
+        if (name == "train") { command.Add(warmup); command.Add(gradCheckpoint); command.Add(unfused); command.Add(loraR); command.Add(batchOption); command.Add(seqOption); command.Add(trainOnly); }
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             string configName = parse.GetValue(preset) is string p ? ModelBench.PresetConfig(p) : parse.GetValue(config)!.ToUpperInvariant();
-            bool big = configName == "G";
-            var gpt = ModelBench.Config(configName);
-            long parameters = new Rlhf.Models.Gpt(gpt).ParameterCount;
+            bool big = configName == "G" || (ModelBench.IsLlama(configName) && configName != "llama-tiny");
+            long parameters = ModelBench.ParameterCount(configName);
             int n = parse.GetValue(repeats) ?? (big ? 3 : 10), threads = Environment.ProcessorCount;
-            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, gpt, n, parameters, threads, parse.GetValue(warmup) ?? (big ? 2 : ModelBench.WarmupSteps), parse.GetValue(gradCheckpoint), !parse.GetValue(unfused), parse.GetValue(loraR), error));
+            var (batch, T) = ModelBench.TrainShape(configName);
+            batch = parse.GetValue(batchOption) ?? batch;
+            T = parse.GetValue(seqOption) ?? T;
+            var records = ProfiledRun.Run(parse.GetValue(profile), error, () => ModelRecords(name, configName, batch, T, n, parameters, threads, parse.GetValue(warmup) ?? (big ? 2 : ModelBench.WarmupSteps), parse.GetValue(gradCheckpoint), !parse.GetValue(unfused), parse.GetValue(loraR), parse.GetValue(trainOnly), error));
             if (parse.GetValue(json))
             {
                 foreach (var r in records) output.WriteLine(BenchJson.Line(r));
                 return 0;
             }
-            var table = new Table().Title($"GPT config {configName} ({parameters:N0} parameters), {threads} threads")
+            var table = new Table().Title($"{(ModelBench.IsLlama(configName) ? "Preset" : "GPT config")} {configName} ({parameters:N0} parameters), {threads} threads")
                 .AddColumns("Bench", "Batch × T", "Tokens/s", "ms/step", "Peak RSS (MiB)");
             foreach (var r in records)
                 table.AddRow(r.Bench, r.Batch is int bb ? $"{bb} × {r.Seq?.ToString(CultureInfo.InvariantCulture) ?? "-"}" : "", F(r.TokensPerS),
@@ -210,27 +217,27 @@ public static class BenchCommand
     }
 
     /// <summary>The records of bench <paramref name="name"/> (train: train + forward; generate), with progress lines on <paramref name="error"/>.</summary>
-    private static List<ModelRecord> ModelRecords(string name, string configName, Rlhf.Models.GptConfig gpt, int n, long parameters, int threads,
-        int w, bool checkpoint, bool fused, int loraRank, TextWriter error)
+    private static List<ModelRecord> ModelRecords(string name, string configName, int batch, int T, int n, long parameters, int threads,
+        int w, bool checkpoint, bool fused, int loraRank, bool trainOnly, TextWriter error)
     {
         var records = new List<ModelRecord>();
         if (name == "train")
         {
-            var (batch, T) = ModelBench.TrainShape(configName);
             error.WriteLine($"bench train config {configName}, batch {batch} × {T}{(checkpoint ? ", grad checkpoint" : "")}{(loraRank > 0 ? $", LoRA r {loraRank}" : "")}: {n} steps after {w} warm-up...");
-            var r = ModelBench.Train(gpt, batch, T, n, w, checkpoint, fusedHead: fused, loraRank: loraRank);
+            var r = ModelBench.Train(configName, batch, T, n, w, checkpoint, fusedHead: fused, loraRank: loraRank);
             if (r.Profile is not null) error.WriteLine($"per-op time over the {n} timed steps (RLHF_PROFILE=1):{Environment.NewLine}{r.Profile}");
             records.Add(new ModelRecord("train", configName, Math.Round(r.TokensPerSecond, 1), "rlhf", Math.Round(r.MsPerStep, 1), parameters, threads,
-                batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory, loraRank > 0 ? loraRank : null));
+                batch, T, r.Memory.PeakRssMb, checkpoint, r.Memory, loraRank > 0 ? loraRank : null, r.TrainableParams));
+            if (trainOnly) return records;
             error.WriteLine($"bench forward config {configName}...");
             GC.Collect(); // the training model and its optimizer are garbage now
-            records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(gpt, batch, T, n), 1), "rlhf", null, parameters, threads,
+            records.Add(new ModelRecord("forward", configName, Math.Round(ModelBench.Forward(configName, batch, T, n), 1), "rlhf", null, parameters, threads,
                 batch, T, PeakRssMb()));
         }
         else
         {
             error.WriteLine($"bench generate config {configName}: {n} runs after 1 warm-up...");
-            records.Add(new ModelRecord("generate", configName, Math.Round(ModelBench.Generate(gpt, n), 1), "rlhf", null, parameters, threads,
+            records.Add(new ModelRecord("generate", configName, Math.Round(ModelBench.Generate(configName, n), 1), "rlhf", null, parameters, threads,
                 ModelBench.Batch, null, PeakRssMb()));
         }
         return records;
@@ -243,8 +250,8 @@ public static class BenchCommand
         var json = JsonOption();
         var config = new Option<string>("--config") { Description = "Model config of policy, reference, critic and reward model: A, B or G (GPT-2 124M shapes).", DefaultValueFactory = _ => "B" };
         config.AcceptOnlyFromAmong("A", "B", "G", "a", "b", "g");
-        var preset = new Option<string?>("--preset") { Description = "A named real-size model instead of --config: gpt2-124m (= config G)." };
-        preset.AcceptOnlyFromAmong("gpt2-124m");
+        var preset = new Option<string?>("--preset") { Description = "A named model instead of --config: gpt2-124m (= config G), smollm2-135m, qwen2.5-0.5b, llama-tiny (Llama-family shapes, random weights)." };
+        preset.AcceptOnlyFromAmong([.. ModelBench.Presets]);
         var warmup = new Option<int?>("--warmup") { Description = "Untimed PPO iterations before the timed one (default 1; 0 for G)." };
         Require(warmup, w => w is null or >= 0, "--warmup must be ≥ 0.");
         var frozenDtype = Commands.TrainingOptions.CreateFrozenDtype();
@@ -261,7 +268,7 @@ public static class BenchCommand
             var output = parse.InvocationConfiguration.Output;
             string name = parse.GetValue(preset) is string p ? ModelBench.PresetConfig(p) : parse.GetValue(config)!.ToUpperInvariant();
             var error = parse.InvocationConfiguration.Error;
-            int w = parse.GetValue(warmup) ?? (name == "G" ? 0 : 1);
+            int w = parse.GetValue(warmup) ?? (name == "G" || (ModelBench.IsLlama(name) && name != "llama-tiny") ? 0 : 1);
             var frozen = Commands.TrainingOptions.ParseDtype(parse.GetValue(frozenDtype)!);
             var r = ProfiledRun.Run(parse.GetValue(profile), error, () => PpoBench.Run(name, w, error, frozen, parse.GetValue(gradCheckpoint), parse.GetValue(loraR), parse.GetValue(ppoEpochs)));
             if (parse.GetValue(json))

@@ -8,8 +8,9 @@ using Rlhf.Tensors.Optim;
 namespace Rlhf.Cli.Bench;
 
 /// <summary>
-/// The GPT workloads of <c>rlhf bench train|generate</c>, defined exactly as the PyTorch peer
-/// (benchmarks/peer/gpt_torch.py) defines them, so tokens/s can be compared as a ratio:
+/// The model workloads of <c>rlhf bench train|generate</c> (GPT-2 configs A, B, G and the Llama-family presets), defined
+/// exactly as the PyTorch peers (benchmarks/peer/gpt_torch.py, llama_torch.py) define them, so tokens/s can be compared
+/// as a ratio:
 /// <list type="bullet">
 /// <item>train: batch 8 × T random tokens, forward, cross-entropy over all positions, backward, AdamW
 /// (lr 3e-4, wd 0.1, β 0.9/0.95), zero_grad; tokens/s = B·T / step time, median after <see cref="WarmupSteps"/> warm-up steps.</item>
@@ -40,15 +41,41 @@ public static class ModelBench
     /// <summary>GPT-2 124M (HF <c>gpt2</c>): 12 layers, 12 heads, d 768, 1024 positions, vocabulary 50257.</summary>
     public static GptConfig Gpt2Small => new(12, 12, 768, 1024, 50257);
 
-    /// <summary>The config name a <c>--preset</c> stands for (gpt2-124m → G).</summary>
+    /// <summary>The <c>--preset</c> names: GPT-2 124M, the Llama-family presets of <see cref="LlamaPresets"/>, and a tiny Llama for tests.</summary>
+    public static IReadOnlyList<string> Presets => ["gpt2-124m", "smollm2-135m", "qwen2.5-0.5b", "llama-tiny"];
+
+    /// <summary>The config name a <c>--preset</c> stands for: G for gpt2-124m, the preset's own name for a Llama-family preset.</summary>
     public static string PresetConfig(string preset) => preset.ToLowerInvariant() switch
     {
         "gpt2-124m" => "G",
-        _ => throw new ArgumentException($"unknown preset '{preset}': expected gpt2-124m"),
+        var p when Presets.Contains(p) => p,
+        _ => throw new ArgumentException($"unknown preset '{preset}': expected one of {string.Join(", ", Presets)}"),
     };
 
-    /// <summary>Training batch × sequence length of a config: batch 8 × n_positions for A and B, 4 × 256 for G.</summary>
-    public static (int Batch, int Time) TrainShape(string config) => config.ToUpperInvariant() == "G" ? (4, 256) : (Batch, Config(config).NPositions);
+    /// <summary>Whether <paramref name="config"/> names a Llama-family preset rather than a GPT-2 config.</summary>
+    public static bool IsLlama(string config) => config.Contains('-');
+
+    /// <summary>A randomly initialised model of <paramref name="config"/> (A, B, G, or a Llama-family preset).</summary>
+    public static ICausalLm Build(string config, ulong seed = 1) => IsLlama(config)
+        ? new Llama(LlamaPresets.Get(config == "llama-tiny" ? "tiny" : config), seed)
+        : new Gpt(Config(config), seed);
+
+    /// <summary>Parameter count of <paramref name="config"/> (a tied LM head counted once).</summary>
+    public static long ParameterCount(string config) => IsLlama(config)
+        ? LlamaPresets.Get(config == "llama-tiny" ? "tiny" : config).ParameterCount
+        : new Gpt(Config(config)).ParameterCount;
+
+    /// <summary>
+    /// Training batch × sequence length of a config: batch 8 × n_positions for A and B, 4 × 256 for G and the real-size
+    /// Llama presets, 8 × 64 for llama-tiny.
+    /// </summary>
+    public static (int Batch, int Time) TrainShape(string config) => config.ToUpperInvariant() switch
+    {
+        "G" => (4, 256),
+        "LLAMA-TINY" => (Batch, 64),
+        _ when IsLlama(config) => (4, 256),
+        _ => (Batch, Config(config).NPositions),
+    };
 
     /// <summary>
     /// Median training tokens/s over <paramref name="steps"/> timed steps after <paramref name="warmup"/> warm-up steps,
@@ -57,14 +84,15 @@ public static class ModelBench
     /// </summary>
     /// <paramref name="loraRank"/> &gt; 0: LoRA fine-tuning instead (rank-r adapters, α = 2r, on every attention and
     /// MLP projection; the base frozen, AdamW over the adapters only).
-    public static TrainResult Train(GptConfig config, int batch, int T, int steps, int warmup = WarmupSteps,
+    public static TrainResult Train(string config, int batch, int T, int steps, int warmup = WarmupSteps,
         bool gradCheckpoint = false, bool fusedHead = true, int loraRank = 0)
     {
-        var model = new Gpt(config, seed: 1) { GradientCheckpointing = gradCheckpoint };
+        var model = Build(config);
+        model.GradientCheckpointing = gradCheckpoint;
         var lora = loraRank > 0 ? Rlhf.Models.Lora.LoraAdapters.Attach(model, new Rlhf.Models.Lora.LoraConfig { Rank = loraRank, Alpha = 2f * loraRank }, seed: 3) : null;
         var trainable = lora?.Parameters() ?? model.Parameters();
         var optimizer = new AdamW(trainable, new AdamWConfig(LearningRate: 3e-4f, WeightDecay: 0.1f));
-        var (ids, targets) = RandomBatch(config, batch, T, seed: 2);
+        var (ids, targets) = RandomBatch(model.VocabSize, batch, T, seed: 2);
         var times = new List<double>();
         long graphBytes = 0;
         double optimizerMs = 0;
@@ -97,16 +125,16 @@ public static class ModelBench
         var memory = new MemoryBreakdown(Mb(weights), Mb(grads), Mb(moments), Mb(graphBytes),
             Mb(MemoryUsage.PooledGradientBytes), Mb(GC.GetGCMemoryInfo().HeapSizeBytes), Mb(MemoryUsage.PeakRssBytes() ?? 0));
         GC.KeepAlive(optimizer);
-        return new TrainResult(batch * T / median, median * 1e3, memory, profile);
+        return new TrainResult(batch * T / median, median * 1e3, memory, profile, model.ParameterCount, trainable.Sum(p => (long)p.Size));
     }
 
     private static double Mb(long bytes) => Math.Round(bytes / (1024.0 * 1024.0), 1);
 
     /// <summary>Median forward-only (no autograd) tokens/s.</summary>
-    public static double Forward(GptConfig config, int batch, int T, int repeats)
+    public static double Forward(string config, int batch, int T, int repeats)
     {
-        var model = new Gpt(config, seed: 1);
-        var (ids, _) = RandomBatch(config, batch, T, seed: 2);
+        var model = Build(config);
+        var (ids, _) = RandomBatch(model.VocabSize, batch, T, seed: 2);
         var times = new List<double>();
         using var noGrad = Tensor.NoGrad();
         for (int s = 0; s < repeats + 2; s++)
@@ -119,15 +147,15 @@ public static class ModelBench
     }
 
     /// <summary>Median generation tokens/s (8 × 64 new tokens after a 64-token prompt).</summary>
-    public static double Generate(GptConfig config, int repeats, int promptTokens = 64, int newTokens = 64)
+    public static double Generate(string config, int repeats, int promptTokens = 64, int newTokens = 64)
     {
-        var model = new Gpt(config, seed: 1);
+        var model = Build(config);
         var rng = new Rng(3);
         var prompts = new int[Batch][];
         for (int b = 0; b < Batch; b++)
         {
             prompts[b] = new int[promptTokens];
-            for (int t = 0; t < promptTokens; t++) prompts[b][t] = rng.NextInt(config.VocabSize);
+            for (int t = 0; t < promptTokens; t++) prompts[b][t] = rng.NextInt(model.VocabSize);
         }
         // no end-of-text stop: every row produces all new tokens, as in the peer
         var generation = new GenerationConfig(MaxNewTokens: newTokens, Temperature: 1f, StopAtEndOfText: false);
@@ -141,15 +169,15 @@ public static class ModelBench
         return Batch * newTokens / Median(times);
     }
 
-    private static (int[] Ids, int[] Targets) RandomBatch(GptConfig config, int batch, int T, ulong seed)
+    private static (int[] Ids, int[] Targets) RandomBatch(int vocabSize, int batch, int T, ulong seed)
     {
         var rng = new Rng(seed);
         var ids = new int[batch * T];
         var targets = new int[batch * T];
         for (int i = 0; i < ids.Length; i++)
         {
-            ids[i] = rng.NextInt(config.VocabSize);
-            targets[i] = rng.NextInt(config.VocabSize);
+            ids[i] = rng.NextInt(vocabSize);
+            targets[i] = rng.NextInt(vocabSize);
         }
         return (ids, targets);
     }

@@ -32,24 +32,33 @@ public static class PpoBench
     /// <summary>New tokens per response.</summary>
     public const int NewTokens = 48;
 
-    /// <summary>Runs <paramref name="warmup"/> + 1 iterations of config <paramref name="configName"/> (A or B) at the reference size and returns the last one's breakdown.</summary>
+    /// <summary>Runs <paramref name="warmup"/> + 1 iterations of config <paramref name="configName"/> (A, B, G or a Llama-family preset) at the reference size and returns the last one's breakdown.</summary>
     public static PpoRecord Run(string configName, int warmup, TextWriter progress, Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false,
         int loraRank = 0, int epochs = 4) =>
-        Run(ModelBench.Config(configName), configName, Prompts, NewTokens, warmup, progress, frozenDtype, gradCheckpoint, loraRank, epochs);
+        Run(seed => ModelBench.Build(configName, seed), configName, Prompts, NewTokens, warmup, progress, frozenDtype, gradCheckpoint, loraRank, epochs);
 
-    /// <summary>Runs <paramref name="warmup"/> + 1 iterations of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> tokens on <paramref name="config"/>-sized models.</summary>
+    /// <summary>Runs <paramref name="warmup"/> + 1 iterations of <paramref name="prompts"/> prompts × <paramref name="newTokens"/> tokens on <paramref name="config"/>-sized GPT-2 models.</summary>
     public static PpoRecord Run(GptConfig config, string configName, int prompts, int newTokens, int warmup, TextWriter progress,
         Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false, int loraRank = 0, int epochs = 4)
     {
         ArgumentNullException.ThrowIfNull(config);
+        return Run(seed => new Gpt(config, seed), configName, prompts, newTokens, warmup, progress, frozenDtype, gradCheckpoint, loraRank, epochs);
+    }
+
+    /// <summary>Runs <paramref name="warmup"/> + 1 iterations on models from <paramref name="build"/> (seed → a random-init model of any family).</summary>
+    public static PpoRecord Run(Func<ulong, ICausalLm> build, string configName, int prompts, int newTokens, int warmup, TextWriter progress,
+        Dtype frozenDtype = Dtype.F32, bool gradCheckpoint = false, int loraRank = 0, int epochs = 4)
+    {
+        ArgumentNullException.ThrowIfNull(build);
         ArgumentNullException.ThrowIfNull(progress);
-        progress.WriteLine($"bench ppo: a {config.VocabSize}-token tokenizer for the random models...");
-        var tokenizer = config.VocabSize <= 8192 ? BpeTrainer.Train(SyntheticText(seed: 1), config.VocabSize) : SyntheticTokenizer(config.VocabSize);
-        if (tokenizer.VocabSize != config.VocabSize) throw new InvalidOperationException($"bench ppo: the tokenizer has {tokenizer.VocabSize} tokens, the model {config.VocabSize}");
-        var policy = new Gpt(config, seed: 1);
+        var policy = build(1);
+        int vocab = policy.VocabSize;
+        progress.WriteLine($"bench ppo: a {vocab}-token tokenizer for the random models...");
+        var tokenizer = vocab <= 8192 ? BpeTrainer.Train(SyntheticText(seed: 1), vocab) : SyntheticTokenizer(vocab);
+        if (tokenizer.VocabSize != vocab) throw new InvalidOperationException($"bench ppo: the tokenizer has {tokenizer.VocabSize} tokens, the model {vocab}");
         var loraConfig = loraRank > 0 ? new Rlhf.Models.Lora.LoraConfig { Rank = loraRank, Alpha = 2f * loraRank } : null;
         var reference = loraConfig is null ? ModelCopy.Of(policy) : Rlhf.Models.Lora.LoraAdapters.Attach(policy, loraConfig, seed: 4).BaseModel();
-        var reward = new RewardModelReward([new RewardModel(new Gpt(config, seed: 2))], tokenizer, "rm:random");
+        var reward = new RewardModelReward([new RewardModel(build(2))], tokenizer, "rm:random");
         var rng = new Rng(3);
         string[] words = ["movie", "food", "day", "book", "song", "trip", "game", "class", "park", "city"];
         var promptList = Enumerable.Range(0, prompts).Select(i => new RlPrompt($"tell me about the {words[i % words.Length]} {i}")).ToList();

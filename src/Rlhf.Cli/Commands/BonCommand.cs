@@ -8,6 +8,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Training.BestOfN;
+using Rlhf.Training.Distributed;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
 using Rlhf.Training.Labeling;
@@ -98,27 +99,35 @@ public static class BonCommand
 
             // 3. write best.jsonl (+ SFT data, + curve), then summary.json
             string outDir = parse.GetValue(output)!;
-            Directory.CreateDirectory(outDir);
+            bool root = DataParallel.IsRoot; // under mpiexec every rank holds all groups; rank 0 writes
+            if (root) Directory.CreateDirectory(outDir);
             string bestPath = Path.Combine(outDir, "best.jsonl");
-            Jsonl.Write(bestPath, groups.Select(gr => new BonRecord(gr.Prompt.Prompt, gr.Best.Sample.CompletionText, gr.Best.Proxy, gr.Best.Gold, gr.Best.Spread,
+            if (root) Jsonl.Write(bestPath, groups.Select(gr => new BonRecord(gr.Prompt.Prompt, gr.Best.Sample.CompletionText, gr.Best.Proxy, gr.Best.Gold, gr.Best.Spread,
                 gr.BestIndex, samples, gr.Candidates.Average(c => c.Proxy), goldReward is null ? null : gr.Candidates.Average(c => c.Gold!.Value))));
             string? sftPath = parse.GetValue(writeSft);
             int written = 0, skipped = 0;
-            if (sftPath is not null) written = Jsonl.Write(sftPath, BestOfNSampler.SftExamples(groups, out skipped));
+            if (sftPath is not null)
+            {
+                var examples = BestOfNSampler.SftExamples(groups, out skipped);
+                written = root ? Jsonl.Write(sftPath, examples) : examples.Count;
+            }
             string? curvePath = null;
             if (parse.GetValue(curve))
             {
                 var result = BestOfNCurve.Compute(groups);
                 curvePath = Path.Combine(outDir, "curve.json");
-                AtomicFile.WriteAllText(curvePath, JsonSerializer.Serialize(result, Json) + "\n");
-                BestOfNCurve.ToPlot(result).Save(Path.Combine(outDir, "curve.svg"));
+                if (root)
+                {
+                    AtomicFile.WriteAllText(curvePath, JsonSerializer.Serialize(result, Json) + "\n");
+                    BestOfNCurve.ToPlot(result).Save(Path.Combine(outDir, "curve.svg"));
+                }
             }
             var summary = new BonSummary(groups.Count, samples, BestOfNKl.Analytic(samples),
                 groups.Average(gr => gr.Best.Proxy), groups.Average(gr => gr.Candidates.Average(c => c.Proxy)),
                 goldReward is null ? null : groups.Average(gr => gr.Best.Gold!.Value),
                 goldReward is null ? null : groups.Average(gr => gr.Candidates.Average(c => c.Gold!.Value)),
                 bestPath, sftPath, written, skipped, curvePath, MissingEosPenalty.TruncatedFraction(groups.SelectMany(gr => gr.Candidates.Select(c => c.Sample)).ToList()));
-            AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(summary, Json) + "\n");
+            if (root) AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(summary, Json) + "\n");
 
             // 4. report
             if (parse.GetValue(json))

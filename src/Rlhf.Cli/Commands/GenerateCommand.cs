@@ -7,6 +7,7 @@ using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
+using Rlhf.Training.Distributed;
 using Rlhf.Training.Labeling;
 using Rlhf.Tensors.Serialization;
 using Rlhf.Data;
@@ -85,39 +86,32 @@ public static class GenerateCommand
             {
                 // K samples per prompt: each prompt repeated K times in a row, so one batch holds whole groups where it can
                 var repeated = ids.SelectMany(p => Enumerable.Repeat(p, k)).ToList();
-                var completions = new List<string>(repeated.Count);
-                for (int start = 0; start < repeated.Count; start += parse.GetValue(batch))
-                    foreach (var r in Generator.Generate(lm, repeated.GetRange(start, Math.Min(parse.GetValue(batch), repeated.Count - start)), stopId, config, rng))
-                        completions.Add(Response(r.Completion));
+                // under mpiexec each rank samples its shard of the batches; every rank gets all (ShardedGeneration), rank 0 writes
+                var completions = ShardedGeneration.Generate(lm, repeated, stopId, config, rng, parse.GetValue(batch)).Select(r => Response(r.Completion)).ToList();
                 // a group with an empty completion cannot be ranked (label simulate/enqueue reject it), so it is dropped and counted
                 var groups = texts.Select((t, i) => new CompletionGroup(t, completions.GetRange(i * k, k))).ToList();
                 var kept = groups.Where(g => g.Completions.All(c => !string.IsNullOrWhiteSpace(c))).ToList();
-                AtomicFile.WriteAllText(groupsPath, string.Concat(kept.Select(g => JsonSerializer.Serialize(g, Json) + "\n")));
+                if (DataParallel.IsRoot) AtomicFile.WriteAllText(groupsPath, string.Concat(kept.Select(g => JsonSerializer.Serialize(g, Json) + "\n")));
                 output.WriteLine($"generate: {kept.Count} prompts × {k} completions → {groupsPath}"
                     + (kept.Count < groups.Count ? $" ({groups.Count - kept.Count} prompts dropped: an empty completion)" : ""));
                 return 0;
             }
             if (k > 1) throw new TrainingException("--samples > 1 needs --out <file.jsonl> for the completion groups");
             bool asJson = parse.GetValue(json);
-            int size = parse.GetValue(batch);
-            for (int start = 0; start < ids.Count; start += size)
+            var results = ShardedGeneration.Generate(lm, ids, stopId, config, rng, parse.GetValue(batch));
+            for (int i = 0; i < results.Count; i++)
             {
-                var chunk = ids.GetRange(start, Math.Min(size, ids.Count - start));
-                var results = Generator.Generate(lm, chunk, stopId, config, rng);
-                for (int i = 0; i < results.Count; i++)
+                var r = results[i];
+                string completion = Response(r.Completion);
+                if (asJson)
                 {
-                    var r = results[i];
-                    string completion = Response(r.Completion);
-                    if (asJson)
-                    {
-                        double? mean = r.LogProbs.Length == 0 ? null : r.LogProbs.Average(lp => (double)lp);
-                        output.WriteLine(JsonSerializer.Serialize(new GenerationRecord(texts[start + i], completion, r.Completion.Length, mean, r.Finished, r.Completion, r.LogProbs), Json));
-                    }
-                    else
-                    {
-                        if (start + i > 0) output.WriteLine("---");
-                        output.WriteLine(completion);
-                    }
+                    double? mean = r.LogProbs.Length == 0 ? null : r.LogProbs.Average(lp => (double)lp);
+                    output.WriteLine(JsonSerializer.Serialize(new GenerationRecord(texts[i], completion, r.Completion.Length, mean, r.Finished, r.Completion, r.LogProbs), Json));
+                }
+                else
+                {
+                    if (i > 0) output.WriteLine("---");
+                    output.WriteLine(completion);
                 }
             }
             return 0;

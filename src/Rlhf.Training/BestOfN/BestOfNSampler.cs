@@ -3,6 +3,7 @@ using Rlhf.Models.Generation;
 using Rlhf.Models.Tokenization;
 using Rlhf.Tensors;
 using Rlhf.Training.Data;
+using Rlhf.Training.Distributed;
 using Rlhf.Training.Rl;
 using Rlhf.Data.Prompts;
 using Rlhf.Training.Scoring;
@@ -29,11 +30,19 @@ public static class BestOfNSampler
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(prompts);
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), $"best-of-N needs N ≥ 1, got {n}");
-        // 1. sample N responses per prompt (prompt-major: prompt p's candidates are p·N .. p·N + N − 1)
-        var samples = RolloutSampler.Sample(policy, template, prompts, n, config, rng, maxBatch);
-        // 2. score every sample with the proxy (and gold)
-        var proxyOut = MissingEosPenalty.Apply(samples, ScoreAll(proxy, samples, maxBatch), missingEosPenalty); // the selection's score; gold is never penalised
-        var goldOut = gold is null ? null : ScoreAll(gold, samples, maxBatch);
+        // 1. sample N responses per prompt (prompt-major: prompt p's candidates are p·N .. p·N + N − 1), 2. score every
+        //    sample with the proxy (and gold); under mpiexec each rank its shard of the prompts, then all to every rank (RolloutShards)
+        float[] localGold = [];
+        var rollouts = RolloutShards.SampleAndScore(prompts, n, rng,
+            shard => RolloutSampler.Sample(policy, template, shard, n, config, rng, maxBatch),
+            local =>
+            {
+                if (gold is not null) localGold = [.. ScoreAll(gold, local, maxBatch).Select(o => o.Reward)];
+                return (MissingEosPenalty.Apply(local, ScoreAll(proxy, local, maxBatch), missingEosPenalty), null); // the selection's score; gold is never penalised
+            });
+        var samples = rollouts.Samples;
+        var proxyOut = rollouts.Outcomes;
+        var goldOut = gold is null ? null : RolloutShards.Gather(localGold);
         // 3. group by prompt and take the proxy's argmax
         var groups = new List<BestOfNGroup>(prompts.Count);
         for (int p = 0; p < prompts.Count; p++)
@@ -42,7 +51,7 @@ public static class BestOfNSampler
             for (int i = 0; i < n; i++)
             {
                 int k = p * n + i;
-                candidates[i] = new(samples[k], proxyOut[k].Reward, goldOut?[k].Reward, proxyOut[k].Spread, proxyOut[k].Note);
+                candidates[i] = new(samples[k], proxyOut[k].Reward, goldOut?[k], proxyOut[k].Spread, proxyOut[k].Note);
             }
             groups.Add(new BestOfNGroup(prompts[p], candidates, ArgMax(candidates.Select(c => c.Proxy).ToArray())));
         }

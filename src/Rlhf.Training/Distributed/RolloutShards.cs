@@ -68,7 +68,19 @@ public static class RolloutShards
         return new Result(samples, [.. scores], firstFailure, localStart, local.Count);
     }
 
-    private static void Skip(Rng rng, long draws)
+    /// <summary>
+    /// Every rank's <paramref name="local"/> values (e.g. a second score of its shard's samples), concatenated in
+    /// rank (= prompt) order; one process: <paramref name="local"/>.
+    /// </summary>
+    public static float[] Gather(float[] local)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        if (!DataParallel.IsDistributed) return local;
+        var parts = DataParallel.World.AllGather(System.Runtime.InteropServices.MemoryMarshal.AsBytes(local.AsSpan()));
+        return [.. parts.SelectMany(p => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(p).ToArray())];
+    }
+
+    internal static void Skip(Rng rng, long draws)
     {
         for (long i = 0; i < draws; i++) rng.NextUInt64();
     }
@@ -124,13 +136,13 @@ public static class RolloutShards
         return failure;
     }
 
-    private static void WriteInts(BinaryWriter w, int[] values)
+    internal static void WriteInts(BinaryWriter w, int[] values)
     {
         w.Write(values.Length);
         foreach (int v in values) w.Write(v);
     }
 
-    private static int[] ReadInts(BinaryReader r)
+    internal static int[] ReadInts(BinaryReader r)
     {
         var values = new int[r.ReadInt32()];
         for (int i = 0; i < values.Length; i++) values[i] = r.ReadInt32();

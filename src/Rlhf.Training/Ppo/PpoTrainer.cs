@@ -6,6 +6,7 @@ using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
+using Rlhf.Training.Distributed;
 using Rlhf.Data.Progress;
 using Rlhf.Training.Guard;
 using Rlhf.Training.Rl;
@@ -34,6 +35,9 @@ namespace Rlhf.Training.Ppo;
 /// run), a sample table goes to <c>samples.jsonl</c> every few iterations, and checkpoints resume bit for bit.
 /// Samples whose reward or log-probs are not finite are dropped from the iteration (counted); a reward function that
 /// fails gives the whole batch NaN (<see cref="RewardScoring"/>, the same policy as GRPO), so its samples are dropped and the run goes on.
+/// Under <c>mpiexec</c>: rollouts sampled and scored by prompt shard (<see cref="RolloutShards"/>, one-process seeds),
+/// steps 3–5 replicated on every rank over the whole batch, the minibatches split by rows (<see cref="PpoEpochs"/>);
+/// rank 0 writes (docs/scaling.md).
 /// </summary>
 public sealed class PpoTrainer
 {
@@ -140,7 +144,7 @@ public sealed class PpoTrainer
             }
         }
         var samplesLog = new SampleLog(Path.Combine(outDir, "samples.jsonl"));
-        if (state is not null) samplesLog.TruncateAfter(iteration);
+        if (state is not null && DataParallel.IsRoot) samplesLog.TruncateAfter(iteration);
         _log.WriteLine($"{Kind}: policy {TrainingSetup.Describe(_policy)}; critic {(critic.Shared ? "shares the policy trunk" : "has its own trunk")}");
         _log.WriteLine($"{Kind}: {_prompts.Count} prompts, {cfg.BatchSize} per iteration × {cfg.MaxNewTokens} new tokens (temperature {cfg.Temperature:G3}); "
             + $"reward {_reward.Name}{(Gold is null ? "" : $", gold {Gold.Name}")}{(HeldOut is null ? "" : $", held-out {HeldOut.Name}")}{(ptx is null ? "" : $", ptx {ptx.Count} tokens × {cfg.PtxCoef:G3}")}");
@@ -159,12 +163,14 @@ public sealed class PpoTrainer
 
             // 1. rollout: sample one response per prompt with the KV cache, keeping log π_old(a_t|s_t) (Ziegler et al. 2019, §2)
             var prompts = cycle.Next(cfg.BatchSize).Select(i => _prompts[i]).ToList();
-            var samples = RolloutSampler.Sample(_policy, _template, prompts, 1, generation, rng);
-            long t1 = Stopwatch.GetTimestamp();
-
             // 2. score each response once, at its end (InstructGPT: the RM returns one scalar per prompt/response)
-            //    a reward that fails gives NaN for the batch (the samples are dropped below), as in GRPO (RewardScoring)
-            var outcomes = MissingEosPenalty.Apply(samples, RewardScoring.ScoreOrSkip(_reward, samples, out string? failure), cfg.MissingEosPenalty);
+            //    a reward that fails gives NaN for the batch (the samples are dropped below), as in GRPO (RewardScoring).
+            //    Under mpiexec each rank samples and scores its shard of the prompts and receives everyone's (RolloutShards);
+            //    the rest of the iteration then runs on the whole batch on every rank alike (the update is replicated, not sharded)
+            var rollouts = RolloutShards.SampleAndScore(prompts, 1, rng, shard => RolloutSampler.Sample(_policy, _template, shard, 1, generation, rng),
+                local => (MissingEosPenalty.Apply(local, RewardScoring.ScoreOrSkip(_reward, local, out string? why), cfg.MissingEosPenalty), why));
+            var (samples, outcomes, failure) = (rollouts.Samples, rollouts.Outcomes, rollouts.Failure);
+            long t1 = Stopwatch.GetTimestamp();
             if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
             RewardOutcome[]? Measure(IRewardFunction? scorer)
             {
@@ -253,7 +259,7 @@ public sealed class PpoTrainer
             if (verdict.IsBest)
             {
                 bestIteration = iteration;
-                PpoCheckpoint.SaveBest(outDir, _policy, critic, _tokenizer, iteration, m);
+                if (DataParallel.IsRoot) PpoCheckpoint.SaveBest(outDir, _policy, critic, _tokenizer, iteration, m);
                 m["is_best"] = 1;
             }
             string? guardStop = null;
@@ -271,7 +277,7 @@ public sealed class PpoTrainer
             if (cfg.SampleEvery > 0 && (iteration % cfg.SampleEvery == 0 || iteration == 1) && kept.Length > 0)
             {
                 var rows = kept.Take(cfg.SampleRows).Select(b => (samples[b].Prompt.Prompt, samples[b].CompletionText, (double)outcomes[b].Reward, gold is null ? (double?)null : gold[b].Reward)).ToList();
-                samplesLog.Append(iteration, rows);
+                if (DataParallel.IsRoot) samplesLog.Append(iteration, rows);
                 foreach (var r in rows) progress.Log($"  [{r.Item3,7:F3}] {Clip(r.Prompt, 40)} → {Clip(r.CompletionText, 80)}");
             }
             return new StepOutcome(update?.PolicyLoss ?? double.NaN, m["tokens_per_s"], guardStop);

@@ -5,6 +5,7 @@ using Rlhf.Tensors;
 using Rlhf.Tensors.Optim;
 using Rlhf.Training.Common;
 using Rlhf.Training.Data;
+using Rlhf.Training.Distributed;
 using Rlhf.Data.Progress;
 using Rlhf.Training.Labeling;
 using Rlhf.Training.Scoring;
@@ -36,7 +37,9 @@ namespace Rlhf.Training.RewardModeling;
 /// <c>trainer_state.json</c>), written every <see cref="TrainerConfig.CheckpointInterval"/> steps and at the end.
 /// <c>Run(resume: true)</c> continues from it exactly (weights, optimizer, prompt order and position) — the resumed
 /// run's metrics and final model are bit-identical to an uninterrupted run's (tested). Not supported: gradient
-/// accumulation, per-pair margins from the data.
+/// accumulation, per-pair margins from the data. Under <c>mpiexec</c> each rank takes its shard of every step's
+/// prompts (the gradients summed with its share of them, the accuracy counted over all ranks' pairs); evaluation and
+/// normalisation run on every rank over the whole set (identical models, identical figures); rank 0 writes.
 /// </summary>
 public sealed class RewardTrainer
 {
@@ -146,22 +149,39 @@ public sealed class RewardTrainer
             new TrainerState<RewardConfig, ShuffledOrderState>(Kind, s, double.NaN, -1, 0, cfg, order.GetState()),
             model.Head.Parameters(), model.NormalizationMetadata());
 
-        // ---- one step: G prompts → scores of all their completions in one forward → ranking loss (+ centering) → backward → clip → AdamW
+        // ---- one step: G prompts → scores of all their completions in one forward → ranking loss (+ centering) → backward → clip → AdamW.
+        //      Under mpiexec each rank takes its shard of the G prompts (the sampler sets its share of the loss, a mean
+        //      over prompts); the optimizer step sums the weighted gradients; the accuracy is counted over all pairs.
         StepOutcome Step(int s, List<(string Name, double Value)> values, ITrainingProgress progress)
         {
-            var batch = collator.Collate(NextGroup(), cfg.Margin);
+            var group = NextGroup();
             int epoch = order.Epoch;
             float lr = schedule.At(s);
             long start = Stopwatch.GetTimestamp();
-            var scores = model.Scores(batch.Ids, batch.Rows, batch.SeqLen, batch.Mask);          // (N)
-            var loss = RankingLoss.Compute(scores, batch.Pairs, batch.Groups);                    // scalar
-            if (cfg.CenterCoefficient > 0) loss = loss + CenteringPenalty.Compute(scores, batch.Pairs, batch.Groups, cfg.CenterCoefficient);
-            loss.Backward();
+            double localLoss = 0, correct = 0, pairs = 0, tokens = 0;
+            if (group.Count > 0) // empty only on a rank whose shard of a short last batch is empty
+            {
+                var batch = collator.Collate(group, cfg.Margin);
+                var scores = model.Scores(batch.Ids, batch.Rows, batch.SeqLen, batch.Mask);          // (N)
+                var loss = RankingLoss.Compute(scores, batch.Pairs, batch.Groups);                    // scalar
+                if (cfg.CenterCoefficient > 0) loss = loss + CenteringPenalty.Compute(scores, batch.Pairs, batch.Groups, cfg.CenterCoefficient);
+                loss.Backward();
+                localLoss = loss.Item();
+                pairs = batch.Pairs.Count;
+                correct = RankingLoss.Accuracy(scores.ToArray(), batch.Pairs) * pairs;
+                tokens = batch.Mask.Count(m => m);
+            }
             var (norm, finite) = OptimizerStep.ClipAndUpdate(optimizer, lr, cfg.GradClip);
-            double tokensPerSecond = batch.Mask.Count(m => m) / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double tokensPerSecond = tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (DataParallel.IsDistributed)
+            {
+                double[] counts = [correct, pairs];
+                DataParallel.World.AllReduceSum(counts);
+                (correct, pairs) = (counts[0], counts[1]);
+            }
             step = s + 1;
-            lastLoss = loss.Item();
-            double accuracy = RankingLoss.Accuracy(scores.ToArray(), batch.Pairs);
+            lastLoss = localLoss;
+            double accuracy = pairs == 0 ? double.NaN : correct / pairs;
             values.AddRange([("loss", lastLoss), ("accuracy", accuracy), ("lr", lr), ("grad_norm", norm), ("tokens_per_s", tokensPerSecond), ("epoch", epoch)]);
             if (!finite) progress.Log($"{Kind}: step {step}: gradient norm is {norm}; update skipped");
             return new StepOutcome(lastLoss, tokensPerSecond);

@@ -16,7 +16,7 @@ namespace Rlhf.Cli.Tests.Mpi;
 /// gradients, then the ranks' sums are added), so the loss curves agree to a relative 1e-4 and the final weights to
 /// an absolute 1e-4; a 2-rank run and its resumed twin agree exactly, and GRPO's first rollouts and scores are equal.
 /// </summary>
-public sealed class DataParallelTests(ITestOutputHelper log) : IDisposable
+public sealed partial class DataParallelTests(ITestOutputHelper log) : IDisposable
 {
     private const double LossTolerance = 1e-4;   // relative, per logged loss
     private const float WeightTolerance = 1e-4f; // absolute, per weight
@@ -201,7 +201,7 @@ public sealed class DataParallelTests(ITestOutputHelper log) : IDisposable
     [MpiFact]
     public void VerbsThatAreNotDataParallel_AreRefusedUnderMpiexec()
     {
-        var r = MpiRun.Run(2, ["bon", "--help-not-given"], Timeout);
+        var r = MpiRun.Run(2, ["online", "--help-not-given"], Timeout);
         Assert.Equal(2, r.Code);
         Assert.Contains("does not run under mpiexec", r.Err);
     }
