@@ -167,8 +167,16 @@ public sealed class PpoTrainer
             //    a reward that fails gives NaN for the batch (the samples are dropped below), as in GRPO (RewardScoring).
             //    Under mpiexec each rank samples and scores its shard of the prompts and receives everyone's (RolloutShards);
             //    the rest of the iteration then runs on the whole batch on every rank alike (the update is replicated, not sharded)
+            //    (sampling and scoring interleave there, so the scoring time is measured inside and taken out of the generation time)
+            double scoringSeconds = 0;
             var rollouts = RolloutShards.SampleAndScore(prompts, 1, rng, shard => RolloutSampler.Sample(_policy, _template, shard, 1, generation, rng),
-                local => (MissingEosPenalty.Apply(local, RewardScoring.ScoreOrSkip(_reward, local, out string? why), cfg.MissingEosPenalty), why));
+                local =>
+                {
+                    long ts = Stopwatch.GetTimestamp();
+                    var scored = (MissingEosPenalty.Apply(local, RewardScoring.ScoreOrSkip(_reward, local, out string? why), cfg.MissingEosPenalty), why);
+                    scoringSeconds += Stopwatch.GetElapsedTime(ts).TotalSeconds;
+                    return scored;
+                });
             var (samples, outcomes, failure) = (rollouts.Samples, rollouts.Outcomes, rollouts.Failure);
             long t1 = Stopwatch.GetTimestamp();
             if (failure is not null) progress.Log($"{Kind}: iteration {it + 1}: {failure}; its samples are skipped");
@@ -251,9 +259,9 @@ public sealed class PpoTrainer
                 m["guard_would_stop"] = 1; // watch-only guard: an in-loop guard would have cropped the run here
                 progress.Log($"{Kind}: iteration {iteration}: the guard would stop the run here (watch only, going on): {observer.StopReason}");
             }
-            m["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
-            m["time_reward_s"] = Stopwatch.GetElapsedTime(t1, tReward).TotalSeconds;
-            m["time_score_s"] = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
+            m["time_generate_s"] = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds - scoringSeconds;
+            m["time_reward_s"] = scoringSeconds + Stopwatch.GetElapsedTime(t1, tReward).TotalSeconds;
+            m["time_score_s"] = scoringSeconds + Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
             m["time_update_s"] = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds;
             m["tokens_per_s"] = samples.Sum(s => s.CompletionIds.Length) / seconds;
             if (verdict.IsBest)
