@@ -31,12 +31,11 @@ Threads: torch.set_num_threads(--threads) and OPENBLAS_NUM_THREADS (default: all
 libgomp's default spin-waiting the two pools fight over the cores, which costs 2-5x here. Passive is the peer at its best.
 """
 import argparse
-import json
 import math
 import os
-import statistics
 import sys
 import time
+from peer_common import emit, median_time
 
 CONFIGS = {
     "A": dict(layers=6, heads=6, d=384, ctx=256, vocab=8192, expected_params=13.9e6),
@@ -162,21 +161,6 @@ def build(torch, cfg):
     return GPT(), has_sdpa
 
 
-def median_time(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def emit(row):
-    import resource
-    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
-    print(json.dumps(row, separators=(",", ":")), flush=True)
 
 
 def main():

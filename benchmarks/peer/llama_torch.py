@@ -30,13 +30,11 @@ Benches (as gpt_torch.py):
 Every line carries peak_rss_mb (ru_maxrss). Threads and OMP_WAIT_POLICY as in gpt_torch.py (passive by default).
 """
 import argparse
-import json
 import math
 import os
-import resource
-import statistics
 import sys
 import time
+from peer_common import emit, median_time
 
 CONFIGS = {
     "smollm2-135m": dict(layers=30, d=576, heads=9, kv_heads=3, mlp=1536, vocab=49152, theta=1e5, eps=1e-5,
@@ -152,20 +150,6 @@ def build(torch, cfg):
     return Llama()
 
 
-def median_time(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def emit(row):
-    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
-    print(json.dumps(row, separators=(",", ":")), flush=True)
 
 
 def main():
