@@ -48,6 +48,9 @@ public static class TrainingLoop
         bool root = world.Rank == 0, distributed = world.Size > 1;
         if (!root) reporter = NullProgress.Instance;
 
+        // every rank has passed its set-up checks before rank 0 creates metrics.jsonl: a fresh run refuses a directory
+        // that holds one, so a rank that starts late would otherwise find rank 0's new file and fail
+        if (distributed) world.Barrier();
         using var metrics = root ? TrainingSetup.OpenMetrics(settings.OutDir, resumed ? startStep : null) : null;
         if (!resumed && method.Evaluate is { } evaluateFirst)
         {
