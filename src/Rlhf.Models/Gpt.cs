@@ -100,12 +100,7 @@ public sealed class Gpt : ICausalLm
             throw new ArgumentException($"Gpt.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var pass = new FullAttention(attentionMask, batch, time);
         var x = _wte.Embed(ids, [batch, time]) + _wpe.Embed(pass.Positions, [batch, time]);                 // (B, T, C)
-        if (GradientCheckpointing && Lora.LoraAdapters.Find(this) is { Config.Dropout: > 0 })
-            throw new NotSupportedException("gradient checkpointing recomputes each block, which would draw new LoRA dropout masks: use LoRA dropout 0 with it");
-        foreach (var block in Blocks)
-            x = GradientCheckpointing && FrozenDtype != Dtype.BF16
-                ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()])
-                : block.Forward(x, pass);
+        x = DecoderStack.Forward(this, Blocks, x, pass);
         var hidden = LnF.Forward(x);                                                                        // (B, T, C)
         // without a graph every intermediate array is garbage now: let the GC take them before the caller's next
         // forward allocates (inference loops: scoring, reference log-probs, evaluation)

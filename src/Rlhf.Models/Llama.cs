@@ -102,12 +102,7 @@ public sealed class Llama : ICausalLm
             throw new ArgumentException($"Llama.Forward: attention mask has {attentionMask.Length} entries, expected {ids.Length}");
         var pass = new FullAttention(attentionMask, batch, time);
         var x = _embedTokens.Embed(ids, [batch, time]);              // (B, T, C)
-        if (GradientCheckpointing && Lora.LoraAdapters.Find(this) is { Config.Dropout: > 0 })
-            throw new NotSupportedException("gradient checkpointing recomputes each block, which would draw new LoRA dropout masks: use LoRA dropout 0 with it");
-        foreach (var block in Blocks)
-            x = GradientCheckpointing && FrozenDtype != Dtype.BF16
-                ? Ops.Checkpoint(h => block.Forward(h, pass), x, [.. block.Parameters(), .. block.AdapterParameters()])
-                : block.Forward(x, pass);
+        x = DecoderStack.Forward(this, Blocks, x, pass);
         return Norm.Forward(x);                                       // (B, T, C)
     }
 

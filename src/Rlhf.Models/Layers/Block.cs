@@ -8,7 +8,7 @@ namespace Rlhf.Models.Layers;
 /// Parameter keys follow HF GPT-2: <c>h.{i}.ln_1</c>, <c>h.{i}.attn.c_attn</c>, <c>h.{i}.attn.c_proj</c>,
 /// <c>h.{i}.ln_2</c>, <c>h.{i}.mlp.c_fc</c>, <c>h.{i}.mlp.c_proj</c>.
 /// </summary>
-public sealed class Block
+public sealed class Block : IDecoderBlock
 {
     private readonly GptConfig _config;
 

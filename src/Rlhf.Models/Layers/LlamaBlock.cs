@@ -15,7 +15,7 @@ namespace Rlhf.Models.Layers;
 /// Parameter keys follow HF: <c>model.layers.{i}.input_layernorm</c>, <c>.self_attn.{q,k,v,o}_proj</c>,
 /// <c>.self_attn.{q,k}_norm</c>, <c>.post_attention_layernorm</c>, <c>.mlp.{gate,up,down}_proj</c>.
 /// </summary>
-public sealed class LlamaBlock
+public sealed class LlamaBlock : IDecoderBlock
 {
     private readonly LlamaConfig _config;
     private readonly RotaryEmbedding _rope;
